@@ -1,0 +1,421 @@
+package io.clearing.engine;
+
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.clearing.margin.RiskParameters;
+import io.clearing.settlement.EventWriter;
+import io.clearing.settlement.journal.JournalDocument;
+import io.clearing.settlement.journal.JournalReader;
+import io.clearing.settlement.journal.JournalWriter;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The embeddable clearing engine: SBE commands in from any thread, through an LMAX Disruptor ring, applied by one
+ * business-logic thread to the {@link ClearingStateMachine}; each command and its events journaled as one
+ * hash-chained document; listeners called after the journal write.
+ * <pre>{@code
+ * try (ClearingEngine engine = ClearingEngine.builder().journalDirectory(dir).listener(myListener).build())
+ * {
+ *     engine.start();
+ *     long result = engine.offer(buffer, 0, length);   // >= 0 accepted, < 0 see OFFER_* codes
+ * }
+ * }</pre>
+ * On start, an existing journal is replayed through the state machine, so the engine resumes where it stopped.
+ */
+public final class ClearingEngine implements AutoCloseable
+{
+    /** {@link #offer} result: the ring is full; try again later (nothing was enqueued). */
+    public static final long OFFER_BACK_PRESSURED = -1;
+    /** {@link #offer} result: the frame is longer than a ring slot. */
+    public static final long OFFER_TOO_LONG = -2;
+    /** {@link #offer} result: the engine is not running (not started, closed, or stopped by a journal failure). */
+    public static final long OFFER_CLOSED = -3;
+    /** Bytes one ring slot holds; longer frames are refused by {@link #offer}. */
+    public static final int SLOT_CAPACITY = 512;
+
+    private final Path journalDirectory;
+    private final int ringSize;
+    private final WaitStrategyKind waitStrategy;
+    private final List<EngineListener> listeners;
+    private final ClearingStateMachine stateMachine;
+    private final EventWriter events = new EventWriter();
+    private final AtomicLong listenerFailures = new AtomicLong();
+    private final AtomicLong backPressured = new AtomicLong();
+
+    private Disruptor<CommandSlot> disruptor;
+    private RingBuffer<CommandSlot> ring;
+    private JournalWriter journal;
+    private volatile boolean running;
+    private volatile Throwable failure;
+    private long replayedDocuments;
+
+    private ClearingEngine(final Builder builder)
+    {
+        journalDirectory = builder.journalDirectory;
+        ringSize = builder.ringSize;
+        waitStrategy = builder.waitStrategy;
+        listeners = new ArrayList<>(builder.listeners);
+        stateMachine = new ClearingStateMachine(builder.accountCapacity, builder.riskParameters);
+    }
+
+    /** @return a builder with defaults: ring 65,536, yielding wait, default risk parameters, 262,144 accounts. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * Opens the journal, replays what it holds, and starts the business-logic thread.
+     *
+     * @return this engine.
+     * @throws IllegalStateException if already started, or the journal does not replay to the events it recorded.
+     */
+    public synchronized ClearingEngine start()
+    {
+        if (disruptor != null)
+        {
+            throw new IllegalStateException("already started");
+        }
+        try
+        {
+            Files.createDirectories(journalDirectory);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException("cannot create journal directory " + journalDirectory, ex);
+        }
+        journal = new JournalWriter(journalDirectory);
+        if (journal.lastSequence() > 0)
+        {
+            replayedDocuments = Replay.restore(journalDirectory, stateMachine, events);
+        }
+        disruptor = new Disruptor<>(CommandSlot::new, ringSize, runnable ->
+        {
+            final Thread thread = new Thread(runnable, "clearing-engine");
+            thread.setDaemon(true);
+            return thread;
+        }, ProducerType.MULTI, waitStrategy.create());
+        disruptor.handleEventsWith(new BusinessLogicHandler());
+        disruptor.setDefaultExceptionHandler(new FailureHandler());
+        ring = disruptor.start();
+        running = true;
+        return this;
+    }
+
+    /**
+     * Enqueues one command frame; safe from any thread. The bytes are copied: the caller may reuse its buffer at
+     * once.
+     *
+     * @param buffer holding the SBE frame.
+     * @param offset of the frame.
+     * @param length of the frame.
+     * @return the ring sequence (>= 0) when enqueued, else {@link #OFFER_BACK_PRESSURED}, {@link #OFFER_TOO_LONG} or
+     * {@link #OFFER_CLOSED}. A full ring is never a silent drop.
+     */
+    public long offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (!running)
+        {
+            return OFFER_CLOSED;
+        }
+        if (length > SLOT_CAPACITY || length < 0)
+        {
+            return OFFER_TOO_LONG;
+        }
+        final long sequence;
+        try
+        {
+            sequence = ring.tryNext();
+        }
+        catch (final InsufficientCapacityException ex)
+        {
+            // Disruptor signals a full ring with a pre-allocated exception (no stack trace, no allocation).
+            backPressured.incrementAndGet();
+            return OFFER_BACK_PRESSURED;
+        }
+        final CommandSlot slot = ring.get(sequence);
+        slot.buffer.putBytes(0, buffer, offset, length);
+        slot.length = length;
+        slot.submitNanos = System.nanoTime();
+        ring.publish(sequence);
+        return sequence;
+    }
+
+    /**
+     * Like {@link #offer} but waits (spinning then yielding) while the ring is full.
+     *
+     * @return the ring sequence, or {@link #OFFER_TOO_LONG} / {@link #OFFER_CLOSED}.
+     */
+    public long submit(final DirectBuffer buffer, final int offset, final int length)
+    {
+        int spins = 0;
+        while (true)
+        {
+            final long result = offer(buffer, offset, length);
+            if (result != OFFER_BACK_PRESSURED)
+            {
+                return result;
+            }
+            if (++spins > 100)
+            {
+                Thread.yield();
+            }
+            else
+            {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** @return true between start and close, unless a journal failure stopped the engine. */
+    public boolean isRunning()
+    {
+        return running;
+    }
+
+    /** @return the journal failure that stopped the engine, or null. */
+    public Throwable failure()
+    {
+        return failure;
+    }
+
+    /** @return documents replayed from an existing journal at start. */
+    public long replayedDocuments()
+    {
+        return replayedDocuments;
+    }
+
+    /** @return listener calls that threw. */
+    public long listenerFailures()
+    {
+        return listenerFailures.get();
+    }
+
+    /** @return offers refused because the ring was full. */
+    public long backPressuredOffers()
+    {
+        return backPressured.get();
+    }
+
+    /**
+     * The state machine, for inspection once the engine is closed (or from a listener, on the engine thread).
+     *
+     * @return the state machine.
+     */
+    public ClearingStateMachine stateMachine()
+    {
+        return stateMachine;
+    }
+
+    /** @return the journal directory. */
+    public Path journalDirectory()
+    {
+        return journalDirectory;
+    }
+
+    /** @return the sequence of the last journaled document. */
+    public long lastSequence()
+    {
+        return journal == null ? 0 : journal.lastSequence();
+    }
+
+    /** Processes everything already enqueued, stops the business-logic thread and closes the journal. */
+    @Override
+    public synchronized void close()
+    {
+        running = false;
+        if (disruptor != null)
+        {
+            disruptor.shutdown();
+            disruptor = null;
+        }
+        if (journal != null)
+        {
+            journal.close();
+            journal = null;
+        }
+    }
+
+    static final class CommandSlot
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[SLOT_CAPACITY]);
+        int length;
+        long submitNanos;
+    }
+
+    private final class BusinessLogicHandler implements EventHandler<CommandSlot>
+    {
+        @Override
+        public void onEvent(final CommandSlot slot, final long sequence, final boolean endOfBatch)
+        {
+            if (failure != null)
+            {
+                return;
+            }
+            final UnsafeBuffer command = slot.buffer;
+            final int length = slot.length;
+            stateMachine.apply(command, 0, length, events);
+            final long timestamp = length >= 16 ? command.getLong(8, ByteOrder.LITTLE_ENDIAN) : 0;
+            final long journalSequence;
+            try
+            {
+                journalSequence = journal.append(
+                    timestamp, command, 0, length, events.buffer(), 0, events.length(), events.count());
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                // Nothing half-written is visible (Chronicle documents are atomic); stop accepting commands.
+                failure = ex;
+                running = false;
+                return;
+            }
+            for (int i = 0, size = listeners.size(); i < size; i++)
+            {
+                try
+                {
+                    listeners.get(i).onDocument(journalSequence, command, 0, length,
+                        events.buffer(), 0, events.length(), events.count(), slot.submitNanos);
+                }
+                catch (final RuntimeException ex)
+                {
+                    listenerFailures.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    private final class FailureHandler implements ExceptionHandler<CommandSlot>
+    {
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final CommandSlot event)
+        {
+            failure = ex;
+            running = false;
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            failure = ex;
+            running = false;
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            failure = ex;
+        }
+    }
+
+    /** Configures a {@link ClearingEngine}. */
+    public static final class Builder
+    {
+        private Path journalDirectory;
+        private int ringSize = 1 << 16;
+        private WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
+        private RiskParameters riskParameters = new RiskParameters();
+        private int accountCapacity = 1 << 18;
+        private final List<EngineListener> listeners = new ArrayList<>();
+
+        private Builder()
+        {
+        }
+
+        /** Where the journal lives; created if missing; an existing journal is replayed at start. Required. */
+        public Builder journalDirectory(final Path directory)
+        {
+            journalDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Ring slots, a power of two, at least 2. */
+        public Builder ringSize(final int size)
+        {
+            if (size < 2 || Integer.bitCount(size) != 1)
+            {
+                throw new IllegalArgumentException("ring size must be a power of two >= 2: " + size);
+            }
+            ringSize = size;
+            return this;
+        }
+
+        /** How the business-logic thread waits for work. */
+        public Builder waitStrategy(final WaitStrategyKind kind)
+        {
+            waitStrategy = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        /** Initial risk parameters (copied); commands may change them later. */
+        public Builder riskParameters(final RiskParameters parameters)
+        {
+            riskParameters = Objects.requireNonNull(parameters, "parameters").copy();
+            return this;
+        }
+
+        /** Number of account ids the engine can hold, more than 16 (ids 0-15 are system accounts). */
+        public Builder accountCapacity(final int capacity)
+        {
+            accountCapacity = capacity;
+            return this;
+        }
+
+        /** Adds a listener, called in registration order. */
+        public Builder listener(final EngineListener listener)
+        {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** @return a new engine, not yet started. */
+        public ClearingEngine build()
+        {
+            if (journalDirectory == null)
+            {
+                throw new IllegalStateException("journalDirectory is required");
+            }
+            return new ClearingEngine(this);
+        }
+    }
+
+    /** Rebuilds state from an existing journal. */
+    static final class Replay
+    {
+        private Replay()
+        {
+        }
+
+        static long restore(final Path directory, final ClearingStateMachine machine, final EventWriter events)
+        {
+            final JournalDocument document = new JournalDocument();
+            long count = 0;
+            try (JournalReader reader = new JournalReader(directory))
+            {
+                while (reader.next(document))
+                {
+                    machine.apply(document.buffer(), document.commandOffset(), document.commandLength(), events);
+                    if (events.length() != document.eventsLength() || !Bytes.equal(events.buffer(), 0,
+                        document.buffer(), document.eventsOffset(), document.eventsLength()))
+                    {
+                        throw new IllegalStateException("journal replay diverged at sequence " + document.sequence());
+                    }
+                    count++;
+                }
+            }
+            return count;
+        }
+    }
+}

@@ -1,0 +1,1665 @@
+package io.clearing.engine;
+
+import io.clearing.margin.Fixed;
+import io.clearing.margin.MarginCalculator;
+import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.AccountRiskQueryDecoder;
+import io.clearing.sbe.AssetDefinitionDecoder;
+import io.clearing.sbe.BalanceReason;
+import io.clearing.sbe.BooleanType;
+import io.clearing.sbe.CancelOrderDecoder;
+import io.clearing.sbe.CancelReason;
+import io.clearing.sbe.DepositDecoder;
+import io.clearing.sbe.ExpirySettlementPriceDecoder;
+import io.clearing.sbe.FillDecoder;
+import io.clearing.sbe.IndexPriceDecoder;
+import io.clearing.sbe.InstrumentDefinitionDecoder;
+import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.Liquidity;
+import io.clearing.sbe.MarginState;
+import io.clearing.sbe.MarkPriceDecoder;
+import io.clearing.sbe.MessageHeaderDecoder;
+import io.clearing.sbe.NewOrderDecoder;
+import io.clearing.sbe.RejectReason;
+import io.clearing.sbe.RiskParameter;
+import io.clearing.sbe.RiskParameterUpdateDecoder;
+import io.clearing.sbe.Side;
+import io.clearing.sbe.TimeAdvanceDecoder;
+import io.clearing.sbe.WithdrawalDecoder;
+import io.clearing.settlement.Accounts;
+import io.clearing.settlement.EventWriter;
+import io.clearing.settlement.Instruments;
+import io.clearing.settlement.Ledger;
+import io.clearing.settlement.Limits;
+import io.clearing.settlement.Orders;
+import io.clearing.settlement.Positions;
+import io.clearing.settlement.PriceWatch;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.IntArrayList;
+
+/**
+ * The clearing engine's business logic: one handler per command, in this class, applied on a single thread.
+ * <p>
+ * Each handler validates everything before it changes anything, so a rejected command leaves no trace but its
+ * CommandRejected event. Arithmetic is exact; an overflow that slips past the input limits is caught here, the
+ * command's events are dropped and it is rejected with ARITHMETIC_OVERFLOW. See docs/settlement.md for the rules.
+ * Not thread-safe: the pipeline calls it from one thread.
+ */
+public final class ClearingStateMachine implements StateMachine
+{
+    /** Schema id every command must carry. */
+    public static final int SCHEMA_ID = MessageHeaderDecoder.SCHEMA_ID;
+    /** Highest schema version understood. */
+    public static final int SCHEMA_VERSION = MessageHeaderDecoder.SCHEMA_VERSION;
+
+    private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
+    private static final int NO_ACCOUNT = -1;
+
+    private final RiskParameters parameters;
+    private final Accounts accounts;
+    private final Instruments instruments = new Instruments();
+    private final Positions positions;
+    private final Orders orders;
+    private final PriceWatch watch;
+    private final MarginCalculator calculator;
+    private final IntArrayList triggered = new IntArrayList();
+    private final IntArrayList touchedAccounts = new IntArrayList();
+    private final boolean[] pending;
+    private final double[] indexSensitivity = new double[Limits.MAX_UNDERLYINGS];
+
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final AssetDefinitionDecoder assetDefinition = new AssetDefinitionDecoder();
+    private final InstrumentDefinitionDecoder instrumentDefinition = new InstrumentDefinitionDecoder();
+    private final DepositDecoder deposit = new DepositDecoder();
+    private final WithdrawalDecoder withdrawal = new WithdrawalDecoder();
+    private final IndexPriceDecoder indexPrice = new IndexPriceDecoder();
+    private final MarkPriceDecoder markPrice = new MarkPriceDecoder();
+    private final NewOrderDecoder newOrder = new NewOrderDecoder();
+    private final CancelOrderDecoder cancelOrder = new CancelOrderDecoder();
+    private final FillDecoder fill = new FillDecoder();
+    private final TimeAdvanceDecoder timeAdvance = new TimeAdvanceDecoder();
+    private final ExpirySettlementPriceDecoder expiryPrice = new ExpirySettlementPriceDecoder();
+    private final RiskParameterUpdateDecoder riskParameterUpdate = new RiskParameterUpdateDecoder();
+    private final AccountRiskQueryDecoder accountRiskQuery = new AccountRiskQueryDecoder();
+
+    private EventWriter events;
+    private Ledger ledger;
+    private int templateId;
+    private long now = Long.MIN_VALUE;
+    private int marginAsset = -1;
+    private long liquidationTrades;
+    private boolean liquidating;
+
+    // Result of the last compute(): not committed until commit().
+    private long evalEquity;
+    private long evalCollateral;
+    private long evalUnrealized;
+    private long evalInitialMargin;
+    private long evalInitialMarginWithOrders;
+    private long evalMaintenanceMargin;
+    private long evalIsolated;
+    private int evalState;
+
+    // Result of the last trade(): new position, cost and realized PnL.
+    private long tradeQuantity;
+    private long tradeCost;
+    private long tradeRealized;
+
+    /**
+     * @param accountCapacity number of account ids (user ids start at {@link Accounts#FIRST_USER_ACCOUNT}).
+     * @param parameters      initial risk parameters (copied).
+     */
+    public ClearingStateMachine(final int accountCapacity, final RiskParameters parameters)
+    {
+        this.parameters = parameters.copy();
+        accounts = new Accounts(accountCapacity);
+        positions = new Positions(accounts, 1024);
+        orders = new Orders(accountCapacity, 1024);
+        watch = new PriceWatch(accounts);
+        calculator = new MarginCalculator(this.parameters);
+        pending = new boolean[accountCapacity];
+    }
+
+    @Override
+    public void apply(final DirectBuffer buffer, final int offset, final int length, final EventWriter events)
+    {
+        if (this.events != events)
+        {
+            this.events = events;
+            this.ledger = new Ledger(accounts, events, ledger);
+        }
+        events.reset();
+        templateId = -1;
+        if (length < HEADER_LENGTH || offset < 0 || offset + length > buffer.capacity())
+        {
+            reject(RejectReason.TRUNCATED_FRAME, NO_ACCOUNT, length, 0, 0);
+            return;
+        }
+        header.wrap(buffer, offset);
+        templateId = header.templateId();
+        if (header.schemaId() != SCHEMA_ID)
+        {
+            reject(RejectReason.WRONG_SCHEMA_ID, NO_ACCOUNT, header.schemaId(), 0, 0);
+            return;
+        }
+        if (header.version() < 1 || header.version() > SCHEMA_VERSION)
+        {
+            reject(RejectReason.UNSUPPORTED_VERSION, NO_ACCOUNT, header.version(), 0, 0);
+            return;
+        }
+        final int expectedBlockLength = blockLength(templateId);
+        if (expectedBlockLength < 0)
+        {
+            reject(RejectReason.UNKNOWN_TEMPLATE, NO_ACCOUNT, templateId, 0, 0);
+            return;
+        }
+        if (header.blockLength() != expectedBlockLength)
+        {
+            reject(RejectReason.WRONG_BLOCK_LENGTH, NO_ACCOUNT, header.blockLength(), expectedBlockLength, 0);
+            return;
+        }
+        if (length < HEADER_LENGTH + expectedBlockLength)
+        {
+            reject(RejectReason.TRUNCATED_FRAME, NO_ACCOUNT, length, HEADER_LENGTH + expectedBlockLength, 0);
+            return;
+        }
+        if (length > HEADER_LENGTH + expectedBlockLength)
+        {
+            reject(RejectReason.FRAME_TOO_LONG, NO_ACCOUNT, length, HEADER_LENGTH + expectedBlockLength, 0);
+            return;
+        }
+        final int body = offset + HEADER_LENGTH;
+        // Every command starts with the sequencer's timestamp.
+        final long timestamp = buffer.getLong(body, java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (timestamp < now)
+        {
+            reject(RejectReason.TIME_WENT_BACKWARDS, NO_ACCOUNT, timestamp, now, 0);
+            return;
+        }
+        now = timestamp;
+        try
+        {
+            dispatch(buffer, body);
+        }
+        catch (final ArithmeticException ex)
+        {
+            events.reset();
+            reject(RejectReason.ARITHMETIC_OVERFLOW, NO_ACCOUNT, 0, 0, 0);
+        }
+        catch (final RuntimeException ex)
+        {
+            events.reset();
+            reject(RejectReason.INTERNAL_ERROR, NO_ACCOUNT, 0, 0, 0);
+        }
+    }
+
+    private static int blockLength(final int templateId)
+    {
+        switch (templateId)
+        {
+            case AssetDefinitionDecoder.TEMPLATE_ID: return AssetDefinitionDecoder.BLOCK_LENGTH;
+            case InstrumentDefinitionDecoder.TEMPLATE_ID: return InstrumentDefinitionDecoder.BLOCK_LENGTH;
+            case DepositDecoder.TEMPLATE_ID: return DepositDecoder.BLOCK_LENGTH;
+            case WithdrawalDecoder.TEMPLATE_ID: return WithdrawalDecoder.BLOCK_LENGTH;
+            case IndexPriceDecoder.TEMPLATE_ID: return IndexPriceDecoder.BLOCK_LENGTH;
+            case MarkPriceDecoder.TEMPLATE_ID: return MarkPriceDecoder.BLOCK_LENGTH;
+            case NewOrderDecoder.TEMPLATE_ID: return NewOrderDecoder.BLOCK_LENGTH;
+            case CancelOrderDecoder.TEMPLATE_ID: return CancelOrderDecoder.BLOCK_LENGTH;
+            case FillDecoder.TEMPLATE_ID: return FillDecoder.BLOCK_LENGTH;
+            case TimeAdvanceDecoder.TEMPLATE_ID: return TimeAdvanceDecoder.BLOCK_LENGTH;
+            case ExpirySettlementPriceDecoder.TEMPLATE_ID: return ExpirySettlementPriceDecoder.BLOCK_LENGTH;
+            case RiskParameterUpdateDecoder.TEMPLATE_ID: return RiskParameterUpdateDecoder.BLOCK_LENGTH;
+            case AccountRiskQueryDecoder.TEMPLATE_ID: return AccountRiskQueryDecoder.BLOCK_LENGTH;
+            default: return -1;
+        }
+    }
+
+    private void dispatch(final DirectBuffer buffer, final int body)
+    {
+        final int version = header.version();
+        switch (templateId)
+        {
+            case AssetDefinitionDecoder.TEMPLATE_ID:
+                onAssetDefinition(assetDefinition.wrap(buffer, body, AssetDefinitionDecoder.BLOCK_LENGTH, version));
+                break;
+            case InstrumentDefinitionDecoder.TEMPLATE_ID:
+                onInstrumentDefinition(instrumentDefinition.wrap(
+                    buffer, body, InstrumentDefinitionDecoder.BLOCK_LENGTH, version));
+                break;
+            case DepositDecoder.TEMPLATE_ID:
+                onDeposit(deposit.wrap(buffer, body, DepositDecoder.BLOCK_LENGTH, version));
+                break;
+            case WithdrawalDecoder.TEMPLATE_ID:
+                onWithdrawal(withdrawal.wrap(buffer, body, WithdrawalDecoder.BLOCK_LENGTH, version));
+                break;
+            case IndexPriceDecoder.TEMPLATE_ID:
+                onIndexPrice(indexPrice.wrap(buffer, body, IndexPriceDecoder.BLOCK_LENGTH, version));
+                break;
+            case MarkPriceDecoder.TEMPLATE_ID:
+                onMarkPrice(markPrice.wrap(buffer, body, MarkPriceDecoder.BLOCK_LENGTH, version));
+                break;
+            case NewOrderDecoder.TEMPLATE_ID:
+                onNewOrder(newOrder.wrap(buffer, body, NewOrderDecoder.BLOCK_LENGTH, version));
+                break;
+            case CancelOrderDecoder.TEMPLATE_ID:
+                onCancelOrder(cancelOrder.wrap(buffer, body, CancelOrderDecoder.BLOCK_LENGTH, version));
+                break;
+            case FillDecoder.TEMPLATE_ID:
+                onFill(fill.wrap(buffer, body, FillDecoder.BLOCK_LENGTH, version));
+                break;
+            case TimeAdvanceDecoder.TEMPLATE_ID:
+                onTimeAdvance(timeAdvance.wrap(buffer, body, TimeAdvanceDecoder.BLOCK_LENGTH, version));
+                break;
+            case ExpirySettlementPriceDecoder.TEMPLATE_ID:
+                onExpirySettlementPrice(expiryPrice.wrap(
+                    buffer, body, ExpirySettlementPriceDecoder.BLOCK_LENGTH, version));
+                break;
+            case RiskParameterUpdateDecoder.TEMPLATE_ID:
+                onRiskParameterUpdate(riskParameterUpdate.wrap(
+                    buffer, body, RiskParameterUpdateDecoder.BLOCK_LENGTH, version));
+                break;
+            case AccountRiskQueryDecoder.TEMPLATE_ID:
+                onAccountRiskQuery(accountRiskQuery.wrap(
+                    buffer, body, AccountRiskQueryDecoder.BLOCK_LENGTH, version));
+                break;
+            default:
+                reject(RejectReason.UNKNOWN_TEMPLATE, NO_ACCOUNT, templateId, 0, 0);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ definitions
+
+    private void onAssetDefinition(final AssetDefinitionDecoder command)
+    {
+        final int assetId = command.assetId();
+        final int valuationUnderlying = command.valuationUnderlyingId();
+        final int weight = command.collateralWeightPpm();
+        if (assetId < 0 || assetId >= Limits.MAX_ASSETS)
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, NO_ACCOUNT, assetId, 0, 0);
+            return;
+        }
+        if (instruments.isAssetDefined(assetId))
+        {
+            reject(RejectReason.DUPLICATE_ID, NO_ACCOUNT, assetId, 0, 0);
+            return;
+        }
+        if (valuationUnderlying < -1 || valuationUnderlying >= Limits.MAX_UNDERLYINGS)
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, NO_ACCOUNT, valuationUnderlying, 0, 0);
+            return;
+        }
+        if (weight < 0 || weight > Fixed.PPM)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, weight, 0, 0);
+            return;
+        }
+        instruments.defineAsset(assetId, valuationUnderlying, weight);
+        if (valuationUnderlying < 0 && marginAsset < 0)
+        {
+            marginAsset = assetId;
+        }
+        events.assetDefined().assetId(assetId).valuationUnderlyingId(valuationUnderlying).collateralWeightPpm(weight);
+    }
+
+    private void onInstrumentDefinition(final InstrumentDefinitionDecoder command)
+    {
+        final int id = command.instrumentId();
+        final InstrumentKind kind = command.kind();
+        final int underlying = command.underlyingId();
+        final int asset = command.settlementAssetId();
+        final long strike = command.strike();
+        final long expiry = command.expiryTimestamp();
+        final long size = command.contractSize();
+        final int makerFee = command.makerFeePpm();
+        final int takerFee = command.takerFeePpm();
+        if (id < 0 || id >= Limits.MAX_INSTRUMENTS)
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, NO_ACCOUNT, id, 0, 0);
+            return;
+        }
+        if (instruments.isDefined(id))
+        {
+            reject(RejectReason.DUPLICATE_ID, NO_ACCOUNT, id, 0, 0);
+            return;
+        }
+        if (kind == InstrumentKind.NULL_VAL)
+        {
+            reject(RejectReason.INVALID_ENUM, NO_ACCOUNT, id, 0, 0);
+            return;
+        }
+        if (underlying < 0 || underlying >= Limits.MAX_UNDERLYINGS)
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, NO_ACCOUNT, underlying, 0, 0);
+            return;
+        }
+        if (!instruments.isAssetDefined(asset))
+        {
+            reject(RejectReason.UNKNOWN_ASSET, NO_ACCOUNT, asset, 0, 0);
+            return;
+        }
+        if (instruments.assetValuationUnderlying(asset) >= 0)
+        {
+            // Linear instruments only: PnL in the margin currency.
+            reject(RejectReason.INVALID_DEFINITION, NO_ACCOUNT, asset, 0, 0);
+            return;
+        }
+        if (size <= 0 || size > Limits.MAX_CONTRACT_SIZE)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, size, 0, 0);
+            return;
+        }
+        if (Math.abs((long)makerFee) > Limits.MAX_FEE_PPM || takerFee < 0 || takerFee > Limits.MAX_FEE_PPM ||
+            (long)makerFee + takerFee < 0)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, makerFee, takerFee, 0);
+            return;
+        }
+        final boolean isOption = kind == InstrumentKind.CALL || kind == InstrumentKind.PUT;
+        final boolean validShape;
+        switch (kind)
+        {
+            case PERPETUAL:
+                validShape = expiry == 0 && strike == 0;
+                break;
+            case FUTURE:
+                validShape = expiry > now && strike == 0;
+                break;
+            default:
+                validShape = isOption && expiry > now && strike > 0 && strike <= Limits.MAX_PRICE;
+        }
+        if (!validShape)
+        {
+            reject(RejectReason.INVALID_DEFINITION, NO_ACCOUNT, id, strike, expiry);
+            return;
+        }
+        instruments.define(id, kind.value(), underlying, asset, strike, expiry, size, makerFee, takerFee);
+        if (kind == InstrumentKind.PERPETUAL)
+        {
+            instruments.nextFunding(id, nextFundingTime(now));
+        }
+        events.instrumentDefined().instrumentId(id).kind(kind).underlyingId(underlying).expiryTimestamp(expiry);
+    }
+
+    private long nextFundingTime(final long time)
+    {
+        final long interval = parameters.fundingIntervalNanos();
+        return Math.floorDiv(time, interval) * interval + interval;
+    }
+
+    private void onRiskParameterUpdate(final RiskParameterUpdateDecoder command)
+    {
+        final int parameter = command.parameterRaw();
+        final long value = command.value();
+        if (command.parameter() == RiskParameter.NULL_VAL)
+        {
+            reject(RejectReason.INVALID_ENUM, NO_ACCOUNT, parameter, 0, 0);
+            return;
+        }
+        if (!RiskParameters.validate(parameter, value))
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, value, 0, 0);
+            return;
+        }
+        final long old = parameters.get(parameter);
+        parameters.set(parameter, value);
+        events.riskParameterChanged().parameter(command.parameter()).oldValue(old).newValue(value);
+        // A new parameter takes effect at once: every account with risk is re-evaluated now.
+        for (int id = Accounts.FIRST_USER_ACCOUNT; id < accounts.capacity(); id++)
+        {
+            if (accounts.isOpen(id) && (accounts.positionCount(id) > 0))
+            {
+                evaluateAndCommit(id);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ ledger
+
+    private void onDeposit(final DepositDecoder command)
+    {
+        final int accountId = command.accountId();
+        final int assetId = command.assetId();
+        final long amount = command.amount();
+        if (!accounts.inRange(accountId))
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, accountId, accountId, 0, 0);
+            return;
+        }
+        if (accountId == Accounts.CLEARING_HOUSE)
+        {
+            reject(RejectReason.SYSTEM_ACCOUNT, accountId, accountId, 0, 0);
+            return;
+        }
+        if (!instruments.isAssetDefined(assetId))
+        {
+            reject(RejectReason.UNKNOWN_ASSET, accountId, assetId, 0, 0);
+            return;
+        }
+        if (amount <= 0 || amount > Limits.MAX_AMOUNT)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, amount, amount, Limits.MAX_AMOUNT);
+            return;
+        }
+        final long balance = accounts.balance(accountId, assetId);
+        if (balance > Limits.MAX_AMOUNT - amount)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, amount, amount, Limits.MAX_AMOUNT - balance);
+            return;
+        }
+        accounts.open(accountId);
+        ledger.deposit(accountId, assetId, amount);
+        evaluateAndCommit(accountId);
+    }
+
+    private void onWithdrawal(final WithdrawalDecoder command)
+    {
+        final int accountId = command.accountId();
+        final int assetId = command.assetId();
+        final long amount = command.amount();
+        if (!accounts.inRange(accountId))
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, accountId, accountId, 0, 0);
+            return;
+        }
+        if (!accounts.isOpen(accountId))
+        {
+            reject(RejectReason.UNKNOWN_ACCOUNT, accountId, accountId, 0, 0);
+            return;
+        }
+        if (accountId == Accounts.CLEARING_HOUSE)
+        {
+            reject(RejectReason.SYSTEM_ACCOUNT, accountId, accountId, 0, 0);
+            return;
+        }
+        if (!instruments.isAssetDefined(assetId))
+        {
+            reject(RejectReason.UNKNOWN_ASSET, accountId, assetId, 0, 0);
+            return;
+        }
+        if (amount <= 0 || amount > Limits.MAX_AMOUNT)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, amount, amount, Limits.MAX_AMOUNT);
+            return;
+        }
+        final long balance = accounts.balance(accountId, assetId);
+        if (balance < amount)
+        {
+            reject(RejectReason.INSUFFICIENT_BALANCE, accountId, assetId, amount, Math.max(0, balance));
+            return;
+        }
+        if (!Accounts.isSystem(accountId))
+        {
+            compute(accountId);
+            final long free = evalEquity - evalInitialMarginWithOrders;
+            final long price = instruments.assetPrice(assetId);
+            final long weight = instruments.assetWeightPpm(assetId);
+            final long counted = Fixed.mulPpmUp(Fixed.mulDiv(amount, price, Fixed.SCALE), weight);
+            if (counted > 0 && counted > free)
+            {
+                final long perUnit = Fixed.mulPpm(price, weight);
+                final long withdrawable = free <= 0 || perUnit <= 0 ? 0 :
+                    Math.min(balance, Fixed.mulDiv(free, Fixed.SCALE, perUnit));
+                reject(RejectReason.INSUFFICIENT_FREE_COLLATERAL, accountId, assetId, amount, withdrawable);
+                return;
+            }
+        }
+        ledger.withdraw(accountId, assetId, amount);
+        evaluateAndCommit(accountId);
+    }
+
+    // ------------------------------------------------------------------------------------------------ market data
+
+    private void onIndexPrice(final IndexPriceDecoder command)
+    {
+        final int underlying = command.underlyingId();
+        final long price = command.price();
+        if (underlying < 0 || underlying >= Limits.MAX_UNDERLYINGS)
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, NO_ACCOUNT, underlying, 0, 0);
+            return;
+        }
+        if (!instruments.isUnderlyingDefined(underlying))
+        {
+            reject(RejectReason.UNKNOWN_UNDERLYING, NO_ACCOUNT, underlying, 0, 0);
+            return;
+        }
+        if (price <= 0 || price > Limits.MAX_PRICE)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, price, 0, 0);
+            return;
+        }
+        instruments.indexPrice(underlying, price);
+        reevaluateTriggered(PriceWatch.INDEX_SOURCE_BASE + underlying, price);
+    }
+
+    private void onMarkPrice(final MarkPriceDecoder command)
+    {
+        final int id = command.instrumentId();
+        final long price = command.price();
+        final double volatility = command.impliedVolatility();
+        if (!instruments.isDefined(id))
+        {
+            reject(id < 0 || id >= Limits.MAX_INSTRUMENTS ?
+                RejectReason.ID_OUT_OF_RANGE : RejectReason.UNKNOWN_INSTRUMENT, NO_ACCOUNT, id, 0, 0);
+            return;
+        }
+        if (instruments.isSettled(id))
+        {
+            reject(RejectReason.ALREADY_SETTLED, NO_ACCOUNT, id, 0, 0);
+            return;
+        }
+        if (!Double.isFinite(volatility))
+        {
+            reject(RejectReason.NON_FINITE_VALUE, NO_ACCOUNT, id, Double.doubleToRawLongBits(volatility), 0);
+            return;
+        }
+        final long minPrice = instruments.isOption(id) ? 0 : 1;
+        if (price < minPrice || price > Limits.MAX_PRICE || volatility < 0 || volatility > Limits.MAX_VOLATILITY)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, id, price, 0);
+            return;
+        }
+        instruments.mark(id, price, volatility);
+        reevaluateTriggered(id, price);
+    }
+
+    private void reevaluateTriggered(final int source, final long price)
+    {
+        triggered.clear();
+        watch.triggered(source, price, triggered);
+        final int count = triggered.size();
+        for (int i = 0; i < count; i++)
+        {
+            final int accountId = triggered.getInt(i);
+            if (!pending[accountId])
+            {
+                pending[accountId] = true;
+                touchedAccounts.addInt(accountId);
+            }
+        }
+        commitTouched();
+    }
+
+    // ------------------------------------------------------------------------------------------------ orders
+
+    private void onNewOrder(final NewOrderDecoder command)
+    {
+        final long orderId = command.orderId();
+        final int accountId = command.accountId();
+        final int instrumentId = command.instrumentId();
+        final Side side = command.side();
+        final long price = command.price();
+        final long quantity = command.quantity();
+        final BooleanType reduceOnlyFlag = command.reduceOnly();
+        if (orderId <= 0)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, orderId, 0, 0);
+            return;
+        }
+        if (!checkUserAccount(accountId, orderId))
+        {
+            return;
+        }
+        if (!checkTradable(instrumentId, accountId, orderId))
+        {
+            return;
+        }
+        if (side == Side.NULL_VAL || reduceOnlyFlag == BooleanType.NULL_VAL)
+        {
+            reject(RejectReason.INVALID_ENUM, accountId, orderId, 0, 0);
+            return;
+        }
+        if (quantity <= 0 || quantity > Limits.MAX_QUANTITY || price <= 0 || price > Limits.MAX_PRICE)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, orderId, quantity, price);
+            return;
+        }
+        if (orders.find(orderId) >= 0)
+        {
+            reject(RejectReason.DUPLICATE_ID, accountId, orderId, 0, 0);
+            return;
+        }
+        final boolean buy = side == Side.BUY;
+        final boolean reduceOnly = reduceOnlyFlag == BooleanType.TRUE;
+        final int state = accounts.state(accountId);
+        if (!reduceOnly && (state == MarginState.LIQUIDATION.value() || state == MarginState.BANKRUPT.value()))
+        {
+            orderRejected(orderId, accountId, instrumentId, RejectReason.ACCOUNT_IN_LIQUIDATION,
+                accounts.equity(accountId), accounts.initialMargin(accountId));
+            return;
+        }
+        final int existing = positions.find(accountId, instrumentId);
+        if (reduceOnly)
+        {
+            final long position = existing < 0 ? 0 : positions.quantity(existing);
+            final long sameSideOpen = existing < 0 ? 0 :
+                (buy ? positions.openBuy(existing) : positions.openSell(existing));
+            final long reducible = buy ? -position : position;
+            if (reducible <= 0 || quantity + sameSideOpen > reducible)
+            {
+                orderRejected(orderId, accountId, instrumentId, RejectReason.REDUCE_ONLY_VIOLATION,
+                    accounts.equity(accountId), 0);
+                return;
+            }
+        }
+        final int slot = positions.findOrCreate(accountId, instrumentId);
+        final long sameSideBefore = buy ? positions.openBuy(slot) : positions.openSell(slot);
+        if (sameSideBefore > Limits.MAX_QUANTITY * 4)
+        {
+            positions.releaseIfEmpty(slot);
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, orderId, quantity, 0);
+            return;
+        }
+        positions.addOpen(slot, buy, quantity);
+        compute(accountId);
+        if (!reduceOnly && evalInitialMarginWithOrders > evalEquity)
+        {
+            positions.addOpen(slot, buy, -quantity);
+            positions.releaseIfEmpty(slot);
+            orderRejected(orderId, accountId, instrumentId, RejectReason.INSUFFICIENT_MARGIN,
+                evalEquity, evalInitialMarginWithOrders);
+            return;
+        }
+        orders.add(orderId, accountId, instrumentId, buy, price, quantity, reduceOnly);
+        accounts.addOpenOrders(accountId, 1);
+        events.orderAccepted()
+            .orderId(orderId)
+            .accountId(accountId)
+            .instrumentId(instrumentId)
+            .side(side)
+            .price(price)
+            .quantity(quantity)
+            .equity(evalEquity)
+            .initialMarginWithOrders(evalInitialMarginWithOrders);
+        commit(accountId);
+    }
+
+    private void onCancelOrder(final CancelOrderDecoder command)
+    {
+        final long orderId = command.orderId();
+        final int accountId = command.accountId();
+        final int slot = orders.find(orderId);
+        if (slot < 0)
+        {
+            reject(RejectReason.UNKNOWN_ORDER, accountId, orderId, 0, 0);
+            return;
+        }
+        if (orders.account(slot) != accountId)
+        {
+            reject(RejectReason.ORDER_MISMATCH, accountId, orderId, 0, 0);
+            return;
+        }
+        removeOrder(slot, CancelReason.REQUESTED);
+        evaluateAndCommit(accountId);
+    }
+
+    private void removeOrder(final int orderSlot, final CancelReason reason)
+    {
+        final int accountId = orders.account(orderSlot);
+        final int instrumentId = orders.instrument(orderSlot);
+        final long remaining = orders.remaining(orderSlot);
+        final int positionSlot = positions.find(accountId, instrumentId);
+        positions.addOpen(positionSlot, orders.isBuy(orderSlot), -remaining);
+        positions.releaseIfEmpty(positionSlot);
+        events.orderCancelled()
+            .orderId(orders.orderId(orderSlot))
+            .accountId(accountId)
+            .instrumentId(instrumentId)
+            .remainingQuantity(remaining)
+            .reason(reason);
+        orders.remove(orderSlot);
+        accounts.addOpenOrders(accountId, -1);
+    }
+
+    private boolean checkUserAccount(final int accountId, final long referenceId)
+    {
+        if (!accounts.inRange(accountId))
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, accountId, referenceId, accountId, 0);
+            return false;
+        }
+        if (!accounts.isOpen(accountId))
+        {
+            reject(RejectReason.UNKNOWN_ACCOUNT, accountId, referenceId, accountId, 0);
+            return false;
+        }
+        if (Accounts.isSystem(accountId))
+        {
+            reject(RejectReason.SYSTEM_ACCOUNT, accountId, referenceId, accountId, 0);
+            return false;
+        }
+        return true;
+    }
+
+    private boolean checkTradable(final int instrumentId, final int accountId, final long referenceId)
+    {
+        if (!instruments.isDefined(instrumentId))
+        {
+            reject(instrumentId < 0 || instrumentId >= Limits.MAX_INSTRUMENTS ?
+                RejectReason.ID_OUT_OF_RANGE : RejectReason.UNKNOWN_INSTRUMENT, accountId, referenceId,
+                instrumentId, 0);
+            return false;
+        }
+        if (instruments.isSettled(instrumentId) || instruments.isExpired(instrumentId, now))
+        {
+            reject(RejectReason.INSTRUMENT_EXPIRED, accountId, referenceId, instrumentId, 0);
+            return false;
+        }
+        if (instruments.markPrice(instrumentId) <= 0 && !instruments.isOption(instrumentId) ||
+            instruments.indexPrice(instruments.underlying(instrumentId)) <= 0)
+        {
+            reject(RejectReason.NO_PRICE, accountId, referenceId, instrumentId, 0);
+            return false;
+        }
+        return true;
+    }
+
+    private void orderRejected(
+        final long orderId,
+        final int accountId,
+        final int instrumentId,
+        final RejectReason reason,
+        final long equity,
+        final long required)
+    {
+        events.orderRejected()
+            .orderId(orderId)
+            .accountId(accountId)
+            .instrumentId(instrumentId)
+            .reason(reason)
+            .equity(equity)
+            .requiredMargin(required);
+    }
+
+    // ------------------------------------------------------------------------------------------------ fills
+
+    private void onFill(final FillDecoder command)
+    {
+        final long tradeId = command.tradeId();
+        final int instrumentId = command.instrumentId();
+        final long price = command.price();
+        final long quantity = command.quantity();
+        final long makerOrderId = command.makerOrderId();
+        final int makerAccount = command.makerAccountId();
+        final long takerOrderId = command.takerOrderId();
+        final int takerAccount = command.takerAccountId();
+        final Side takerSide = command.takerSide();
+        if (tradeId <= 0)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, 0, 0);
+            return;
+        }
+        if (!checkUserAccount(makerAccount, tradeId) || !checkUserAccount(takerAccount, tradeId))
+        {
+            return;
+        }
+        if (!checkTradable(instrumentId, takerAccount, tradeId))
+        {
+            return;
+        }
+        if (takerSide == Side.NULL_VAL)
+        {
+            reject(RejectReason.INVALID_ENUM, takerAccount, tradeId, 0, 0);
+            return;
+        }
+        if (quantity <= 0 || quantity > Limits.MAX_QUANTITY || price <= 0 || price > Limits.MAX_PRICE)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, quantity, price);
+            return;
+        }
+        if (makerAccount == takerAccount || makerOrderId == takerOrderId)
+        {
+            reject(RejectReason.SELF_TRADE, takerAccount, tradeId, makerAccount, takerAccount);
+            return;
+        }
+        final int makerSlot = orders.find(makerOrderId);
+        if (makerSlot < 0)
+        {
+            reject(RejectReason.UNKNOWN_ORDER, makerAccount, makerOrderId, tradeId, 0);
+            return;
+        }
+        final int takerSlot = orders.find(takerOrderId);
+        if (takerSlot < 0)
+        {
+            reject(RejectReason.UNKNOWN_ORDER, takerAccount, takerOrderId, tradeId, 0);
+            return;
+        }
+        final boolean takerBuys = takerSide == Side.BUY;
+        if (orders.account(makerSlot) != makerAccount || orders.account(takerSlot) != takerAccount ||
+            orders.instrument(makerSlot) != instrumentId || orders.instrument(takerSlot) != instrumentId ||
+            orders.isBuy(takerSlot) != takerBuys || orders.isBuy(makerSlot) == takerBuys)
+        {
+            reject(RejectReason.ORDER_MISMATCH, takerAccount, tradeId, makerOrderId, takerOrderId);
+            return;
+        }
+        final long makerRemaining = orders.remaining(makerSlot);
+        final long takerRemaining = orders.remaining(takerSlot);
+        if (quantity > makerRemaining || quantity > takerRemaining)
+        {
+            reject(RejectReason.OVERFILL, takerAccount, tradeId, quantity, Math.min(makerRemaining, takerRemaining));
+            return;
+        }
+        final long buyLimit = takerBuys ? orders.price(takerSlot) : orders.price(makerSlot);
+        final long sellLimit = takerBuys ? orders.price(makerSlot) : orders.price(takerSlot);
+        if (price > buyLimit || price < sellLimit)
+        {
+            reject(RejectReason.PRICE_THROUGH_LIMIT, takerAccount, tradeId, price, takerBuys ? buyLimit : sellLimit);
+            return;
+        }
+        final int makerPosition = positions.find(makerAccount, instrumentId);
+        final int takerPosition = positions.find(takerAccount, instrumentId);
+        final long takerSigned = takerBuys ? quantity : -quantity;
+        if (violatesReduceOnly(makerSlot, makerPosition, -takerSigned) ||
+            violatesReduceOnly(takerSlot, takerPosition, takerSigned))
+        {
+            reject(RejectReason.REDUCE_ONLY_VIOLATION, takerAccount, tradeId, 0, 0);
+            return;
+        }
+
+        // Compute both sides before changing anything: an overflow here leaves the state untouched.
+        final long size = instruments.contractSize(instrumentId);
+        final long notional = Fixed.notional(quantity, size, price);
+        final long makerFee = fee(notional, instruments.makerFeePpm(instrumentId));
+        final long takerFee = fee(notional, instruments.takerFeePpm(instrumentId));
+        trade(positions.quantity(makerPosition), positions.cost(makerPosition), -takerSigned, price, size);
+        final long makerQuantity = tradeQuantity;
+        final long makerCost = tradeCost;
+        final long makerRealized = tradeRealized;
+        trade(positions.quantity(takerPosition), positions.cost(takerPosition), takerSigned, price, size);
+        final long takerQuantity = tradeQuantity;
+        final long takerCost = tradeCost;
+        final long takerRealized = tradeRealized;
+        if (Math.abs(makerQuantity) > Limits.MAX_QUANTITY * 10 || Math.abs(takerQuantity) > Limits.MAX_QUANTITY * 10)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, makerQuantity, takerQuantity);
+            return;
+        }
+
+        settleSide(tradeId, makerAccount, makerSlot, makerPosition, instrumentId, !takerBuys, Liquidity.MAKER,
+            price, quantity, makerQuantity, makerCost, makerRealized, makerFee);
+        settleSide(tradeId, takerAccount, takerSlot, takerPosition, instrumentId, takerBuys, Liquidity.TAKER,
+            price, quantity, takerQuantity, takerCost, takerRealized, takerFee);
+        markTouched(makerAccount);
+        markTouched(takerAccount);
+        commitTouched();
+    }
+
+    private boolean violatesReduceOnly(final int orderSlot, final int positionSlot, final long signedQuantity)
+    {
+        if (!orders.isReduceOnly(orderSlot))
+        {
+            return false;
+        }
+        final long position = positions.quantity(positionSlot);
+        return position == 0 || (position > 0) == (signedQuantity > 0) || Math.abs(signedQuantity) > Math.abs(position);
+    }
+
+    private static long fee(final long notional, final int feePpm)
+    {
+        // Charges round up, rebates round down: rounding never favours the payer.
+        return feePpm >= 0 ? Fixed.mulPpmUp(notional, feePpm) : Fixed.mulPpm(notional, feePpm);
+    }
+
+    private void settleSide(
+        final long tradeId,
+        final int accountId,
+        final int orderSlot,
+        final int positionSlot,
+        final int instrumentId,
+        final boolean buy,
+        final Liquidity liquidity,
+        final long price,
+        final long quantity,
+        final long newQuantity,
+        final long newCost,
+        final long realized,
+        final long fee)
+    {
+        final long orderRemaining = orders.remaining(orderSlot) - quantity;
+        final long orderId = orders.orderId(orderSlot);
+        positions.position(positionSlot, newQuantity, newCost);
+        positions.addOpen(positionSlot, buy, -quantity);
+        events.tradeSettled()
+            .tradeId(tradeId)
+            .accountId(accountId)
+            .orderId(orderId)
+            .instrumentId(instrumentId)
+            .side(buy ? Side.BUY : Side.SELL)
+            .liquidity(liquidity)
+            .price(price)
+            .quantity(quantity)
+            .positionAfter(newQuantity)
+            .realizedPnl(realized)
+            .fee(fee)
+            .orderRemaining(orderRemaining);
+        final int asset = instruments.settlementAsset(instrumentId);
+        ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, realized, BalanceReason.REALIZED_PNL, tradeId);
+        ledger.transfer(accountId, Accounts.FEE_ACCOUNT, asset, fee, BalanceReason.FEE, tradeId);
+        if (orderRemaining == 0)
+        {
+            orders.remove(orderSlot);
+            accounts.addOpenOrders(accountId, -1);
+        }
+        else
+        {
+            orders.remaining(orderSlot, orderRemaining);
+        }
+        positions.releaseIfEmpty(positionSlot);
+    }
+
+    /**
+     * Applies a signed trade of {@code quantity} at {@code price} to a position (quantity, cost basis), leaving the
+     * new quantity, cost and realized PnL in the trade* fields. Closing releases cost pro rata; a flip opens the rest.
+     */
+    private void trade(final long quantity, final long cost, final long tradeSigned, final long price, final long size)
+    {
+        if (quantity == 0 || (quantity > 0) == (tradeSigned > 0))
+        {
+            tradeQuantity = Math.addExact(quantity, tradeSigned);
+            tradeCost = Math.addExact(cost, Fixed.notional(tradeSigned, size, price));
+            tradeRealized = 0;
+            return;
+        }
+        final long closing = Math.min(Math.abs(tradeSigned), Math.abs(quantity));
+        final long closingInPositionDirection = quantity > 0 ? closing : -closing;
+        final long released = Fixed.mulDiv(cost, closing, Math.abs(quantity));
+        final long value = Fixed.notional(closingInPositionDirection, size, price);
+        tradeRealized = Math.subtractExact(value, released);
+        long newQuantity = quantity - closingInPositionDirection;
+        long newCost = Math.subtractExact(cost, released);
+        final long rest = tradeSigned + closingInPositionDirection;
+        if (rest != 0)
+        {
+            newQuantity = rest;
+            newCost = Fixed.notional(rest, size, price);
+        }
+        tradeQuantity = newQuantity;
+        tradeCost = newCost;
+    }
+
+    // ------------------------------------------------------------------------------------------------ time
+
+    private void onTimeAdvance(final TimeAdvanceDecoder command)
+    {
+        final long interval = parameters.fundingIntervalNanos();
+        for (int i = 0; i < instruments.definedCount(); i++)
+        {
+            final int id = instruments.definedId(i);
+            if (instruments.kind(id) != Instruments.PERPETUAL)
+            {
+                continue;
+            }
+            final long mark = instruments.markPrice(id);
+            final long index = instruments.indexPrice(instruments.underlying(id));
+            if (mark > 0 && index > 0)
+            {
+                instruments.samplePremium(id, Fixed.mulDiv(mark - index, Fixed.SCALE, index));
+            }
+            if (now >= instruments.nextFunding(id))
+            {
+                settleFunding(id, instruments.nextFunding(id));
+                instruments.nextFunding(id, Math.floorDiv(now, interval) * interval + interval);
+            }
+        }
+        commitTouched();
+    }
+
+    private void settleFunding(final int id, final long fundingTime)
+    {
+        final long samples = instruments.premiumSamples(id);
+        final long clampE8 = parameters.fundingClampPpm() * 100;
+        final long rateE8 = samples == 0 ? 0 :
+            Math.max(-clampE8, Math.min(clampE8, instruments.premiumSumE8(id) / samples));
+        instruments.resetPremium(id);
+        final long mark = instruments.markPrice(id);
+        if (rateE8 == 0 || mark <= 0)
+        {
+            return;
+        }
+        final long size = instruments.contractSize(id);
+        final int asset = instruments.settlementAsset(id);
+        // Longs pay rate x notional at mark (rounded toward zero each); the total is shared among shorts pro rata
+        // with the rounding remainder handed out one unit at a time in holder order: exactly zero-sum.
+        long longsPay = 0;
+        long shortContracts = 0;
+        for (int slot = positions.firstHolder(id); slot >= 0; slot = positions.nextHolder(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q > 0)
+            {
+                longsPay = Math.addExact(longsPay, Fixed.mulDiv(Fixed.notional(q, size, mark), rateE8, Fixed.SCALE));
+            }
+            else if (q < 0)
+            {
+                shortContracts = Math.addExact(shortContracts, -q);
+            }
+        }
+        if (shortContracts == 0)
+        {
+            return;
+        }
+        long shared = 0;
+        for (int slot = positions.firstHolder(id); slot >= 0; slot = positions.nextHolder(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q < 0)
+            {
+                shared += Fixed.mulDiv(longsPay, -q, shortContracts);
+            }
+        }
+        long remainder = longsPay - shared;
+        for (int slot = positions.firstHolder(id); slot >= 0; slot = positions.nextHolder(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q == 0)
+            {
+                continue;
+            }
+            final int accountId = positions.account(slot);
+            final long payment;
+            if (q > 0)
+            {
+                payment = -Fixed.mulDiv(Fixed.notional(q, size, mark), rateE8, Fixed.SCALE);
+            }
+            else
+            {
+                long share = Fixed.mulDiv(longsPay, -q, shortContracts);
+                if (remainder != 0)
+                {
+                    final long unit = remainder > 0 ? 1 : -1;
+                    share += unit;
+                    remainder -= unit;
+                }
+                payment = share;
+            }
+            events.fundingSettled()
+                .accountId(accountId)
+                .instrumentId(id)
+                .position(q)
+                .rateE8(rateE8)
+                .payment(payment)
+                .fundingTimestamp(fundingTime);
+            ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, payment, BalanceReason.FUNDING, id);
+            markTouched(accountId);
+        }
+    }
+
+    private void onExpirySettlementPrice(final ExpirySettlementPriceDecoder command)
+    {
+        final int underlying = command.underlyingId();
+        final long expiry = command.expiryTimestamp();
+        final long price = command.price();
+        if (!instruments.isUnderlyingDefined(underlying))
+        {
+            reject(underlying < 0 || underlying >= Limits.MAX_UNDERLYINGS ?
+                RejectReason.ID_OUT_OF_RANGE : RejectReason.UNKNOWN_UNDERLYING, NO_ACCOUNT, underlying, 0, 0);
+            return;
+        }
+        if (price <= 0 || price > Limits.MAX_PRICE || expiry <= 0)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, underlying, price, expiry);
+            return;
+        }
+        if (now < expiry)
+        {
+            reject(RejectReason.NOT_EXPIRED, NO_ACCOUNT, underlying, expiry, now);
+            return;
+        }
+        int matching = 0;
+        int alreadySettled = 0;
+        for (int i = 0; i < instruments.definedCount(); i++)
+        {
+            final int id = instruments.definedId(i);
+            if (instruments.underlying(id) == underlying && instruments.expiry(id) == expiry)
+            {
+                if (instruments.isSettled(id))
+                {
+                    alreadySettled++;
+                }
+                else
+                {
+                    matching++;
+                }
+            }
+        }
+        if (matching == 0)
+        {
+            reject(alreadySettled > 0 ? RejectReason.ALREADY_SETTLED : RejectReason.UNKNOWN_INSTRUMENT,
+                NO_ACCOUNT, underlying, expiry, 0);
+            return;
+        }
+        for (int i = 0; i < instruments.definedCount(); i++)
+        {
+            final int id = instruments.definedId(i);
+            if (instruments.underlying(id) == underlying && instruments.expiry(id) == expiry &&
+                !instruments.isSettled(id))
+            {
+                settleExpiry(id, price);
+            }
+        }
+        commitTouched();
+    }
+
+    private void settleExpiry(final int id, final long settlementPrice)
+    {
+        for (int slot = 0; slot < orders.highWater(); slot++)
+        {
+            if (orders.isLive(slot) && orders.instrument(slot) == id)
+            {
+                markTouched(orders.account(slot));
+                removeOrder(slot, CancelReason.INSTRUMENT_EXPIRED);
+            }
+        }
+        final long strike = instruments.strike(id);
+        final int kind = instruments.kind(id);
+        final long value = kind == Instruments.CALL ? Math.max(settlementPrice - strike, 0) :
+            kind == Instruments.PUT ? Math.max(strike - settlementPrice, 0) : settlementPrice;
+        final long size = instruments.contractSize(id);
+        final int asset = instruments.settlementAsset(id);
+        int slot = positions.firstHolder(id);
+        while (slot >= 0)
+        {
+            final int next = positions.nextHolder(slot);
+            final long q = positions.quantity(slot);
+            final int accountId = positions.account(slot);
+            final long realized = Math.subtractExact(Fixed.notional(q, size, value), positions.cost(slot));
+            events.expirySettled()
+                .accountId(accountId)
+                .instrumentId(id)
+                .position(q)
+                .settlementPrice(settlementPrice)
+                .instrumentValue(value)
+                .realizedPnl(realized);
+            ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, realized, BalanceReason.EXPIRY, id);
+            positions.position(slot, 0, 0);
+            positions.releaseIfEmpty(slot);
+            markTouched(accountId);
+            slot = next;
+        }
+        instruments.mark(id, value, 0);
+        instruments.settled(id);
+    }
+
+    // ------------------------------------------------------------------------------------------------ risk
+
+    private void onAccountRiskQuery(final AccountRiskQueryDecoder command)
+    {
+        final int accountId = command.accountId();
+        if (!accounts.inRange(accountId))
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, accountId, accountId, 0, 0);
+            return;
+        }
+        if (!accounts.isOpen(accountId))
+        {
+            reject(RejectReason.UNKNOWN_ACCOUNT, accountId, accountId, 0, 0);
+            return;
+        }
+        compute(accountId);
+        events.accountRiskReport()
+            .accountId(accountId)
+            .state(MarginState.get((short)evalState))
+            .collateralValue(evalCollateral)
+            .unrealizedPnl(evalUnrealized)
+            .equity(evalEquity)
+            .initialMargin(evalInitialMargin)
+            .maintenanceMargin(evalMaintenanceMargin)
+            .openOrderMargin(evalInitialMarginWithOrders - evalInitialMargin)
+            .isolatedInitialMargin(evalIsolated)
+            .positions(countPositions(accountId))
+            .openOrders(accounts.openOrderCount(accountId));
+        commit(accountId);
+    }
+
+    private int countPositions(final int accountId)
+    {
+        int count = 0;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            if (positions.quantity(slot) != 0)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private void markTouched(final int accountId)
+    {
+        if (!pending[accountId])
+        {
+            pending[accountId] = true;
+            touchedAccounts.addInt(accountId);
+        }
+    }
+
+    private void commitTouched()
+    {
+        for (int i = 0; i < touchedAccounts.size(); i++)
+        {
+            final int accountId = touchedAccounts.getInt(i);
+            pending[accountId] = false;
+            evaluateAndCommit(accountId);
+        }
+        touchedAccounts.clear();
+    }
+
+    private void evaluateAndCommit(final int accountId)
+    {
+        compute(accountId);
+        commit(accountId);
+    }
+
+    /** Evaluates an account's collateral, PnL and margin into the eval* fields without changing anything. */
+    private void compute(final int accountId)
+    {
+        calculator.begin();
+        long unrealized = 0;
+        boolean anyRisk = false;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final int id = positions.instrument(slot);
+            final long q = positions.quantity(slot);
+            final long size = instruments.contractSize(id);
+            final long mark = instruments.markPrice(id);
+            if (instruments.isOption(id))
+            {
+                calculator.addOption(instruments.underlying(id), q, size, mark, instruments.strike(id),
+                    positions.openBuy(slot), positions.openSell(slot));
+            }
+            else
+            {
+                calculator.addFuture(instruments.underlying(id), q, size, mark,
+                    positions.openBuy(slot), positions.openSell(slot));
+            }
+            unrealized = Math.addExact(unrealized, Math.subtractExact(Fixed.notional(q, size, mark),
+                positions.cost(slot)));
+            anyRisk = true;
+        }
+        calculator.finish();
+        long collateral = 0;
+        for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+        {
+            final long balance = accounts.balance(accountId, asset);
+            if (balance != 0)
+            {
+                final long value = Fixed.mulDiv(balance, instruments.assetPrice(asset), Fixed.SCALE);
+                // Liabilities count in full; assets at their collateral weight.
+                collateral = Math.addExact(collateral,
+                    value > 0 ? Fixed.mulPpm(value, instruments.assetWeightPpm(asset)) : value);
+            }
+        }
+        evalCollateral = collateral;
+        evalUnrealized = unrealized;
+        evalEquity = Math.addExact(collateral, unrealized);
+        evalInitialMargin = calculator.initialMargin();
+        evalInitialMarginWithOrders = calculator.initialMarginWithOrders();
+        evalMaintenanceMargin = calculator.maintenanceMargin();
+        evalIsolated = calculator.isolatedInitialMargin();
+        if (evalEquity < 0)
+        {
+            evalState = MarginState.BANKRUPT.value();
+        }
+        else if (!anyRisk)
+        {
+            evalState = MarginState.EMPTY.value();
+        }
+        else if (evalEquity >= evalInitialMargin)
+        {
+            evalState = MarginState.HEALTHY.value();
+        }
+        else if (evalEquity >= evalMaintenanceMargin)
+        {
+            evalState = MarginState.MARGIN_CALL.value();
+        }
+        else
+        {
+            evalState = MarginState.LIQUIDATION.value();
+        }
+    }
+
+    /** Stores the last compute(), emits a MarginStatus on a state change, registers price bands, liquidates. */
+    private void commit(final int accountId)
+    {
+        final int previous = accounts.state(accountId);
+        accounts.evaluated(accountId, evalState, evalEquity, evalInitialMargin, evalMaintenanceMargin,
+            evalInitialMarginWithOrders - evalInitialMargin, evalIsolated);
+        if (previous != evalState)
+        {
+            events.marginStatus()
+                .accountId(accountId)
+                .state(MarginState.get((short)evalState))
+                .previousState(MarginState.get((short)previous))
+                .equity(evalEquity)
+                .initialMargin(evalInitialMargin)
+                .maintenanceMargin(evalMaintenanceMargin);
+        }
+        if (Accounts.isSystem(accountId))
+        {
+            return;
+        }
+        final boolean inLiquidation = evalState == MarginState.LIQUIDATION.value() ||
+            evalState == MarginState.BANKRUPT.value();
+        if (inLiquidation && !liquidating && accounts.positionCount(accountId) > 0)
+        {
+            liquidate(accountId);
+            return;
+        }
+        registerBands(accountId);
+    }
+
+    private void registerBands(final int accountId)
+    {
+        if (accounts.positionCount(accountId) == 0)
+        {
+            return;
+        }
+        final long equity = evalEquity;
+        final long headroom;
+        if (evalState == MarginState.HEALTHY.value())
+        {
+            headroom = equity - evalInitialMargin;
+        }
+        else if (evalState == MarginState.MARGIN_CALL.value())
+        {
+            headroom = Math.min(evalInitialMargin - equity, equity - evalMaintenanceMargin);
+        }
+        else
+        {
+            headroom = 0;
+        }
+        int sources = 0;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            if (positions.quantity(slot) != 0)
+            {
+                sources++;
+            }
+        }
+        java.util.Arrays.fill(indexSensitivity, 0.0);
+        int indexSources = 0;
+        for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+        {
+            final long balance = accounts.balance(accountId, asset);
+            final int u = balance == 0 ? -1 : instruments.assetValuationUnderlying(asset);
+            if (u >= 0)
+            {
+                if (indexSensitivity[u] == 0.0)
+                {
+                    indexSources++;
+                }
+                indexSensitivity[u] += Math.abs((double)balance) / Fixed.SCALE;
+            }
+        }
+        final int n = sources + indexSources;
+        if (n == 0)
+        {
+            return;
+        }
+        // 0.999 keeps the band strictly inside the exact bound despite rounding.
+        final double share = Math.max(0.0, (double)headroom) * 0.999 / n;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q == 0)
+            {
+                continue;
+            }
+            final int id = positions.instrument(slot);
+            final double exposure = Math.abs((double)q) * instruments.contractSize(id) / Fixed.SCALE;
+            final double sensitivity = exposure *
+                (1.0 + (double)calculator.markSensitivityPpm(instruments.isOption(id)) / Fixed.PPM);
+            watch.register(id, accountId, instruments.markPrice(id), share / sensitivity);
+        }
+        for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
+        {
+            if (indexSensitivity[u] > 0.0)
+            {
+                watch.register(PriceWatch.INDEX_SOURCE_BASE + u, accountId, instruments.indexPrice(u),
+                    share / indexSensitivity[u]);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ liquidation
+
+    /**
+     * Moves positions of an account below maintenance margin to the liquidator at mark, futures and perpetuals first
+     * (largest notional first), then options, until the account is back at or above initial margin or flat. A
+     * penalty on each step's notional goes to the insurance fund, capped by the equity left. A flat account with
+     * negative equity is made whole by the insurance fund as far as the fund allows.
+     */
+    private void liquidate(final int accountId)
+    {
+        liquidating = true;
+        for (int orderSlot = orders.firstOfAccount(accountId); orderSlot >= 0; )
+        {
+            final int next = orders.nextInAccount(orderSlot);
+            removeOrder(orderSlot, CancelReason.LIQUIDATION);
+            orderSlot = next;
+        }
+        while (true)
+        {
+            final int slot = pickLiquidationSlot(accountId);
+            if (slot < 0)
+            {
+                break;
+            }
+            liquidationStep(accountId, slot);
+            compute(accountId);
+            if (evalState == MarginState.HEALTHY.value() || evalState == MarginState.EMPTY.value())
+            {
+                break;
+            }
+        }
+        compute(accountId);
+        if (evalEquity < 0 && marginAsset >= 0 && countPositions(accountId) == 0)
+        {
+            final long fund = accounts.balance(Accounts.INSURANCE_FUND, marginAsset);
+            final long payout = Math.min(-evalEquity, Math.max(0, fund));
+            if (payout > 0)
+            {
+                ledger.transfer(Accounts.INSURANCE_FUND, accountId, marginAsset, payout,
+                    BalanceReason.INSURANCE, 0);
+                events.insurancePayout()
+                    .accountId(accountId)
+                    .amount(payout)
+                    .fundBalanceAfter(accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
+            }
+            compute(accountId);
+        }
+        commit(accountId);
+        liquidating = false;
+        registerBands(accountId);
+    }
+
+    private int pickLiquidationSlot(final int accountId)
+    {
+        int best = -1;
+        boolean bestIsOption = true;
+        long bestNotional = -1;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q == 0)
+            {
+                continue;
+            }
+            final int id = positions.instrument(slot);
+            final boolean isOption = instruments.isOption(id);
+            final long notional = Math.abs(Fixed.notional(q, instruments.contractSize(id),
+                isOption ? instruments.strike(id) : instruments.markPrice(id)));
+            if (best < 0 || (bestIsOption && !isOption) || (bestIsOption == isOption && notional > bestNotional))
+            {
+                best = slot;
+                bestIsOption = isOption;
+                bestNotional = notional;
+            }
+        }
+        return best;
+    }
+
+    private void liquidationStep(final int accountId, final int slot)
+    {
+        final int id = positions.instrument(slot);
+        final long q = positions.quantity(slot);
+        final long mark = instruments.markPrice(id);
+        final long size = instruments.contractSize(id);
+        final int asset = instruments.settlementAsset(id);
+        final long tradeId = -(++liquidationTrades);
+        final int liquidatorSlot = positions.findOrCreate(Accounts.LIQUIDATOR, id);
+
+        trade(q, positions.cost(slot), -q, mark, size);
+        final long accountRealized = tradeRealized;
+        trade(positions.quantity(liquidatorSlot), positions.cost(liquidatorSlot), q, mark, size);
+        final long liquidatorQuantity = tradeQuantity;
+        final long liquidatorCost = tradeCost;
+        final long liquidatorRealized = tradeRealized;
+
+        positions.position(slot, 0, 0);
+        positions.position(liquidatorSlot, liquidatorQuantity, liquidatorCost);
+        final long contracts = Math.abs(q);
+        emitLiquidationSide(tradeId, accountId, id, q < 0, mark, contracts, 0, accountRealized);
+        emitLiquidationSide(tradeId, Accounts.LIQUIDATOR, id, q > 0, mark, contracts, liquidatorQuantity,
+            liquidatorRealized);
+        ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, accountRealized, BalanceReason.REALIZED_PNL, tradeId);
+        ledger.transfer(Accounts.CLEARING_HOUSE, Accounts.LIQUIDATOR, asset, liquidatorRealized,
+            BalanceReason.REALIZED_PNL, tradeId);
+
+        compute(accountId);
+        final long penaltyDue = Fixed.mulPpmUp(Math.abs(Fixed.notional(q, size, mark)),
+            parameters.liquidationPenaltyPpm());
+        final long penalty = Math.min(penaltyDue, Math.max(0, evalEquity));
+        ledger.transfer(accountId, Accounts.INSURANCE_FUND, asset, penalty, BalanceReason.LIQUIDATION_PENALTY,
+            tradeId);
+        events.liquidationTrade()
+            .accountId(accountId)
+            .liquidatorAccountId(Accounts.LIQUIDATOR)
+            .instrumentId(id)
+            .quantity(q)
+            .price(mark)
+            .penalty(penalty);
+        positions.releaseIfEmpty(slot);
+        positions.releaseIfEmpty(liquidatorSlot);
+    }
+
+    private void emitLiquidationSide(
+        final long tradeId,
+        final int accountId,
+        final int instrumentId,
+        final boolean buy,
+        final long price,
+        final long quantity,
+        final long positionAfter,
+        final long realized)
+    {
+        events.tradeSettled()
+            .tradeId(tradeId)
+            .accountId(accountId)
+            .orderId(0)
+            .instrumentId(instrumentId)
+            .side(buy ? Side.BUY : Side.SELL)
+            .liquidity(Liquidity.LIQUIDATION)
+            .price(price)
+            .quantity(quantity)
+            .positionAfter(positionAfter)
+            .realizedPnl(realized)
+            .fee(0)
+            .orderRemaining(0);
+    }
+
+    // ------------------------------------------------------------------------------------------------ rejection
+
+    private void reject(
+        final RejectReason reason,
+        final int accountId,
+        final long referenceId,
+        final long requested,
+        final long available)
+    {
+        events.commandRejected()
+            .commandTemplateId(templateId)
+            .reason(reason)
+            .accountId(accountId)
+            .referenceId(referenceId)
+            .requested(requested)
+            .available(available);
+    }
+
+    // ------------------------------------------------------------------------------------------------ inspection
+
+    /** @return the accounts (read-only use: tests, summaries, snapshots). */
+    public Accounts accounts()
+    {
+        return accounts;
+    }
+
+    /** @return instruments, underlyings and assets (read-only use). */
+    public Instruments instruments()
+    {
+        return instruments;
+    }
+
+    /** @return positions (read-only use). */
+    public Positions positions()
+    {
+        return positions;
+    }
+
+    /** @return open orders (read-only use). */
+    public Orders orders()
+    {
+        return orders;
+    }
+
+    /** @return the live risk parameters (read-only use). */
+    public RiskParameters parameters()
+    {
+        return parameters;
+    }
+
+    /** @return the ledger, or null before the first command. */
+    public Ledger ledger()
+    {
+        return ledger;
+    }
+
+    /** @return engine time: the timestamp of the last accepted command. */
+    public long now()
+    {
+        return now;
+    }
+
+    /** @return price bands registered since start. */
+    public long bandRegistrations()
+    {
+        return watch.registrations();
+    }
+
+    /**
+     * Re-evaluates every open user account at current prices (without changing anything) and sums cross and
+     * isolated initial margin. Linear in accounts: for summaries, not the hot path.
+     *
+     * @param out receives {cross initial margin, isolated initial margin, accounts with positions}.
+     */
+    public void marginTotals(final long[] out)
+    {
+        long cross = 0;
+        long isolated = 0;
+        long withRisk = 0;
+        for (int id = Accounts.FIRST_USER_ACCOUNT; id < accounts.capacity(); id++)
+        {
+            if (accounts.isOpen(id) && accounts.positionCount(id) > 0)
+            {
+                compute(id);
+                cross += evalInitialMargin;
+                isolated += evalIsolated;
+                withRisk++;
+            }
+        }
+        out[0] = cross;
+        out[1] = isolated;
+        out[2] = withRisk;
+    }
+}

@@ -1,0 +1,214 @@
+package io.clearing.settlement;
+
+import io.clearing.sbe.MarginState;
+
+/**
+ * Accounts by id: whether open, balances per asset, the cached margin figures of the last evaluation, and the heads
+ * of the account's position list. Ids are dense, 0 to capacity - 1; ids below {@link #FIRST_USER_ACCOUNT} are the
+ * system accounts. Struct-of-arrays, allocated once. Not thread-safe.
+ */
+public final class Accounts
+{
+    /** The central counterparty: realized PnL is paid from and to it, so every transfer has two sides. */
+    public static final int CLEARING_HOUSE = 0;
+    /** Receives trading fees and pays maker rebates. */
+    public static final int FEE_ACCOUNT = 1;
+    /** Receives liquidation penalties, covers deficits of bankrupt accounts. */
+    public static final int INSURANCE_FUND = 2;
+    /** Takes over liquidated positions at mark (the backstop liquidity provider). */
+    public static final int LIQUIDATOR = 3;
+    /** Ids below this are reserved for system accounts. */
+    public static final int FIRST_USER_ACCOUNT = 16;
+
+    private final int capacity;
+    private final boolean[] open;
+    private final long[] balances;
+    private final byte[] state;
+    private final long[] equity;
+    private final long[] initialMargin;
+    private final long[] maintenanceMargin;
+    private final long[] openOrderMargin;
+    private final long[] isolatedInitialMargin;
+    private final int[] firstPosition;
+    private final int[] positionCount;
+    private final int[] openOrderCount;
+    private final int[] evaluationStamp;
+    private int openCount;
+
+    /**
+     * @param capacity number of account ids, at least {@link #FIRST_USER_ACCOUNT} + 1.
+     */
+    public Accounts(final int capacity)
+    {
+        if (capacity <= FIRST_USER_ACCOUNT || capacity > (1 << 24))
+        {
+            throw new IllegalArgumentException("account capacity out of range: " + capacity);
+        }
+        this.capacity = capacity;
+        open = new boolean[capacity];
+        balances = new long[capacity * Limits.MAX_ASSETS];
+        state = new byte[capacity];
+        equity = new long[capacity];
+        initialMargin = new long[capacity];
+        maintenanceMargin = new long[capacity];
+        openOrderMargin = new long[capacity];
+        isolatedInitialMargin = new long[capacity];
+        firstPosition = new int[capacity];
+        positionCount = new int[capacity];
+        openOrderCount = new int[capacity];
+        evaluationStamp = new int[capacity];
+        java.util.Arrays.fill(firstPosition, -1);
+        for (int id = 0; id < FIRST_USER_ACCOUNT; id++)
+        {
+            open(id);
+        }
+    }
+
+    /** @return number of account ids. */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /** @return true for ids below {@link #FIRST_USER_ACCOUNT}. */
+    public static boolean isSystem(final int accountId)
+    {
+        return accountId >= 0 && accountId < FIRST_USER_ACCOUNT;
+    }
+
+    /** @return true when the id is inside the capacity. */
+    public boolean inRange(final int accountId)
+    {
+        return accountId >= 0 && accountId < capacity;
+    }
+
+    /** @return true when the id is in range and the account is open. */
+    public boolean isOpen(final int accountId)
+    {
+        return accountId >= 0 && accountId < capacity && open[accountId];
+    }
+
+    /** Opens an account (idempotent). */
+    public void open(final int accountId)
+    {
+        if (!open[accountId])
+        {
+            open[accountId] = true;
+            state[accountId] = (byte)MarginState.EMPTY.value();
+            openCount++;
+        }
+    }
+
+    /** @return number of open accounts, system accounts included. */
+    public int openCount()
+    {
+        return openCount;
+    }
+
+    /** @return balance of an asset, 1e-8 asset units, may be negative. */
+    public long balance(final int accountId, final int assetId)
+    {
+        return balances[accountId * Limits.MAX_ASSETS + assetId];
+    }
+
+    /** Sets a balance; callers go through {@link Ledger} so every change is an event. */
+    void balance(final int accountId, final int assetId, final long value)
+    {
+        balances[accountId * Limits.MAX_ASSETS + assetId] = value;
+    }
+
+    /** @return the margin state of the last evaluation, the raw value of {@link MarginState}. */
+    public int state(final int accountId)
+    {
+        return state[accountId];
+    }
+
+    /** @return equity of the last evaluation, 1e-8 margin currency. */
+    public long equity(final int accountId)
+    {
+        return equity[accountId];
+    }
+
+    /** @return initial margin of the last evaluation. */
+    public long initialMargin(final int accountId)
+    {
+        return initialMargin[accountId];
+    }
+
+    /** @return maintenance margin of the last evaluation. */
+    public long maintenanceMargin(final int accountId)
+    {
+        return maintenanceMargin[accountId];
+    }
+
+    /** @return open-order margin of the last evaluation. */
+    public long openOrderMargin(final int accountId)
+    {
+        return openOrderMargin[accountId];
+    }
+
+    /** @return isolated initial margin of the last evaluation. */
+    public long isolatedInitialMargin(final int accountId)
+    {
+        return isolatedInitialMargin[accountId];
+    }
+
+    /** Stores the result of an evaluation and bumps the account's evaluation stamp. */
+    public void evaluated(
+        final int accountId,
+        final int marginState,
+        final long equityValue,
+        final long initialMarginValue,
+        final long maintenanceMarginValue,
+        final long openOrderMarginValue,
+        final long isolatedInitialMarginValue)
+    {
+        state[accountId] = (byte)marginState;
+        equity[accountId] = equityValue;
+        initialMargin[accountId] = initialMarginValue;
+        maintenanceMargin[accountId] = maintenanceMarginValue;
+        openOrderMargin[accountId] = openOrderMarginValue;
+        isolatedInitialMargin[accountId] = isolatedInitialMarginValue;
+        evaluationStamp[accountId]++;
+    }
+
+    /** @return how many times the account was evaluated (wrapping); stale price triggers carry an older stamp. */
+    public int evaluationStamp(final int accountId)
+    {
+        return evaluationStamp[accountId];
+    }
+
+    /** @return the first position slot of the account, -1 when none. */
+    public int firstPosition(final int accountId)
+    {
+        return firstPosition[accountId];
+    }
+
+    void firstPosition(final int accountId, final int slot)
+    {
+        firstPosition[accountId] = slot;
+    }
+
+    /** @return number of position slots (open positions or instruments with open orders). */
+    public int positionCount(final int accountId)
+    {
+        return positionCount[accountId];
+    }
+
+    void positionCount(final int accountId, final int count)
+    {
+        positionCount[accountId] = count;
+    }
+
+    /** @return number of open orders. */
+    public int openOrderCount(final int accountId)
+    {
+        return openOrderCount[accountId];
+    }
+
+    /** Adjusts the open-order count. */
+    public void addOpenOrders(final int accountId, final int delta)
+    {
+        openOrderCount[accountId] += delta;
+    }
+}

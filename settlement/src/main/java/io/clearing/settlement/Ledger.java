@@ -1,0 +1,146 @@
+package io.clearing.settlement;
+
+/**
+ * The only way balances change. A deposit or withdrawal changes the total; every other movement is a transfer that
+ * debits one account and credits another by the same amount, so the sum of all balances of an asset changes only by
+ * deposits and withdrawals - exactly. Each side of each movement is a BalanceChanged event with the balance before
+ * and after. Not thread-safe.
+ */
+public final class Ledger
+{
+    private final Accounts accounts;
+    private final EventWriter events;
+    private final long[] deposited = new long[Limits.MAX_ASSETS];
+    private final long[] withdrawn = new long[Limits.MAX_ASSETS];
+
+    /**
+     * @param accounts balances.
+     * @param events   where BalanceChanged events go.
+     */
+    public Ledger(final Accounts accounts, final EventWriter events)
+    {
+        this.accounts = accounts;
+        this.events = events;
+    }
+
+    /**
+     * A ledger over the same balances writing to another event writer, carrying the deposit and withdrawal totals
+     * of {@code previous} (may be null).
+     */
+    public Ledger(final Accounts accounts, final EventWriter events, final Ledger previous)
+    {
+        this(accounts, events);
+        if (previous != null)
+        {
+            System.arraycopy(previous.deposited, 0, deposited, 0, Limits.MAX_ASSETS);
+            System.arraycopy(previous.withdrawn, 0, withdrawn, 0, Limits.MAX_ASSETS);
+        }
+    }
+
+    /** Credits a deposit; the caller has checked the amount and the resulting balance. */
+    public void deposit(final int accountId, final int assetId, final long amount)
+    {
+        final long before = accounts.balance(accountId, assetId);
+        final long after = Math.addExact(before, amount);
+        deposited[assetId] = Math.addExact(deposited[assetId], amount);
+        accounts.balance(accountId, assetId, after);
+        emit(accountId, assetId, io.clearing.sbe.BalanceReason.DEPOSIT, amount, before, after, 0);
+    }
+
+    /** Debits a withdrawal; the caller has checked the balance and free collateral. */
+    public void withdraw(final int accountId, final int assetId, final long amount)
+    {
+        final long before = accounts.balance(accountId, assetId);
+        final long after = Math.subtractExact(before, amount);
+        withdrawn[assetId] = Math.addExact(withdrawn[assetId], amount);
+        accounts.balance(accountId, assetId, after);
+        emit(accountId, assetId, io.clearing.sbe.BalanceReason.WITHDRAWAL, -amount, before, after, 0);
+    }
+
+    /**
+     * Moves {@code amount} of an asset from one account to another (a negative amount moves the other way). A zero
+     * amount changes nothing and emits nothing.
+     *
+     * @param fromAccountId debited account.
+     * @param toAccountId   credited account.
+     * @param assetId       asset.
+     * @param amount        1e-8 asset units.
+     * @param reason        why, recorded on both events.
+     * @param referenceId   trade id, instrument id or 0.
+     */
+    public void transfer(
+        final int fromAccountId,
+        final int toAccountId,
+        final int assetId,
+        final long amount,
+        final io.clearing.sbe.BalanceReason reason,
+        final long referenceId)
+    {
+        if (amount == 0 || fromAccountId == toAccountId)
+        {
+            return;
+        }
+        final long fromBefore = accounts.balance(fromAccountId, assetId);
+        final long toBefore = accounts.balance(toAccountId, assetId);
+        final long fromAfter = Math.subtractExact(fromBefore, amount);
+        final long toAfter = Math.addExact(toBefore, amount);
+        accounts.balance(fromAccountId, assetId, fromAfter);
+        accounts.balance(toAccountId, assetId, toAfter);
+        emit(fromAccountId, assetId, reason, -amount, fromBefore, fromAfter, referenceId);
+        emit(toAccountId, assetId, reason, amount, toBefore, toAfter, referenceId);
+    }
+
+    /** @return total deposited of an asset since the start. */
+    public long deposited(final int assetId)
+    {
+        return deposited[assetId];
+    }
+
+    /** @return total withdrawn of an asset since the start. */
+    public long withdrawn(final int assetId)
+    {
+        return withdrawn[assetId];
+    }
+
+    /**
+     * The conservation invariant: for every asset, the sum of all balances equals deposits less withdrawals.
+     * Linear in accounts; for tests and audit, not the hot path.
+     *
+     * @return the first asset id that does not conserve, or -1 when all do.
+     */
+    public int checkConservation()
+    {
+        for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+        {
+            long sum = 0;
+            for (int id = 0; id < accounts.capacity(); id++)
+            {
+                sum = Math.addExact(sum, accounts.balance(id, asset));
+            }
+            if (sum != deposited[asset] - withdrawn[asset])
+            {
+                return asset;
+            }
+        }
+        return -1;
+    }
+
+    private void emit(
+        final int accountId,
+        final int assetId,
+        final io.clearing.sbe.BalanceReason reason,
+        final long amount,
+        final long before,
+        final long after,
+        final long referenceId)
+    {
+        events.balanceChanged()
+            .accountId(accountId)
+            .assetId(assetId)
+            .reason(reason)
+            .amount(amount)
+            .balanceBefore(before)
+            .balanceAfter(after)
+            .referenceId(referenceId);
+    }
+}

@@ -1,0 +1,207 @@
+package io.clearing.settlement;
+
+import org.agrona.collections.Long2LongHashMap;
+
+import java.util.Arrays;
+
+/**
+ * Open orders that passed the pre-trade check, by order id. An order leaves when it is fully filled, cancelled or
+ * its instrument expires; its id may then be used again. Slots are reused LIFO, so slot order is deterministic.
+ * Not thread-safe.
+ */
+public final class Orders
+{
+    private final Long2LongHashMap slotById = new Long2LongHashMap(-1L);
+    private long[] orderId;
+    private int[] account;
+    private int[] instrument;
+    private boolean[] buy;
+    private long[] price;
+    private long[] remaining;
+    private boolean[] reduceOnly;
+    private int[] nextFree;
+    private int[] nextInAccount;
+    private int[] prevInAccount;
+    private final int[] firstByAccount;
+    private int freeHead = -1;
+    private int highWater;
+    private int live;
+
+    /**
+     * @param accountCapacity number of account ids.
+     * @param initialCapacity initial number of order slots.
+     */
+    public Orders(final int accountCapacity, final int initialCapacity)
+    {
+        firstByAccount = new int[accountCapacity];
+        Arrays.fill(firstByAccount, -1);
+        allocate(Math.max(16, initialCapacity));
+    }
+
+    private void allocate(final int capacity)
+    {
+        orderId = orderId == null ? new long[capacity] : Arrays.copyOf(orderId, capacity);
+        account = account == null ? new int[capacity] : Arrays.copyOf(account, capacity);
+        instrument = instrument == null ? new int[capacity] : Arrays.copyOf(instrument, capacity);
+        buy = buy == null ? new boolean[capacity] : Arrays.copyOf(buy, capacity);
+        price = price == null ? new long[capacity] : Arrays.copyOf(price, capacity);
+        remaining = remaining == null ? new long[capacity] : Arrays.copyOf(remaining, capacity);
+        reduceOnly = reduceOnly == null ? new boolean[capacity] : Arrays.copyOf(reduceOnly, capacity);
+        nextFree = nextFree == null ? new int[capacity] : Arrays.copyOf(nextFree, capacity);
+        nextInAccount = nextInAccount == null ? new int[capacity] : Arrays.copyOf(nextInAccount, capacity);
+        prevInAccount = prevInAccount == null ? new int[capacity] : Arrays.copyOf(prevInAccount, capacity);
+    }
+
+    /** @return the newest open order slot of an account, -1 when none; follow with {@link #nextInAccount(int)}. */
+    public int firstOfAccount(final int accountId)
+    {
+        return firstByAccount[accountId];
+    }
+
+    /** @return the next (older) open order slot of the same account, -1 at the end. */
+    public int nextInAccount(final int slot)
+    {
+        return nextInAccount[slot];
+    }
+
+    /** @return the slot of an open order, or -1. */
+    public int find(final long id)
+    {
+        return (int)slotById.get(id);
+    }
+
+    /** Adds an open order; the id must not be open. @return its slot. */
+    public int add(
+        final long id,
+        final int accountId,
+        final int instrumentId,
+        final boolean isBuy,
+        final long limitPrice,
+        final long quantity,
+        final boolean isReduceOnly)
+    {
+        final int slot;
+        if (freeHead >= 0)
+        {
+            slot = freeHead;
+            freeHead = nextFree[slot];
+        }
+        else
+        {
+            if (highWater == orderId.length)
+            {
+                allocate(orderId.length * 2);
+            }
+            slot = highWater++;
+        }
+        orderId[slot] = id;
+        account[slot] = accountId;
+        instrument[slot] = instrumentId;
+        buy[slot] = isBuy;
+        price[slot] = limitPrice;
+        remaining[slot] = quantity;
+        reduceOnly[slot] = isReduceOnly;
+        slotById.put(id, slot);
+        final int head = firstByAccount[accountId];
+        nextInAccount[slot] = head;
+        prevInAccount[slot] = -1;
+        if (head >= 0)
+        {
+            prevInAccount[head] = slot;
+        }
+        firstByAccount[accountId] = slot;
+        live++;
+        return slot;
+    }
+
+    /** Removes an open order. */
+    public void remove(final int slot)
+    {
+        slotById.remove(orderId[slot]);
+        final int prev = prevInAccount[slot];
+        final int next = nextInAccount[slot];
+        if (prev >= 0)
+        {
+            nextInAccount[prev] = next;
+        }
+        else
+        {
+            firstByAccount[account[slot]] = next;
+        }
+        if (next >= 0)
+        {
+            prevInAccount[next] = prev;
+        }
+        orderId[slot] = 0;
+        remaining[slot] = 0;
+        nextFree[slot] = freeHead;
+        freeHead = slot;
+        live--;
+    }
+
+    /** @return one past the highest slot ever used: slots below it are live when {@link #isLive(int)}. */
+    public int highWater()
+    {
+        return highWater;
+    }
+
+    /** @return whether a slot holds an open order. */
+    public boolean isLive(final int slot)
+    {
+        return orderId[slot] != 0;
+    }
+
+    /** @return number of open orders. */
+    public int size()
+    {
+        return live;
+    }
+
+    /** @return order id of a slot. */
+    public long orderId(final int slot)
+    {
+        return orderId[slot];
+    }
+
+    /** @return owner account. */
+    public int account(final int slot)
+    {
+        return account[slot];
+    }
+
+    /** @return instrument. */
+    public int instrument(final int slot)
+    {
+        return instrument[slot];
+    }
+
+    /** @return true for a buy. */
+    public boolean isBuy(final int slot)
+    {
+        return buy[slot];
+    }
+
+    /** @return limit price. */
+    public long price(final int slot)
+    {
+        return price[slot];
+    }
+
+    /** @return contracts still open. */
+    public long remaining(final int slot)
+    {
+        return remaining[slot];
+    }
+
+    /** Sets the contracts still open. */
+    public void remaining(final int slot, final long value)
+    {
+        remaining[slot] = value;
+    }
+
+    /** @return true for a reduce-only order. */
+    public boolean isReduceOnly(final int slot)
+    {
+        return reduceOnly[slot];
+    }
+}

@@ -1,0 +1,309 @@
+package io.clearing.settlement;
+
+import org.agrona.collections.Long2LongHashMap;
+
+import java.util.Arrays;
+
+/**
+ * Position slots: one per (account, instrument) that holds a position or open orders. A slot keeps the signed
+ * quantity, the cost basis (signed entry notional, 1e-8 settlement asset), the contracts on open buy and sell
+ * orders, and links into two insertion-ordered lists - the account's slots and the instrument's holders - so every
+ * walk is deterministic and never depends on hash iteration order. The hash map is used for lookup only.
+ * Arrays grow by doubling (allocation only at a new high-water mark). Not thread-safe.
+ */
+public final class Positions
+{
+    private final Accounts accounts;
+    private final Long2LongHashMap slotByKey = new Long2LongHashMap(-1L);
+    private final int[] firstHolder = new int[Limits.MAX_INSTRUMENTS];
+    private final int[] holderCount = new int[Limits.MAX_INSTRUMENTS];
+
+    private int[] account;
+    private int[] instrument;
+    private long[] quantity;
+    private long[] cost;
+    private long[] openBuy;
+    private long[] openSell;
+    private int[] nextInAccount;
+    private int[] prevInAccount;
+    private int[] nextHolder;
+    private int[] prevHolder;
+    private int freeHead = -1;
+    private int highWater;
+    private int live;
+
+    /**
+     * @param accounts        account heads of the per-account lists.
+     * @param initialCapacity initial number of slots.
+     */
+    public Positions(final Accounts accounts, final int initialCapacity)
+    {
+        this.accounts = accounts;
+        Arrays.fill(firstHolder, -1);
+        allocate(Math.max(16, initialCapacity));
+    }
+
+    private void allocate(final int capacity)
+    {
+        account = grow(account, capacity);
+        instrument = grow(instrument, capacity);
+        quantity = grow(quantity, capacity);
+        cost = grow(cost, capacity);
+        openBuy = grow(openBuy, capacity);
+        openSell = grow(openSell, capacity);
+        nextInAccount = grow(nextInAccount, capacity);
+        prevInAccount = grow(prevInAccount, capacity);
+        nextHolder = grow(nextHolder, capacity);
+        prevHolder = grow(prevHolder, capacity);
+    }
+
+    private static int[] grow(final int[] array, final int capacity)
+    {
+        return array == null ? new int[capacity] : Arrays.copyOf(array, capacity);
+    }
+
+    private static long[] grow(final long[] array, final int capacity)
+    {
+        return array == null ? new long[capacity] : Arrays.copyOf(array, capacity);
+    }
+
+    private static long key(final int accountId, final int instrumentId)
+    {
+        return ((long)accountId << 16) | instrumentId;
+    }
+
+    /** @return the slot of (account, instrument), or -1. */
+    public int find(final int accountId, final int instrumentId)
+    {
+        return (int)slotByKey.get(key(accountId, instrumentId));
+    }
+
+    /** @return the slot of (account, instrument), created empty at the tail of both lists if absent. */
+    public int findOrCreate(final int accountId, final int instrumentId)
+    {
+        final long key = key(accountId, instrumentId);
+        final int existing = (int)slotByKey.get(key);
+        if (existing >= 0)
+        {
+            return existing;
+        }
+        final int slot;
+        if (freeHead >= 0)
+        {
+            slot = freeHead;
+            freeHead = nextInAccount[slot];
+        }
+        else
+        {
+            if (highWater == account.length)
+            {
+                allocate(account.length * 2);
+            }
+            slot = highWater++;
+        }
+        account[slot] = accountId;
+        instrument[slot] = instrumentId;
+        quantity[slot] = 0;
+        cost[slot] = 0;
+        openBuy[slot] = 0;
+        openSell[slot] = 0;
+        appendToAccount(accountId, slot);
+        appendToHolders(instrumentId, slot);
+        slotByKey.put(key, slot);
+        live++;
+        return slot;
+    }
+
+    /** Frees the slot if it holds no position and no open orders. */
+    public void releaseIfEmpty(final int slot)
+    {
+        if (quantity[slot] != 0 || openBuy[slot] != 0 || openSell[slot] != 0)
+        {
+            return;
+        }
+        final int accountId = account[slot];
+        final int instrumentId = instrument[slot];
+        unlinkFromAccount(accountId, slot);
+        unlinkFromHolders(instrumentId, slot);
+        slotByKey.remove(key(accountId, instrumentId));
+        account[slot] = -1;
+        nextInAccount[slot] = freeHead;
+        freeHead = slot;
+        live--;
+    }
+
+    private void appendToAccount(final int accountId, final int slot)
+    {
+        nextInAccount[slot] = -1;
+        final int head = accounts.firstPosition(accountId);
+        if (head < 0)
+        {
+            prevInAccount[slot] = -1;
+            accounts.firstPosition(accountId, slot);
+        }
+        else
+        {
+            int tail = head;
+            while (nextInAccount[tail] >= 0)
+            {
+                tail = nextInAccount[tail];
+            }
+            nextInAccount[tail] = slot;
+            prevInAccount[slot] = tail;
+        }
+        accounts.positionCount(accountId, accounts.positionCount(accountId) + 1);
+    }
+
+    private void unlinkFromAccount(final int accountId, final int slot)
+    {
+        final int prev = prevInAccount[slot];
+        final int next = nextInAccount[slot];
+        if (prev >= 0)
+        {
+            nextInAccount[prev] = next;
+        }
+        else
+        {
+            accounts.firstPosition(accountId, next);
+        }
+        if (next >= 0)
+        {
+            prevInAccount[next] = prev;
+        }
+        accounts.positionCount(accountId, accounts.positionCount(accountId) - 1);
+    }
+
+    private void appendToHolders(final int instrumentId, final int slot)
+    {
+        // Holder lists are kept in insertion order with O(1) append by linking at the head's prev (tail pointer).
+        final int head = firstHolder[instrumentId];
+        nextHolder[slot] = -1;
+        if (head < 0)
+        {
+            firstHolder[instrumentId] = slot;
+            prevHolder[slot] = slot;
+        }
+        else
+        {
+            final int tail = prevHolder[head];
+            nextHolder[tail] = slot;
+            prevHolder[slot] = tail;
+            prevHolder[head] = slot;
+        }
+        holderCount[instrumentId]++;
+    }
+
+    private void unlinkFromHolders(final int instrumentId, final int slot)
+    {
+        final int head = firstHolder[instrumentId];
+        final int next = nextHolder[slot];
+        if (slot == head)
+        {
+            firstHolder[instrumentId] = next;
+            if (next >= 0)
+            {
+                prevHolder[next] = prevHolder[slot];
+            }
+        }
+        else
+        {
+            final int prev = prevHolder[slot];
+            nextHolder[prev] = next;
+            if (next >= 0)
+            {
+                prevHolder[next] = prev;
+            }
+            else
+            {
+                prevHolder[head] = prev;
+            }
+        }
+        holderCount[instrumentId]--;
+    }
+
+    /** @return next slot of the same account, -1 at the end. */
+    public int nextInAccount(final int slot)
+    {
+        return nextInAccount[slot];
+    }
+
+    /** @return first holder slot of an instrument, -1 when none. */
+    public int firstHolder(final int instrumentId)
+    {
+        return firstHolder[instrumentId];
+    }
+
+    /** @return next holder slot of the same instrument, -1 at the end. */
+    public int nextHolder(final int slot)
+    {
+        return nextHolder[slot];
+    }
+
+    /** @return number of slots on an instrument. */
+    public int holderCount(final int instrumentId)
+    {
+        return holderCount[instrumentId];
+    }
+
+    /** @return live slots. */
+    public int size()
+    {
+        return live;
+    }
+
+    /** @return account of a slot. */
+    public int account(final int slot)
+    {
+        return account[slot];
+    }
+
+    /** @return instrument of a slot. */
+    public int instrument(final int slot)
+    {
+        return instrument[slot];
+    }
+
+    /** @return signed contracts, long positive. */
+    public long quantity(final int slot)
+    {
+        return quantity[slot];
+    }
+
+    /** @return signed entry notional, 1e-8 settlement asset. */
+    public long cost(final int slot)
+    {
+        return cost[slot];
+    }
+
+    /** @return contracts on open buy orders. */
+    public long openBuy(final int slot)
+    {
+        return openBuy[slot];
+    }
+
+    /** @return contracts on open sell orders. */
+    public long openSell(final int slot)
+    {
+        return openSell[slot];
+    }
+
+    /** Sets quantity and cost basis together. */
+    public void position(final int slot, final long newQuantity, final long newCost)
+    {
+        quantity[slot] = newQuantity;
+        cost[slot] = newCost;
+    }
+
+    /** Adjusts open order contracts on one side. */
+    public void addOpen(final int slot, final boolean buy, final long delta)
+    {
+        if (buy)
+        {
+            openBuy[slot] += delta;
+        }
+        else
+        {
+            openSell[slot] += delta;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.clearing.settlement;
+
+import org.agrona.collections.IntArrayList;
+
+/**
+ * Finds the accounts whose margin state may have changed when a price moves, without scanning the holders.
+ * <p>
+ * After each evaluation an account registers, for every price it depends on (the mark of each instrument it holds,
+ * the index of each non-cash collateral asset), a band around the current price. The bands are sized so that while
+ * every price stays inside its band, equity less the nearest margin threshold cannot change sign: with headroom H
+ * and n prices of sensitivity s_j (money per price unit, an upper bound), each band is +-H / (n s_j). A price tick
+ * pops only the accounts whose band it leaves - O(k log n) for k such accounts - and the caller re-evaluates them,
+ * which registers fresh bands. Sources are numbered: instruments 0..4095, then underlying indexes from 4096.
+ * Not thread-safe.
+ */
+public final class PriceWatch
+{
+    /** First source id of underlying index prices. */
+    public static final int INDEX_SOURCE_BASE = Limits.MAX_INSTRUMENTS;
+    private static final int SOURCES = Limits.MAX_INSTRUMENTS + Limits.MAX_UNDERLYINGS;
+    /** A band wider than any price: the account never needs a re-check for this source. */
+    private static final double NO_TRIGGER = (double)Limits.MAX_PRICE * 4;
+
+    private final Accounts accounts;
+    private final TriggerHeap[] upper = new TriggerHeap[SOURCES];
+    private final TriggerHeap[] lowerNegated = new TriggerHeap[SOURCES];
+    private long registrations;
+
+    /**
+     * @param accounts evaluation stamps tell live triggers from stale ones.
+     */
+    public PriceWatch(final Accounts accounts)
+    {
+        this.accounts = accounts;
+        for (int i = 0; i < SOURCES; i++)
+        {
+            upper[i] = new TriggerHeap();
+            lowerNegated[i] = new TriggerHeap();
+        }
+    }
+
+    /**
+     * Registers the band of one source for an account just evaluated (after
+     * {@link Accounts#evaluated}).
+     *
+     * @param source         source id.
+     * @param accountId      account.
+     * @param referencePrice the source's price at the evaluation.
+     * @param halfWidth      allowed move each way in price units; at least 0.
+     */
+    public void register(final int source, final int accountId, final long referencePrice, final double halfWidth)
+    {
+        if (halfWidth >= NO_TRIGGER)
+        {
+            return;
+        }
+        final long width = (long)Math.floor(halfWidth);
+        final int stamp = accounts.evaluationStamp(accountId);
+        upper[source].push(referencePrice + width, accountId, stamp, accounts);
+        lowerNegated[source].push(-(referencePrice - width), accountId, stamp, accounts);
+        registrations++;
+    }
+
+    /**
+     * Collects the accounts whose band the new price of a source leaves (each live account once per call, possibly
+     * twice across sources; callers de-duplicate with the evaluation stamp).
+     *
+     * @param source source id.
+     * @param price  the new price.
+     * @param out    receives account ids in trigger order.
+     */
+    public void triggered(final int source, final long price, final IntArrayList out)
+    {
+        final TriggerHeap up = upper[source];
+        while (!up.isEmpty() && up.peekTrigger() <= price)
+        {
+            collect(up, out);
+        }
+        final TriggerHeap down = lowerNegated[source];
+        while (!down.isEmpty() && down.peekTrigger() <= -price)
+        {
+            collect(down, out);
+        }
+    }
+
+    private void collect(final TriggerHeap heap, final IntArrayList out)
+    {
+        final int accountId = heap.peekAccount();
+        final boolean live = accounts.evaluationStamp(accountId) == heap.peekStamp();
+        heap.pop();
+        if (live)
+        {
+            out.addInt(accountId);
+        }
+    }
+
+    /** @return bands registered since start (a measure of evaluation work). */
+    public long registrations()
+    {
+        return registrations;
+    }
+
+    /** @return the allowed move that means "never re-check for this source". */
+    public static double noTrigger()
+    {
+        return NO_TRIGGER;
+    }
+}
