@@ -239,6 +239,12 @@ public final class ClearingEngine implements AutoCloseable
         running = false;
         if (disruptor != null)
         {
+            // Drain explicitly: halting a processor that has not started yet would drop accepted commands.
+            final long published = ring.getCursor();
+            while (ring.getMinimumGatingSequence() < published && failure == null)
+            {
+                Thread.yield();
+            }
             disruptor.shutdown();
             disruptor = null;
         }

@@ -305,7 +305,8 @@ public final class ClearingStateMachine implements StateMachine
     private void onInstrumentDefinition(final InstrumentDefinitionDecoder command)
     {
         final int id = command.instrumentId();
-        final InstrumentKind kind = command.kind();
+        final short kindRaw = command.kindRaw();
+        final InstrumentKind kind = kindRaw >= 1 && kindRaw <= 4 ? InstrumentKind.get(kindRaw) : InstrumentKind.NULL_VAL;
         final int underlying = command.underlyingId();
         final int asset = command.settlementAssetId();
         final long strike = command.strike();
@@ -391,7 +392,7 @@ public final class ClearingStateMachine implements StateMachine
     {
         final int parameter = command.parameterRaw();
         final long value = command.value();
-        if (command.parameter() == RiskParameter.NULL_VAL)
+        if (parameter < 1 || parameter > 7)
         {
             reject(RejectReason.INVALID_ENUM, NO_ACCOUNT, parameter, 0, 0);
             return;
@@ -403,7 +404,7 @@ public final class ClearingStateMachine implements StateMachine
         }
         final long old = parameters.get(parameter);
         parameters.set(parameter, value);
-        events.riskParameterChanged().parameter(command.parameter()).oldValue(old).newValue(value);
+        events.riskParameterChanged().parameter(RiskParameter.get(parameter)).oldValue(old).newValue(value);
         // A new parameter takes effect at once: every account with risk is re-evaluated now.
         for (int id = Accounts.FIRST_USER_ACCOUNT; id < accounts.capacity(); id++)
         {
@@ -588,10 +589,12 @@ public final class ClearingStateMachine implements StateMachine
         final long orderId = command.orderId();
         final int accountId = command.accountId();
         final int instrumentId = command.instrumentId();
-        final Side side = command.side();
+        final Side side = side(command.sideRaw());
         final long price = command.price();
         final long quantity = command.quantity();
-        final BooleanType reduceOnlyFlag = command.reduceOnly();
+        final short reduceOnlyRaw = command.reduceOnlyRaw();
+        final BooleanType reduceOnlyFlag = reduceOnlyRaw == 0 ? BooleanType.FALSE :
+            reduceOnlyRaw == 1 ? BooleanType.TRUE : BooleanType.NULL_VAL;
         if (orderId <= 0)
         {
             reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, orderId, 0, 0);
@@ -784,7 +787,7 @@ public final class ClearingStateMachine implements StateMachine
         final int makerAccount = command.makerAccountId();
         final long takerOrderId = command.takerOrderId();
         final int takerAccount = command.takerAccountId();
-        final Side takerSide = command.takerSide();
+        final Side takerSide = side(command.takerSideRaw());
         if (tradeId <= 0)
         {
             reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, 0, 0);
@@ -883,6 +886,12 @@ public final class ClearingStateMachine implements StateMachine
         markTouched(makerAccount);
         markTouched(takerAccount);
         commitTouched();
+    }
+
+    private static Side side(final short raw)
+    {
+        // Generated Side.get() throws on unknown values; a hostile frame must become INVALID_ENUM instead.
+        return raw == 1 ? Side.BUY : raw == 2 ? Side.SELL : Side.NULL_VAL;
     }
 
     private boolean violatesReduceOnly(final int orderSlot, final int positionSlot, final long signedQuantity)

@@ -36,7 +36,7 @@ final class Primitives
     }
 
     /**
-     * @param type an integer primitive type other than {@code uint64}.
+     * @param type an integer primitive type.
      * @return smallest value of the type.
      */
     static long min(final PrimitiveType type)

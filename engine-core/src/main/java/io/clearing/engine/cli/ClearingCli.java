@@ -1,0 +1,468 @@
+package io.clearing.engine.cli;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.clearing.engine.ClearingEngine;
+import io.clearing.engine.WaitStrategyKind;
+import io.clearing.engine.audit.Auditor;
+import io.clearing.margin.Fixed;
+import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.json.JsonCommandException;
+import io.clearing.sbe.json.SbeJsonCodec;
+import io.clearing.settlement.journal.JournalDocument;
+import io.clearing.settlement.journal.JournalReader;
+import org.agrona.concurrent.UnsafeBuffer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/** {@code ./clearing}: the command-line face of the engine. */
+@Command(name = "clearing", mixinStandardHelpOptions = true, version = "clearing 0.1.0",
+    description = "Low-latency cross-margined clearing engine for crypto derivatives.",
+    subcommands = {ClearingCli.Simulate.class, ClearingCli.Run.class, ClearingCli.Dump.class,
+        ClearingCli.Audit.class})
+public final class ClearingCli implements Callable<Integer>
+{
+    static final int DEFAULT_ACCOUNT_CAPACITY = 1 << 18;
+
+    /** @param args command line. */
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new ClearingCli()).execute(args));
+    }
+
+    @Override
+    public Integer call()
+    {
+        CommandLine.usage(this, System.out);
+        return 0;
+    }
+
+    static void deleteRecursively(final Path directory) throws IOException
+    {
+        if (!Files.exists(directory))
+        {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(directory))
+        {
+            for (final Path path : (Iterable<Path>)walk.sorted(Comparator.reverseOrder())::iterator)
+            {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** {@code simulate}: the synthetic market, end to end. */
+    @Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = "Run the embedded synthetic market through the engine and print a summary.")
+    static final class Simulate implements Callable<Integer>
+    {
+        @Option(names = "--accounts", description = "User accounts (default ${DEFAULT-VALUE}).")
+        int accounts = 100_000;
+
+        @Option(names = "--commands", description = "Commands in total, setup included (default ${DEFAULT-VALUE}).")
+        long commands = 5_000_000L;
+
+        @Option(names = "--seed", description = "Random seed (default ${DEFAULT-VALUE}).")
+        long seed = 42L;
+
+        @Option(names = "--journal", description = "Journal directory, replaced (default ${DEFAULT-VALUE}).")
+        Path journal = Path.of("clearing-data", "simulate-journal");
+
+        @Option(names = "--summary-json", description = "Also write the summary as JSON to this file.")
+        Path summaryJson;
+
+        @Option(names = "--wait-strategy", description = "YIELDING, SLEEPING, BLOCKING or BUSY_SPIN " +
+            "(default ${DEFAULT-VALUE}).")
+        WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            if (accounts < 2 || accounts > DEFAULT_ACCOUNT_CAPACITY - 16)
+            {
+                System.err.println("--accounts must be between 2 and " + (DEFAULT_ACCOUNT_CAPACITY - 16));
+                return 2;
+            }
+            deleteRecursively(journal);
+            final Simulator.Statistics statistics = new Simulator.Statistics();
+            final long started;
+            final long elapsedNanos;
+            final long[] totals = new long[3];
+            final Simulator simulator;
+            final ClearingEngine engine = ClearingEngine.builder()
+                .journalDirectory(journal)
+                .waitStrategy(waitStrategy)
+                .accountCapacity(DEFAULT_ACCOUNT_CAPACITY)
+                .listener(statistics)
+                .build();
+            try (engine)
+            {
+                engine.start();
+                simulator = new Simulator(engine, accounts, commands, seed);
+                System.err.printf("simulate: %,d accounts, %,d commands, seed %d, journal %s%n",
+                    accounts, commands, seed, journal.toAbsolutePath());
+                started = System.nanoTime();
+                simulator.run(sent -> System.err.printf("  %,d commands sent (%.0f%%)%n", sent,
+                    100.0 * sent / commands));
+                while (statistics.documents < simulator.sent() && engine.isRunning())
+                {
+                    Thread.sleep(1);
+                }
+                elapsedNanos = System.nanoTime() - started;
+                if (engine.failure() != null)
+                {
+                    throw new IllegalStateException("engine stopped", engine.failure());
+                }
+            }
+            engine.stateMachine().marginTotals(totals);
+            final int conservation = engine.stateMachine().ledger().checkConservation();
+            final String finalHash = lastHash(journal);
+            final SbeJsonCodec codec = SbeJsonCodec.load();
+            final Map<String, Long> eventCounts = new LinkedHashMap<>();
+            for (int id = 0; id < statistics.eventCounts.length; id++)
+            {
+                if (statistics.eventCounts[id] > 0)
+                {
+                    eventCounts.put(codec.typeName(id), statistics.eventCounts[id]);
+                }
+            }
+            final ObjectMapper mapper = new ObjectMapper();
+            final ObjectNode summary = mapper.createObjectNode();
+            final double seconds = elapsedNanos / 1e9;
+            summary.put("commands", simulator.sent());
+            summary.put("accounts", accounts);
+            summary.put("seed", seed);
+            summary.put("elapsedSeconds", seconds);
+            summary.put("commandsPerSecond", simulator.sent() / seconds);
+            final ObjectNode latency = summary.putObject("latencyNanos");
+            latency.put("p50", statistics.latency.getValueAtPercentile(50));
+            latency.put("p99", statistics.latency.getValueAtPercentile(99));
+            latency.put("p999", statistics.latency.getValueAtPercentile(99.9));
+            latency.put("max", statistics.latency.getMaxValue());
+            final ObjectNode counts = summary.putObject("eventCounts");
+            eventCounts.forEach(counts::put);
+            summary.put("crossInitialMargin", totals[0]);
+            summary.put("isolatedInitialMargin", totals[1]);
+            summary.put("accountsWithPositions", totals[2]);
+            summary.put("capitalEfficiency", totals[0] == 0 ? 0.0 : (double)totals[1] / totals[0]);
+            summary.put("conservationHolds", conservation < 0);
+            summary.put("finalHash", finalHash);
+            summary.put("journal", journal.toAbsolutePath().toString());
+            final PrintStream out = System.out;
+            out.printf("commands            %,d in %.2f s (%,.0f commands/s)%n", simulator.sent(), seconds,
+                simulator.sent() / seconds);
+            out.printf("latency submit->delivered  p50 %,d ns  p99 %,d ns  p99.9 %,d ns  max %,d ns%n",
+                latency.get("p50").asLong(), latency.get("p99").asLong(), latency.get("p999").asLong(),
+                latency.get("max").asLong());
+            out.println("events:");
+            eventCounts.forEach((name, count) -> out.printf("  %-22s %,d%n", name, count));
+            out.printf("initial margin      cross %,.2f  isolated %,.2f  (isolated/cross %.2fx, %,d accounts " +
+                "with positions)%n", totals[0] / (double)Fixed.SCALE, totals[1] / (double)Fixed.SCALE,
+                summary.get("capitalEfficiency").asDouble(), totals[2]);
+            out.printf("conservation        %s%n", conservation < 0 ? "holds (every asset: balances = deposits - " +
+                "withdrawals)" : "BROKEN for asset " + conservation);
+            out.printf("final hash          %s%n", finalHash);
+            out.printf("journal             %s%n", journal.toAbsolutePath());
+            if (summaryJson != null)
+            {
+                mapper.writerWithDefaultPrettyPrinter().writeValue(summaryJson.toFile(), summary);
+            }
+            return conservation < 0 ? 0 : 1;
+        }
+    }
+
+    static String lastHash(final Path journal)
+    {
+        final JournalDocument document = new JournalDocument();
+        final byte[] hash = new byte[JournalDocument.HASH_LENGTH];
+        try (JournalReader reader = new JournalReader(journal))
+        {
+            final long last = reader.lastSequence();
+            if (last == 0 || !reader.seek(last) || !reader.next(document))
+            {
+                return "";
+            }
+            document.hash(hash);
+        }
+        return HexFormat.of().formatHex(hash);
+    }
+
+    /** {@code run}: JSON lines in, events as JSON lines out. */
+    @Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Feed commands written as JSON lines; write every resulting event as a JSON line.")
+    static final class Run implements Callable<Integer>
+    {
+        @Option(names = "--in", required = true, description = "Input file, one JSON command per line.")
+        Path in;
+
+        @Option(names = "--out", description = "Output file (default: standard output).")
+        Path out;
+
+        @Option(names = "--journal", description = "Journal directory; an existing journal is resumed " +
+            "(default: a new temporary directory).")
+        Path journal;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final SbeJsonCodec codec = SbeJsonCodec.load();
+            final Path journalDirectory = journal != null ? journal : Files.createTempDirectory("clearing-run-");
+            System.err.println("run: journal " + journalDirectory.toAbsolutePath());
+            final JsonFactory factory = new JsonFactory();
+            final OutputStream stream = out == null ? System.out : Files.newOutputStream(out);
+            final JsonGenerator generator = factory.createGenerator(stream, JsonEncoding.UTF8);
+            generator.setRootValueSeparator(null);
+            final Object lock = new Object();
+            final AtomicLong processed = new AtomicLong();
+            long submitted = 0;
+            final ClearingEngine engine = ClearingEngine.builder()
+                .journalDirectory(journalDirectory)
+                .accountCapacity(DEFAULT_ACCOUNT_CAPACITY)
+                .listener((sequence, command, co, cl, events, eo, el, count, submitNanos) ->
+                {
+                    synchronized (lock)
+                    {
+                        try
+                        {
+                            int offset = eo;
+                            for (int i = 0; i < count; i++)
+                            {
+                                final int length = events.getInt(offset, java.nio.ByteOrder.LITTLE_ENDIAN);
+                                generator.writeStartObject();
+                                generator.writeNumberField("seq", sequence);
+                                codec.writeFields(events, offset + 4, length, generator);
+                                generator.writeEndObject();
+                                generator.writeRaw('\n');
+                                offset += 4 + length;
+                            }
+                        }
+                        catch (final IOException ex)
+                        {
+                            throw new java.io.UncheckedIOException(ex);
+                        }
+                    }
+                    processed.incrementAndGet();
+                })
+                .build();
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[ClearingEngine.SLOT_CAPACITY]);
+            try (engine; BufferedReader reader = Files.newBufferedReader(in, StandardCharsets.UTF_8))
+            {
+                engine.start();
+                String line;
+                long lineNumber = 0;
+                while ((line = reader.readLine()) != null)
+                {
+                    lineNumber++;
+                    if (line.isBlank())
+                    {
+                        continue;
+                    }
+                    String error = null;
+                    int length = 0;
+                    try
+                    {
+                        length = codec.encode(line, buffer, 0);
+                        final JsonNode type = new ObjectMapper().readTree(line).get(SbeJsonCodec.TYPE_KEY);
+                        if (type != null && !codec.isCommand(type.asText()))
+                        {
+                            error = "\"" + type.asText() + "\" is an event, not a command";
+                        }
+                    }
+                    catch (final JsonCommandException | IOException ex)
+                    {
+                        error = ex.getMessage();
+                    }
+                    if (error != null)
+                    {
+                        while (processed.get() < submitted)
+                        {
+                            Thread.onSpinWait();
+                        }
+                        synchronized (lock)
+                        {
+                            generator.writeStartObject();
+                            generator.writeStringField("type", "InputError");
+                            generator.writeNumberField("line", lineNumber);
+                            generator.writeStringField("error", error);
+                            generator.writeEndObject();
+                            generator.writeRaw('\n');
+                        }
+                        continue;
+                    }
+                    if (engine.submit(buffer, 0, length) < 0)
+                    {
+                        System.err.println("engine stopped: " + engine.failure());
+                        return 1;
+                    }
+                    submitted++;
+                }
+                while (processed.get() < submitted && engine.isRunning())
+                {
+                    Thread.onSpinWait();
+                }
+            }
+            synchronized (lock)
+            {
+                generator.flush();
+                if (out != null)
+                {
+                    generator.close();
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code dump}: the journal as JSON lines. */
+    @Command(name = "dump", mixinStandardHelpOptions = true, description = "Print the journal as JSON lines.")
+    static final class Dump implements Callable<Integer>
+    {
+        @Option(names = "--journal", required = true, description = "Journal directory.")
+        Path journal;
+
+        @Option(names = "--account", description = "Only documents touching this account, only its events.")
+        Integer account;
+
+        @Option(names = "--from", description = "First sequence (default 1).")
+        long from = 1;
+
+        @Option(names = "--to", description = "Last sequence (default: the end).")
+        long to = Long.MAX_VALUE;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final SbeJsonCodec codec = SbeJsonCodec.load();
+            final ObjectMapper mapper = new ObjectMapper();
+            final JournalDocument document = new JournalDocument();
+            final byte[] hash = new byte[JournalDocument.HASH_LENGTH];
+            final PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false,
+                StandardCharsets.UTF_8);
+            try (JournalReader reader = new JournalReader(journal))
+            {
+                if (!reader.seek(Math.max(1, from)))
+                {
+                    return 0;
+                }
+                while (reader.next(document) && document.sequence() <= to)
+                {
+                    final ObjectNode line = mapper.createObjectNode();
+                    line.put("seq", document.sequence());
+                    line.put("timestamp", document.timestamp());
+                    JsonNode command;
+                    try
+                    {
+                        command = mapper.readTree(codec.toJson(document.buffer(), document.commandOffset(),
+                            document.commandLength()));
+                    }
+                    catch (final JsonCommandException ex)
+                    {
+                        final ObjectNode raw = mapper.createObjectNode();
+                        raw.put("type", "Unreadable");
+                        raw.put("hex", HexFormat.of().formatHex(bytes(document, document.commandOffset(),
+                            document.commandLength())));
+                        command = raw;
+                    }
+                    boolean touches = account == null || mentions(command, account);
+                    final var events = mapper.createArrayNode();
+                    for (int o = document.firstEventOffset(), i = 0; i < document.eventCount();
+                        i++, o = document.nextEventOffset(o))
+                    {
+                        final JsonNode event = mapper.readTree(codec.toJson(document.buffer(),
+                            document.eventFrameOffset(o), document.eventFrameLength(o)));
+                        if (account == null || mentions(event, account))
+                        {
+                            events.add(event);
+                            touches = true;
+                        }
+                    }
+                    if (!touches)
+                    {
+                        continue;
+                    }
+                    line.set("command", command);
+                    line.set("events", events);
+                    document.hash(hash);
+                    line.put("hash", HexFormat.of().formatHex(hash));
+                    out.println(mapper.writeValueAsString(line));
+                }
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static boolean mentions(final JsonNode node, final int accountId)
+        {
+            for (final String field : new String[]{"accountId", "makerAccountId", "takerAccountId",
+                "counterpartyAccountId", "liquidatorAccountId"})
+            {
+                final JsonNode value = node.get(field);
+                if (value != null && value.asInt() == accountId)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static byte[] bytes(final JournalDocument document, final int offset, final int length)
+        {
+            final byte[] copy = new byte[Math.max(0, length)];
+            document.buffer().getBytes(offset, copy);
+            return copy;
+        }
+    }
+
+    /** {@code audit}: verify and re-execute a journal. */
+    @Command(name = "audit", mixinStandardHelpOptions = true,
+        description = "Verify the hash chain, re-execute every command and compare every event bit for bit, " +
+            "check conservation at every document.")
+    static final class Audit implements Callable<Integer>
+    {
+        @Option(names = "--journal", required = true, description = "Journal directory.")
+        Path journal;
+
+        @Option(names = "--account-capacity", description = "Account capacity the engine ran with " +
+            "(default ${DEFAULT-VALUE}).")
+        int accountCapacity = DEFAULT_ACCOUNT_CAPACITY;
+
+        @Override
+        public Integer call()
+        {
+            final long started = System.nanoTime();
+            final Auditor.Result result = new Auditor(accountCapacity, new RiskParameters()).audit(journal);
+            final double seconds = (System.nanoTime() - started) / 1e9;
+            if (result.ok())
+            {
+                System.out.printf("audit OK: %,d documents, last sequence %d, final hash %s (%.1f s, %,.0f " +
+                    "documents/s)%n", result.documents(), result.lastSequence(), result.finalHash(), seconds,
+                    result.documents() / Math.max(seconds, 1e-9));
+                return 0;
+            }
+            System.out.printf("audit FAILED at sequence %d: %s (%,d documents verified before it)%n",
+                result.failedSequence(), result.failure(), result.documents());
+            return 1;
+        }
+    }
+}
