@@ -99,7 +99,7 @@ public final class EventWriter
     {
         final int frameLength = MessageHeaderEncoder.ENCODED_LENGTH + blockLength;
         buffer.checkLimit(length + LENGTH_PREFIX + frameLength);
-        buffer.putInt(length, frameLength);
+        buffer.putInt(length, frameLength, java.nio.ByteOrder.LITTLE_ENDIAN);
         final int offset = length + LENGTH_PREFIX;
         length = offset + frameLength;
         count++;

@@ -1,0 +1,231 @@
+package io.clearing.settlement.journal;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reads journal documents in order, from the start or from a {@link #seek(long) sought} sequence, including
+ * documents appended while reading. Opens the queue read-only and never creates files.
+ * <p>
+ * Each document is copied into a buffer owned by the reader, so the {@link JournalDocument} filled by
+ * {@link #next(JournalDocument)} stays valid until the next call to {@code next}. Chronicle only exposes an excerpt
+ * once it is complete, so a reader never sees part of a document. The reader checks nothing: run documents
+ * through a {@link HashChainVerifier} to detect damage.
+ * <p>
+ * Not thread-safe: confine an instance to one thread at a time. {@link #next(JournalDocument)} allocates nothing in
+ * steady state; {@link #seek(long)} and {@link #lastSequence()} may allocate.
+ */
+public final class JournalReader implements AutoCloseable
+{
+    private static final int INITIAL_BUFFER_CAPACITY = 4096;
+    /** Marks a document too damaged or missing to yield a sequence; unlike any sequence the writer produces. */
+    private static final long UNREADABLE = Long.MIN_VALUE;
+
+    private final Path directory;
+    private final SingleChronicleQueue queue;
+    private final RollCycle rollCycle;
+    private final ExcerptTailer tailer;
+    private final ExcerptTailer probe;
+    /** Only ever asked for excerpt counts: Chronicle's count releases the tailer's file, so it must not read. */
+    private final ExcerptTailer counter;
+    private final ExpandableArrayBuffer documentBuffer = new ExpandableArrayBuffer(INITIAL_BUFFER_CAPACITY);
+    private final UnsafeBuffer sequenceBuffer = new UnsafeBuffer(new byte[Long.BYTES]);
+
+    /**
+     * Opens an existing journal for reading, positioned at its first document.
+     *
+     * @param directory of a journal written by {@link JournalWriter}.
+     * @throws IllegalArgumentException if {@code directory} does not exist or holds no Chronicle queue.
+     */
+    public JournalReader(final Path directory)
+    {
+        if (!Files.isDirectory(directory))
+        {
+            throw new IllegalArgumentException("no journal at " + directory.toAbsolutePath() + ": not a directory");
+        }
+        if (!Files.isRegularFile(directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE)))
+        {
+            throw new IllegalArgumentException("no journal at " + directory.toAbsolutePath() + ": no " +
+                SingleChronicleQueue.QUEUE_METADATA_FILE + ", so not a Chronicle queue");
+        }
+
+        this.directory = directory;
+        queue = SingleChronicleQueueBuilder.binary(directory)
+            .readOnly(true)
+            .blockSize(JournalWriter.BLOCK_SIZE)
+            .build();
+        try
+        {
+            rollCycle = queue.rollCycle();
+            tailer = queue.createTailer();
+            probe = queue.createTailer();
+            counter = queue.createTailer();
+        }
+        catch (final RuntimeException ex)
+        {
+            queue.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Positions the reader so the next {@link #next(JournalDocument)} returns the document carrying
+     * {@code sequence}. As the writer numbers documents contiguously, the document sits {@code sequence - first}
+     * excerpts from the start; walking the per-file excerpt counts turns that into a Chronicle index without
+     * reading the documents in between. The document found there must carry {@code sequence}, so a journal whose
+     * numbering was damaged yields false rather than a wrong document. Costs one count per roll-cycle file and
+     * two document reads.
+     *
+     * @param sequence to position at, 1-based.
+     * @return true if found; false if there is no such document, leaving the position unchanged.
+     */
+    public boolean seek(final long sequence)
+    {
+        queue.refreshDirectoryListing();
+        final int firstCycle = queue.firstCycle();
+        final int lastCycle = queue.lastCycle();
+        if (sequence < 1 || firstCycle > lastCycle)
+        {
+            return false;
+        }
+
+        probe.direction(TailerDirection.FORWARD).toStart();
+        final long firstSequence = readSequence();
+        if (firstSequence < 1 || sequence < firstSequence)
+        {
+            return false;
+        }
+
+        long documentsBefore = sequence - firstSequence;
+        for (final Long cycle : queue.listCyclesBetween(firstCycle, lastCycle))
+        {
+            final long documentsInCycle = counter.excerptsInCycle(cycle.intValue());
+            if (documentsBefore < documentsInCycle)
+            {
+                final long index = rollCycle.toIndex(cycle.intValue(), documentsBefore);
+                return probe.moveToIndex(index) && readSequence() == sequence && tailer.moveToIndex(index);
+            }
+            documentsBefore -= documentsInCycle;
+        }
+
+        return false;
+    }
+
+    /**
+     * Reads the document at the current position and advances past it.
+     *
+     * @param doc wrapped over the reader's copy of the document, valid until the next call to this method.
+     * @return false, leaving {@code doc} unchanged, when there is no further document yet.
+     */
+    public boolean next(final JournalDocument doc)
+    {
+        try (DocumentContext context = tailer.readingDocument())
+        {
+            if (!context.isPresent())
+            {
+                return false;
+            }
+
+            final Bytes<?> bytes = context.wire().bytes();
+            final int length = (int)bytes.readRemaining();
+            documentBuffer.checkLimit(length);
+            bytes.read(documentBuffer.byteArray(), 0, length);
+            doc.wrap(documentBuffer, 0, length);
+
+            return true;
+        }
+    }
+
+    /**
+     * @return the sequence stored in the journal's last document, 0 when the journal is empty.
+     * @throws IllegalStateException if the last document is too short to hold a sequence.
+     */
+    public long lastSequence()
+    {
+        queue.refreshDirectoryListing();
+        probe.direction(TailerDirection.BACKWARD).toEnd();
+        try
+        {
+            try (DocumentContext context = probe.readingDocument())
+            {
+                if (!context.isPresent())
+                {
+                    return 0;
+                }
+
+                final long sequence = readSequence(context);
+                if (UNREADABLE == sequence)
+                {
+                    throw new IllegalStateException("journal " + directory.toAbsolutePath() +
+                        ": last document (Chronicle index 0x" + Long.toHexString(context.index()) +
+                        ") is too short to hold a sequence");
+                }
+
+                return sequence;
+            }
+        }
+        finally
+        {
+            probe.direction(TailerDirection.FORWARD);
+        }
+    }
+
+    /**
+     * @return the journal directory.
+     */
+    public Path directory()
+    {
+        return directory;
+    }
+
+    /**
+     * Releases the queue's files.
+     */
+    public void close()
+    {
+        try
+        {
+            tailer.close();
+            probe.close();
+            counter.close();
+        }
+        finally
+        {
+            queue.close();
+        }
+    }
+
+    /**
+     * @return the sequence of the document at the probe's position, moving past it; {@link #UNREADABLE} if there is
+     * none or it is too short.
+     */
+    private long readSequence()
+    {
+        try (DocumentContext context = probe.readingDocument())
+        {
+            return context.isPresent() ? readSequence(context) : UNREADABLE;
+        }
+    }
+
+    private long readSequence(final DocumentContext context)
+    {
+        final Bytes<?> bytes = context.wire().bytes();
+        if (bytes.readRemaining() < Long.BYTES)
+        {
+            return UNREADABLE;
+        }
+
+        bytes.read(sequenceBuffer.byteArray(), 0, Long.BYTES);
+        return sequenceBuffer.getLong(JournalDocument.SEQUENCE_OFFSET, JournalDocument.BYTE_ORDER);
+    }
+}

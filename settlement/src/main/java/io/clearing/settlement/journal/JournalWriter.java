@@ -1,0 +1,262 @@
+package io.clearing.settlement.journal;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.time.SystemTimeProvider;
+import net.openhft.chronicle.core.time.TimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static io.clearing.settlement.journal.JournalDocument.BYTE_ORDER;
+import static io.clearing.settlement.journal.JournalDocument.COMMAND_LENGTH_OFFSET;
+import static io.clearing.settlement.journal.JournalDocument.EVENTS_LENGTH_OFFSET;
+import static io.clearing.settlement.journal.JournalDocument.EVENT_COUNT_OFFSET;
+import static io.clearing.settlement.journal.JournalDocument.FORMAT_VERSION;
+import static io.clearing.settlement.journal.JournalDocument.FORMAT_VERSION_OFFSET;
+import static io.clearing.settlement.journal.JournalDocument.HASH_LENGTH;
+import static io.clearing.settlement.journal.JournalDocument.HEADER_LENGTH;
+import static io.clearing.settlement.journal.JournalDocument.PREVIOUS_HASH_OFFSET;
+import static io.clearing.settlement.journal.JournalDocument.SEQUENCE_OFFSET;
+import static io.clearing.settlement.journal.JournalDocument.TIMESTAMP_OFFSET;
+
+/**
+ * Appends hash-chained {@link JournalDocument}s, one Chronicle Queue excerpt each, so a reader sees a command and
+ * all its events or nothing of them.
+ * <p>
+ * Files roll on {@link LargeRollCycles#LARGE_DAILY}: one {@code yyyyMMdd'L'.cq4} file per UTC day of wall-clock time,
+ * up to 2^37 documents per file, which keeps a multi-GB simulate run in one or two files. The wall clock only picks
+ * the file; document bytes depend on the arguments alone. An existing journal keeps the roll cycle it was created
+ * with.
+ * <p>
+ * A journal has exactly one writer at a time, across processes too: a second writer would fork the chain.
+ * Not thread-safe: confine an instance to one thread at a time. {@link #append} allocates nothing in steady state
+ * (the staging buffer grows only when a document is larger than any before).
+ */
+public final class JournalWriter implements AutoCloseable
+{
+    /** Chronicle block size: the largest document is a quarter of it. */
+    public static final long BLOCK_SIZE = 1L << 30;
+    /** Largest document Chronicle accepts with {@link #BLOCK_SIZE}, in bytes: 256 MiB. */
+    public static final int MAX_DOCUMENT_LENGTH = (int)(BLOCK_SIZE / 4);
+    private static final int INITIAL_STAGING_CAPACITY = 4096;
+
+    private final Path directory;
+    private final SingleChronicleQueue queue;
+    private final ExcerptAppender appender;
+    private final JournalHasher hasher = new JournalHasher();
+    private final ExpandableArrayBuffer staging = new ExpandableArrayBuffer(INITIAL_STAGING_CAPACITY);
+    private final JournalDocument lastDocument = new JournalDocument();
+    private final byte[] lastHash = new byte[HASH_LENGTH];
+    private final byte[] hashScratch = new byte[HASH_LENGTH];
+    private long lastSequence;
+
+    /**
+     * Opens the journal in {@code directory}, creating it if absent, and recovers the chain head from its last
+     * document.
+     *
+     * @param directory of the Chronicle queue.
+     * @throws IllegalStateException if the last document is malformed or fails its hash, as extending a damaged
+     *                               chain would hide the damage.
+     */
+    public JournalWriter(final Path directory)
+    {
+        this(directory, LargeRollCycles.LARGE_DAILY, SystemTimeProvider.INSTANCE);
+    }
+
+    /**
+     * Test hook: a short roll cycle and a settable clock exercise file rolls.
+     */
+    JournalWriter(final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider)
+    {
+        this.directory = directory;
+        // One document holds a command and all its events; a funding or expiry over 100,000 holders is tens of MB.
+        // Chronicle caps a document at a quarter of the block size, so blocks are 1 GiB (documents up to 256 MiB).
+        queue = SingleChronicleQueueBuilder.binary(directory).rollCycle(rollCycle).timeProvider(timeProvider)
+            .blockSize(BLOCK_SIZE).build();
+        try
+        {
+            recoverChainHead();
+            appender = queue.createAppender();
+        }
+        catch (final RuntimeException ex)
+        {
+            queue.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Appends the next document, sequence {@link #lastSequence()} + 1, chained to {@link #lastHash(byte[])}.
+     * The document is visible to readers whole once this returns; if it throws, nothing was written and the chain
+     * head is unchanged.
+     *
+     * @param timestamp     the command's sequencer timestamp in nanoseconds since the epoch, stored as given.
+     * @param command       buffer holding the command frame, stored as given even if malformed.
+     * @param commandOffset of the command frame in {@code command}.
+     * @param commandLength of the command frame in bytes, {@code >= 0}.
+     * @param events        buffer holding the events region: {@code eventCount} entries of
+     *                      [int32 little-endian frameLength][frame].
+     * @param eventsOffset  of the events region in {@code events}.
+     * @param eventsLength  of the events region in bytes, {@code >= 0}.
+     * @param eventCount    number of entries in the events region, {@code >= 0}.
+     * @return the sequence of the appended document.
+     * @throws IllegalArgumentException if a length is negative, the document would exceed
+     *                                  {@link #MAX_DOCUMENT_LENGTH}, or the entries do not exactly fill the events
+     *                                  region.
+     */
+    public long append(
+        final long timestamp,
+        final DirectBuffer command,
+        final int commandOffset,
+        final int commandLength,
+        final DirectBuffer events,
+        final int eventsOffset,
+        final int eventsLength,
+        final int eventCount)
+    {
+        if (commandLength < 0 || eventsLength < 0 || eventCount < 0)
+        {
+            throw new IllegalArgumentException("negative length: commandLength=" + commandLength +
+                " eventsLength=" + eventsLength + " eventCount=" + eventCount);
+        }
+        if ((long)HEADER_LENGTH + commandLength + eventsLength + HASH_LENGTH > MAX_DOCUMENT_LENGTH)
+        {
+            throw new IllegalArgumentException("document exceeds " + MAX_DOCUMENT_LENGTH + " bytes: commandLength=" +
+                commandLength + " eventsLength=" + eventsLength);
+        }
+        events.boundsCheck(eventsOffset, eventsLength);
+        if (!JournalDocument.eventsFillRegion(events, eventsOffset, eventsLength, eventCount))
+        {
+            throw new IllegalArgumentException(
+                eventCount + " event entries do not exactly fill an events region of " + eventsLength + " bytes");
+        }
+
+        final long sequence = lastSequence + 1;
+        final int hashOffset = HEADER_LENGTH + commandLength + eventsLength;
+        final int totalLength = hashOffset + HASH_LENGTH;
+
+        final ExpandableArrayBuffer staging = this.staging;
+        staging.checkLimit(totalLength);
+        staging.putLong(SEQUENCE_OFFSET, sequence, BYTE_ORDER);
+        staging.putLong(TIMESTAMP_OFFSET, timestamp, BYTE_ORDER);
+        staging.putInt(COMMAND_LENGTH_OFFSET, commandLength, BYTE_ORDER);
+        staging.putInt(EVENTS_LENGTH_OFFSET, eventsLength, BYTE_ORDER);
+        staging.putInt(EVENT_COUNT_OFFSET, eventCount, BYTE_ORDER);
+        staging.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION, BYTE_ORDER);
+        staging.putBytes(PREVIOUS_HASH_OFFSET, lastHash);
+        staging.putBytes(HEADER_LENGTH, command, commandOffset, commandLength);
+        staging.putBytes(HEADER_LENGTH + commandLength, events, eventsOffset, eventsLength);
+        hasher.hash(staging, 0, hashOffset, hashScratch);
+        staging.putBytes(hashOffset, hashScratch);
+
+        try (DocumentContext context = appender.writingDocument())
+        {
+            try
+            {
+                context.wire().bytes().write(staging.byteArray(), 0, totalLength);
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                // A half-written excerpt must never become visible.
+                context.rollbackOnClose();
+                throw ex;
+            }
+        }
+
+        lastSequence = sequence;
+        System.arraycopy(hashScratch, 0, lastHash, 0, HASH_LENGTH);
+
+        return sequence;
+    }
+
+    /**
+     * @return sequence of the last document in the journal, 0 when empty.
+     */
+    public long lastSequence()
+    {
+        return lastSequence;
+    }
+
+    /**
+     * @param dst receives at index 0 the 32-byte hash of the last document, all zero when empty.
+     */
+    public void lastHash(final byte[] dst)
+    {
+        System.arraycopy(lastHash, 0, dst, 0, HASH_LENGTH);
+    }
+
+    /**
+     * @return the journal directory.
+     */
+    public Path directory()
+    {
+        return directory;
+    }
+
+    /**
+     * Releases the queue's files. Appended documents are already durable to the OS page cache.
+     */
+    public void close()
+    {
+        try
+        {
+            appender.close();
+        }
+        finally
+        {
+            queue.close();
+        }
+    }
+
+    private void recoverChainHead()
+    {
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            tailer.direction(TailerDirection.BACKWARD).toEnd();
+            try (DocumentContext context = tailer.readingDocument())
+            {
+                if (!context.isPresent())
+                {
+                    lastSequence = 0;
+                    Arrays.fill(lastHash, (byte)0);
+                    return;
+                }
+
+                final Bytes<?> bytes = context.wire().bytes();
+                final int length = (int)bytes.readRemaining();
+                staging.checkLimit(length);
+                bytes.read(staging.byteArray(), 0, length);
+                lastDocument.wrap(staging, 0, length);
+
+                if (!lastDocument.structurallyValid())
+                {
+                    throw damagedTail(context.index(), "is malformed");
+                }
+                hasher.hash(staging, 0, lastDocument.hashedLength(), hashScratch);
+                lastDocument.hash(lastHash);
+                if (!Arrays.equals(hashScratch, lastHash))
+                {
+                    throw damagedTail(context.index(), "fails its hash");
+                }
+
+                lastSequence = lastDocument.sequence();
+            }
+        }
+    }
+
+    private IllegalStateException damagedTail(final long index, final String problem)
+    {
+        return new IllegalStateException("journal " + directory.toAbsolutePath() + ": last document (index 0x" +
+            Long.toHexString(index) + ") " + problem + "; refusing to extend a damaged chain");
+    }
+}
