@@ -24,14 +24,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * SBE encode/decode of a hot command and one business-logic step, without the pipeline or the journal.
- * Run: {@code java -jar benchmarks/target/benchmarks.jar StateMachineBenchmark -prof gc}.
+ * Run: {@code java $(cat engine-core/target/jvm.flags) -jar benchmarks/target/benchmarks.jar StateMachineBenchmark -prof gc}
+ * (forks inherit the JVM flags of the launching JVM).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-    "-Dchronicle.analytics.disable=true"})
+@Fork(1)
 @State(Scope.Thread)
 public class StateMachineBenchmark
 {

@@ -48,6 +48,16 @@ public final class Auditor
      */
     public Result audit(final Path directory)
     {
+        return audit(directory, documents -> { });
+    }
+
+    /**
+     * @param directory journal directory.
+     * @param progress  called every 500,000 documents with the count verified so far.
+     * @return the outcome; never throws for a damaged journal (it is a failed result).
+     */
+    public Result audit(final Path directory, final java.util.function.LongConsumer progress)
+    {
         final ClearingStateMachine machine = new ClearingStateMachine(accountCapacity, parameters);
         final EventWriter events = new EventWriter();
         final JournalDocument document = new JournalDocument();
@@ -131,6 +141,10 @@ public final class Auditor
                     }
                 }
                 documents++;
+                if (documents % 500_000 == 0)
+                {
+                    progress.accept(documents);
+                }
             }
         }
         catch (final IllegalArgumentException | IllegalStateException ex)

@@ -96,6 +96,10 @@ public final class ClearingCli implements Callable<Integer>
             "(default ${DEFAULT-VALUE}).")
         WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
 
+        @Option(names = "--ring-size", description = "Ring slots, a power of two (default ${DEFAULT-VALUE}); the " +
+            "generator offers as fast as it can, so latency includes queueing in a full ring.")
+        int ringSize = 8192;
+
         @Override
         public Integer call() throws Exception
         {
@@ -113,6 +117,7 @@ public final class ClearingCli implements Callable<Integer>
             final ClearingEngine engine = ClearingEngine.builder()
                 .journalDirectory(journal)
                 .waitStrategy(waitStrategy)
+                .ringSize(ringSize)
                 .accountCapacity(DEFAULT_ACCOUNT_CAPACITY)
                 .listener(statistics)
                 .build();
@@ -451,7 +456,8 @@ public final class ClearingCli implements Callable<Integer>
         public Integer call()
         {
             final long started = System.nanoTime();
-            final Auditor.Result result = new Auditor(accountCapacity, new RiskParameters()).audit(journal);
+            final Auditor.Result result = new Auditor(accountCapacity, new RiskParameters())
+                .audit(journal, documents -> System.err.printf("  %,d documents verified%n", documents));
             final double seconds = (System.nanoTime() - started) / 1e9;
             if (result.ok())
             {

@@ -156,11 +156,11 @@ public final class Simulator
         for (int a = 0; a < accounts && sent < commands; a++)
         {
             final int id = Accounts.FIRST_USER_ACCOUNT + a;
-            sendDeposit(id, 0, (2_000L + random.nextLong(48_000L)) * Fixed.SCALE);
+            sendDeposit(id, 0, (500L + random.nextLong(9_500L)) * Fixed.SCALE);
             if (random.nextInt(4) == 0)
             {
                 final int asset = 1 + random.nextInt(3);
-                sendDeposit(id, asset, (long)(20_000.0 / START_PRICE[asset - 1] * Fixed.SCALE));
+                sendDeposit(id, asset, (long)(5_000.0 / START_PRICE[asset - 1] * Fixed.SCALE));
             }
         }
     }
@@ -242,7 +242,7 @@ public final class Simulator
         }
         final double mark = markOf(instrument);
         final long px = Math.max(1, price(mark * (1.0 + (random.nextDouble() - 0.5) * 0.001)));
-        final long qty = 1 + random.nextInt(instrument % PER_UNDERLYING >= 3 ? 5 : 20);
+        final long qty = 1 + random.nextInt(instrument % PER_UNDERLYING >= 3 ? 5 : 60);
         final boolean takerBuys = random.nextBoolean();
         final long makerOrder = nextOrderId++;
         final long takerOrder = nextOrderId++;
