@@ -54,6 +54,7 @@ public final class ClearingStateMachine implements StateMachine
 
     private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
     private static final int NO_ACCOUNT = -1;
+    private static final long TIME_REFRESH_NANOS = 15L * 60L * 1_000_000_000L;
 
     private final RiskParameters parameters;
     private final Accounts accounts;
@@ -66,6 +67,10 @@ public final class ClearingStateMachine implements StateMachine
     private final IntArrayList touchedAccounts = new IntArrayList();
     private final boolean[] pending;
     private final double[] indexSensitivity = new double[Limits.MAX_UNDERLYINGS];
+    private final IntArrayList[] optionsByUnderlying = new IntArrayList[Limits.MAX_UNDERLYINGS];
+    private final long[] lastOptionRefresh = new long[Limits.MAX_INSTRUMENTS];
+    private final IntArrayList adlCandidates = new IntArrayList();
+    private final org.agrona.collections.LongArrayList adlScores = new org.agrona.collections.LongArrayList();
 
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final AssetDefinitionDecoder assetDefinition = new AssetDefinitionDecoder();
@@ -116,8 +121,12 @@ public final class ClearingStateMachine implements StateMachine
         positions = new Positions(accounts, 1024);
         orders = new Orders(accountCapacity, 1024);
         watch = new PriceWatch(accounts);
-        calculator = new MarginCalculator(this.parameters);
+        calculator = new MarginCalculator(this.parameters).withIsolated(false);
         pending = new boolean[accountCapacity];
+        for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
+        {
+            optionsByUnderlying[u] = new IntArrayList();
+        }
     }
 
     @Override
@@ -375,6 +384,15 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         instruments.define(id, kind.value(), underlying, asset, strike, expiry, size, makerFee, takerFee);
+        if (isOption)
+        {
+            calculator.defineOption(id, underlying, kind == InstrumentKind.CALL, size, strike, expiry);
+            optionsByUnderlying[underlying].addInt(id);
+        }
+        else
+        {
+            calculator.defineFuture(id, underlying, size, expiry);
+        }
         if (kind == InstrumentKind.PERPETUAL)
         {
             instruments.nextFunding(id, nextFundingTime(now));
@@ -391,26 +409,66 @@ public final class ClearingStateMachine implements StateMachine
     private void onRiskParameterUpdate(final RiskParameterUpdateDecoder command)
     {
         final int parameter = command.parameterRaw();
+        final int underlyingId = command.underlyingId();
         final long value = command.value();
-        if (parameter < 1 || parameter > 7)
+        if (parameter < 1 || parameter > RiskParameters.MAX_PARAMETER)
         {
             reject(RejectReason.INVALID_ENUM, NO_ACCOUNT, parameter, 0, 0);
             return;
         }
-        if (!RiskParameters.validate(parameter, value))
+        if (!RiskParameters.validate(parameter, underlyingId, value))
         {
-            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, value, 0, 0);
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, value, parameter, underlyingId);
             return;
         }
-        final long old = parameters.get(parameter);
-        parameters.set(parameter, value);
-        events.riskParameterChanged().parameter(RiskParameter.get(parameter)).oldValue(old).newValue(value);
-        // A new parameter takes effect at once: every account with risk is re-evaluated now.
+        final long old = parameters.get(parameter, underlyingId);
+        parameters.set(parameter, underlyingId, value);
+        events.riskParameterChanged()
+            .parameter(RiskParameter.get(parameter))
+            .underlyingId(underlyingId)
+            .oldValue(old)
+            .newValue(value);
+        // A new parameter takes effect at once: risk arrays are rebuilt and every account with risk re-evaluated.
+        for (int i = 0; i < instruments.definedCount(); i++)
+        {
+            final int id = instruments.definedId(i);
+            if (!instruments.isOption(id) && instruments.markPrice(id) > 0 && !instruments.isSettled(id))
+            {
+                calculator.updateFuture(id, instruments.markPrice(id));
+            }
+        }
+        for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
+        {
+            refreshOptions(u, Long.MAX_VALUE);
+        }
         for (int id = Accounts.FIRST_USER_ACCOUNT; id < accounts.capacity(); id++)
         {
             if (accounts.isOpen(id) && (accounts.positionCount(id) > 0))
             {
                 evaluateAndCommit(id);
+            }
+        }
+    }
+
+    /**
+     * Re-prices the Greeks and risk arrays of the live options on an underlying at the current index, vol and time,
+     * skipping those already refreshed at or after {@code refreshedSince} (time alone moves them slowly).
+     */
+    private void refreshOptions(final int underlyingId, final long refreshedSince)
+    {
+        final long index = instruments.indexPrice(underlyingId);
+        if (index <= 0)
+        {
+            return;
+        }
+        final IntArrayList options = optionsByUnderlying[underlyingId];
+        for (int i = 0, size = options.size(); i < size; i++)
+        {
+            final int id = options.getInt(i);
+            if (!instruments.isSettled(id) && lastOptionRefresh[id] < refreshedSince)
+            {
+                calculator.updateOption(id, index, instruments.markVolatility(id), now);
+                lastOptionRefresh[id] = now;
             }
         }
     }
@@ -531,6 +589,7 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         instruments.indexPrice(underlying, price);
+        refreshOptions(underlying, Long.MAX_VALUE);
         reevaluateTriggered(PriceWatch.INDEX_SOURCE_BASE + underlying, price);
     }
 
@@ -562,13 +621,39 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         instruments.mark(id, price, volatility);
-        reevaluateTriggered(id, price);
+        triggered.clear();
+        if (instruments.isOption(id))
+        {
+            final long index = instruments.indexPrice(instruments.underlying(id));
+            if (index > 0)
+            {
+                calculator.updateOption(id, index, volatility, now);
+                lastOptionRefresh[id] = now;
+            }
+            watch.triggered(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(volatility), triggered);
+        }
+        else
+        {
+            calculator.updateFuture(id, price);
+        }
+        watch.triggered(id, price, triggered);
+        commitTriggered();
+    }
+
+    private static long volatilityPpm(final double volatility)
+    {
+        return (long)(volatility * Fixed.PPM);
     }
 
     private void reevaluateTriggered(final int source, final long price)
     {
         triggered.clear();
         watch.triggered(source, price, triggered);
+        commitTriggered();
+    }
+
+    private void commitTriggered()
+    {
         final int count = triggered.size();
         for (int i = 0; i < count; i++)
         {
@@ -675,7 +760,7 @@ public final class ClearingStateMachine implements StateMachine
             .quantity(quantity)
             .equity(evalEquity)
             .initialMarginWithOrders(evalInitialMarginWithOrders);
-        commit(accountId);
+        commit(accountId, false);
     }
 
     private void onCancelOrder(final CancelOrderDecoder command)
@@ -694,7 +779,8 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         removeOrder(slot, CancelReason.REQUESTED);
-        evaluateAndCommit(accountId);
+        compute(accountId);
+        commit(accountId, false);
     }
 
     private void removeOrder(final int orderSlot, final CancelReason reason)
@@ -991,6 +1077,11 @@ public final class ClearingStateMachine implements StateMachine
 
     private void onTimeAdvance(final TimeAdvanceDecoder command)
     {
+        // Time to expiry moved: options not re-priced in the last 15 minutes follow.
+        for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
+        {
+            refreshOptions(u, now - TIME_REFRESH_NANOS);
+        }
         final long interval = parameters.fundingIntervalNanos();
         for (int i = 0; i < instruments.definedCount(); i++)
         {
@@ -1205,7 +1296,9 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.UNKNOWN_ACCOUNT, accountId, accountId, 0, 0);
             return;
         }
+        calculator.withIsolated(true);
         compute(accountId);
+        calculator.withIsolated(false);
         events.accountRiskReport()
             .accountId(accountId)
             .state(MarginState.get((short)evalState))
@@ -1218,7 +1311,7 @@ public final class ClearingStateMachine implements StateMachine
             .isolatedInitialMargin(evalIsolated)
             .positions(countPositions(accountId))
             .openOrders(accounts.openOrderCount(accountId));
-        commit(accountId);
+        commit(accountId, false);
     }
 
     private int countPositions(final int accountId)
@@ -1257,7 +1350,7 @@ public final class ClearingStateMachine implements StateMachine
     private void evaluateAndCommit(final int accountId)
     {
         compute(accountId);
-        commit(accountId);
+        commit(accountId, true);
     }
 
     /** Evaluates an account's collateral, PnL and margin into the eval* fields without changing anything. */
@@ -1272,16 +1365,7 @@ public final class ClearingStateMachine implements StateMachine
             final long q = positions.quantity(slot);
             final long size = instruments.contractSize(id);
             final long mark = instruments.markPrice(id);
-            if (instruments.isOption(id))
-            {
-                calculator.addOption(instruments.underlying(id), q, size, mark, instruments.strike(id),
-                    positions.openBuy(slot), positions.openSell(slot));
-            }
-            else
-            {
-                calculator.addFuture(instruments.underlying(id), q, size, mark,
-                    positions.openBuy(slot), positions.openSell(slot));
-            }
+            calculator.add(id, q, positions.openBuy(slot), positions.openSell(slot));
             unrealized = Math.addExact(unrealized, Math.subtractExact(Fixed.notional(q, size, mark),
                 positions.cost(slot)));
             anyRisk = true;
@@ -1314,7 +1398,8 @@ public final class ClearingStateMachine implements StateMachine
         {
             evalState = MarginState.EMPTY.value();
         }
-        else if (evalEquity >= evalInitialMargin)
+        else if (evalEquity >= evalInitialMargin && (accounts.state(accountId) != MarginState.MARGIN_CALL.value() ||
+            evalEquity >= recoveryLevel(evalInitialMargin)))
         {
             evalState = MarginState.HEALTHY.value();
         }
@@ -1328,8 +1413,19 @@ public final class ClearingStateMachine implements StateMachine
         }
     }
 
-    /** Stores the last compute(), emits a MarginStatus on a state change, registers price bands, liquidates. */
-    private void commit(final int accountId)
+    /** @return equity a margin-call account needs to be healthy again: initial margin plus the recovery buffer. */
+    private long recoveryLevel(final long initialMargin)
+    {
+        return Math.addExact(initialMargin, Fixed.mulPpmUp(initialMargin, parameters.recoveryBufferPpm()));
+    }
+
+    /**
+     * Stores the last compute(), emits a MarginStatus on a state change, liquidates, and registers fresh price bands
+     * when asked or when the state changed. Bands of an account whose positions and balances did not change since
+     * they were registered still bound every price move that could change its state, so orders, cancels and queries
+     * leave them in place.
+     */
+    private void commit(final int accountId, final boolean refreshBands)
     {
         final int previous = accounts.state(accountId);
         accounts.evaluated(accountId, evalState, evalEquity, evalInitialMargin, evalMaintenanceMargin,
@@ -1355,11 +1451,15 @@ public final class ClearingStateMachine implements StateMachine
             liquidate(accountId);
             return;
         }
-        registerBands(accountId);
+        if (refreshBands || previous != evalState)
+        {
+            registerBands(accountId);
+        }
     }
 
     private void registerBands(final int accountId)
     {
+        accounts.invalidateBands(accountId);
         if (accounts.positionCount(accountId) == 0)
         {
             return;
@@ -1372,22 +1472,34 @@ public final class ClearingStateMachine implements StateMachine
         }
         else if (evalState == MarginState.MARGIN_CALL.value())
         {
-            headroom = Math.min(evalInitialMargin - equity, equity - evalMaintenanceMargin);
+            headroom = Math.min(recoveryLevel(evalInitialMargin) - equity, equity - evalMaintenanceMargin);
         }
         else
         {
             headroom = 0;
         }
         int sources = 0;
-        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
-        {
-            if (positions.quantity(slot) != 0)
-            {
-                sources++;
-            }
-        }
         java.util.Arrays.fill(indexSensitivity, 0.0);
         int indexSources = 0;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q != 0)
+            {
+                final int id = positions.instrument(slot);
+                sources++;
+                if (instruments.isOption(id))
+                {
+                    sources++;
+                    final int u = instruments.underlying(id);
+                    if (indexSensitivity[u] == 0.0)
+                    {
+                        indexSources++;
+                    }
+                    indexSensitivity[u] += Math.abs((double)q) * calculator.indexSensitivity(id);
+                }
+            }
+        }
         for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
         {
             final long balance = accounts.balance(accountId, asset);
@@ -1398,7 +1510,8 @@ public final class ClearingStateMachine implements StateMachine
                 {
                     indexSources++;
                 }
-                indexSensitivity[u] += Math.abs((double)balance) / Fixed.SCALE;
+                indexSensitivity[u] += Math.abs((double)balance) / Fixed.SCALE *
+                    instruments.assetWeightPpm(asset) / Fixed.PPM;
             }
         }
         final int n = sources + indexSources;
@@ -1416,10 +1529,17 @@ public final class ClearingStateMachine implements StateMachine
                 continue;
             }
             final int id = positions.instrument(slot);
-            final double exposure = Math.abs((double)q) * instruments.contractSize(id) / Fixed.SCALE;
-            final double sensitivity = exposure *
-                (1.0 + (double)calculator.markSensitivityPpm(instruments.isOption(id)) / Fixed.PPM);
-            watch.register(id, accountId, instruments.markPrice(id), share / sensitivity);
+            final double contracts = Math.abs((double)q);
+            watch.register(id, accountId, instruments.markPrice(id), share / (contracts * calculator.markSensitivity(id)));
+            if (instruments.isOption(id))
+            {
+                final double volSensitivity = contracts * calculator.volatilitySensitivity(id);
+                if (volSensitivity > 0.0)
+                {
+                    watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId,
+                        volatilityPpm(instruments.markVolatility(id)), share / volSensitivity);
+                }
+            }
         }
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
         {
@@ -1434,10 +1554,13 @@ public final class ClearingStateMachine implements StateMachine
     // ------------------------------------------------------------------------------------------------ liquidation
 
     /**
-     * Moves positions of an account below maintenance margin to the liquidator at mark, futures and perpetuals first
-     * (largest notional first), then options, until the account is back at or above initial margin or flat. A
-     * penalty on each step's notional goes to the insurance fund, capped by the equity left. A flat account with
-     * negative equity is made whole by the insurance fund as far as the fund allows.
+     * Liquidates an account below maintenance margin (docs/settlement.md). Its open orders are cancelled. A solvent
+     * account is reduced in steps, each moving part of one position to the liquidator at mark with a penalty to the
+     * insurance fund: first futures and perpetuals that reduce the net delta of their risk unit (no further than
+     * delta-neutral), then options (short ones first), until equity is back at initial margin. A bankrupt account
+     * (equity below zero at mark) is closed out: the insurance fund covers the deficit as far as it goes, and what it
+     * cannot cover is socialised by auto-deleveraging - its positions close against the most profitable, most
+     * leveraged opposite holders at bankruptcy prices.
      */
     private void liquidate(final int accountId)
     {
@@ -1448,116 +1571,354 @@ public final class ClearingStateMachine implements StateMachine
             removeOrder(orderSlot, CancelReason.LIQUIDATION);
             orderSlot = next;
         }
-        while (true)
+        compute(accountId);
+        if (evalEquity < 0)
         {
-            final int slot = pickLiquidationSlot(accountId);
-            if (slot < 0)
+            closeOutBankrupt(accountId);
+        }
+        else
+        {
+            int steps = 0;
+            final int maxSteps = 8 * accounts.positionCount(accountId) + 16;
+            while (evalState != MarginState.HEALTHY.value() && evalState != MarginState.EMPTY.value() &&
+                steps++ < maxSteps)
             {
-                break;
-            }
-            liquidationStep(accountId, slot);
-            compute(accountId);
-            if (evalState == MarginState.HEALTHY.value() || evalState == MarginState.EMPTY.value())
-            {
-                break;
+                if (!liquidationStep(accountId))
+                {
+                    break;
+                }
+                compute(accountId);
+                if (evalEquity < 0)
+                {
+                    closeOutBankrupt(accountId);
+                    break;
+                }
             }
         }
         compute(accountId);
-        if (evalEquity < 0 && marginAsset >= 0 && countPositions(accountId) == 0)
-        {
-            final long fund = accounts.balance(Accounts.INSURANCE_FUND, marginAsset);
-            final long payout = Math.min(-evalEquity, Math.max(0, fund));
-            if (payout > 0)
-            {
-                ledger.transfer(Accounts.INSURANCE_FUND, accountId, marginAsset, payout,
-                    BalanceReason.INSURANCE, 0);
-                events.insurancePayout()
-                    .accountId(accountId)
-                    .amount(payout)
-                    .fundBalanceAfter(accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
-            }
-            compute(accountId);
-        }
-        commit(accountId);
+        commit(accountId, false);
         liquidating = false;
         registerBands(accountId);
+        // Deleveraged counterparties changed: bring them current (they may in turn need liquidation).
+        commitTouched();
     }
 
-    private int pickLiquidationSlot(final int accountId)
+    /** One partial step; false when nothing is left to reduce. */
+    private boolean liquidationStep(final int accountId)
     {
         int best = -1;
-        boolean bestIsOption = true;
-        long bestNotional = -1;
+        long bestNotional = 0;
+        long bestContracts = 0;
+        // Futures and perpetuals whose sign matches their unit's net delta: selling them moves toward delta-neutral.
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final long q = positions.quantity(slot);
-            if (q == 0)
+            final int id = positions.instrument(slot);
+            if (q == 0 || instruments.isOption(id))
             {
                 continue;
             }
-            final int id = positions.instrument(slot);
-            final boolean isOption = instruments.isOption(id);
-            final long notional = Math.abs(Fixed.notional(q, instruments.contractSize(id),
-                isOption ? instruments.strike(id) : instruments.markPrice(id)));
-            if (best < 0 || (bestIsOption && !isOption) || (bestIsOption == isOption && notional > bestNotional))
+            final double unitDelta = calculator.netDelta(instruments.underlying(id));
+            if (unitDelta == 0.0 || (unitDelta > 0) != (q > 0))
+            {
+                continue;
+            }
+            final long notional = Math.abs(Fixed.notional(q, instruments.contractSize(id), instruments.markPrice(id)));
+            if (best < 0 || notional > bestNotional)
             {
                 best = slot;
-                bestIsOption = isOption;
                 bestNotional = notional;
+                final double perContract = (double)instruments.contractSize(id) / Fixed.SCALE *
+                    instruments.markPrice(id) / Fixed.SCALE;
+                final long toNeutral = perContract <= 0 ? Math.abs(q) :
+                    (long)Math.ceil(Math.abs(unitDelta) / perContract);
+                bestContracts = Math.max(1, Math.min(Math.abs(q), Math.min(toNeutral, stepContracts(q))));
             }
         }
-        return best;
+        if (best < 0)
+        {
+            // Then options, short before long, largest strike notional first; then any remaining future.
+            boolean bestShort = false;
+            for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+            {
+                final long q = positions.quantity(slot);
+                if (q == 0)
+                {
+                    continue;
+                }
+                final int id = positions.instrument(slot);
+                final boolean isShortOption = instruments.isOption(id) && q < 0;
+                final long notional = Math.abs(Fixed.notional(q, instruments.contractSize(id),
+                    instruments.isOption(id) ? instruments.strike(id) : instruments.markPrice(id)));
+                if (best < 0 || (isShortOption && !bestShort) || (isShortOption == bestShort && notional > bestNotional))
+                {
+                    best = slot;
+                    bestShort = isShortOption;
+                    bestNotional = notional;
+                    bestContracts = stepContracts(q);
+                }
+            }
+        }
+        if (best < 0)
+        {
+            return false;
+        }
+        final long q = positions.quantity(best);
+        transferToLiquidator(accountId, best, q > 0 ? bestContracts : -bestContracts, true);
+        return true;
     }
 
-    private void liquidationStep(final int accountId, final int slot)
+    /** A quarter of the position per step, at least one contract: orderly, not all at once. */
+    private static long stepContracts(final long quantity)
+    {
+        return Math.max(1, (Math.abs(quantity) + 3) / 4);
+    }
+
+    /**
+     * Moves {@code signedContracts} (same sign as the position) of a position to the liquidator at mark, with the
+     * penalty when asked.
+     */
+    private void transferToLiquidator(final int accountId, final int slot, final long signedContracts,
+        final boolean penalty)
     {
         final int id = positions.instrument(slot);
-        final long q = positions.quantity(slot);
         final long mark = instruments.markPrice(id);
         final long size = instruments.contractSize(id);
         final int asset = instruments.settlementAsset(id);
         final long tradeId = -(++liquidationTrades);
         final int liquidatorSlot = positions.findOrCreate(Accounts.LIQUIDATOR, id);
 
-        trade(q, positions.cost(slot), -q, mark, size);
+        trade(positions.quantity(slot), positions.cost(slot), -signedContracts, mark, size);
+        final long accountQuantity = tradeQuantity;
+        final long accountCost = tradeCost;
         final long accountRealized = tradeRealized;
-        trade(positions.quantity(liquidatorSlot), positions.cost(liquidatorSlot), q, mark, size);
+        trade(positions.quantity(liquidatorSlot), positions.cost(liquidatorSlot), signedContracts, mark, size);
         final long liquidatorQuantity = tradeQuantity;
         final long liquidatorCost = tradeCost;
         final long liquidatorRealized = tradeRealized;
 
-        positions.position(slot, 0, 0);
+        positions.position(slot, accountQuantity, accountCost);
         positions.position(liquidatorSlot, liquidatorQuantity, liquidatorCost);
-        final long contracts = Math.abs(q);
-        emitLiquidationSide(tradeId, accountId, id, q < 0, mark, contracts, 0, accountRealized);
-        emitLiquidationSide(tradeId, Accounts.LIQUIDATOR, id, q > 0, mark, contracts, liquidatorQuantity,
-            liquidatorRealized);
+        final long contracts = Math.abs(signedContracts);
+        emitTradeSide(tradeId, accountId, id, signedContracts < 0, Liquidity.LIQUIDATION, mark, contracts,
+            accountQuantity, accountRealized);
+        emitTradeSide(tradeId, Accounts.LIQUIDATOR, id, signedContracts > 0, Liquidity.LIQUIDATION, mark, contracts,
+            liquidatorQuantity, liquidatorRealized);
         ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, accountRealized, BalanceReason.REALIZED_PNL, tradeId);
         ledger.transfer(Accounts.CLEARING_HOUSE, Accounts.LIQUIDATOR, asset, liquidatorRealized,
             BalanceReason.REALIZED_PNL, tradeId);
-
-        compute(accountId);
-        final long penaltyDue = Fixed.mulPpmUp(Math.abs(Fixed.notional(q, size, mark)),
-            parameters.liquidationPenaltyPpm());
-        final long penalty = Math.min(penaltyDue, Math.max(0, evalEquity));
-        ledger.transfer(accountId, Accounts.INSURANCE_FUND, asset, penalty, BalanceReason.LIQUIDATION_PENALTY,
-            tradeId);
+        long paid = 0;
+        if (penalty)
+        {
+            compute(accountId);
+            final long due = Fixed.mulPpmUp(Math.abs(Fixed.notional(signedContracts, size, mark)),
+                parameters.liquidationPenaltyPpm());
+            paid = Math.min(due, Math.max(0, evalEquity));
+            ledger.transfer(accountId, Accounts.INSURANCE_FUND, asset, paid, BalanceReason.LIQUIDATION_PENALTY,
+                tradeId);
+        }
         events.liquidationTrade()
             .accountId(accountId)
             .liquidatorAccountId(Accounts.LIQUIDATOR)
             .instrumentId(id)
-            .quantity(q)
+            .quantity(signedContracts)
             .price(mark)
-            .penalty(penalty);
+            .penalty(paid);
         positions.releaseIfEmpty(slot);
         positions.releaseIfEmpty(liquidatorSlot);
     }
 
-    private void emitLiquidationSide(
+    /**
+     * Closes every position of a bankrupt account. The deficit at mark is covered by the insurance fund as far as its
+     * balance goes; the rest is spread over the positions pro rata to notional and each position closes at its
+     * bankruptcy price - mark moved against the counterparty by its share - against opposite holders ranked by profit
+     * and leverage (auto-deleveraging), the liquidator taking what they cannot.
+     */
+    private void closeOutBankrupt(final int accountId)
+    {
+        final long deficit = -evalEquity;
+        final long fund = marginAsset < 0 ? 0 : Math.max(0, accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
+        final long uncovered = Math.max(0, deficit - fund);
+        long grossNotional = 0;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q != 0)
+            {
+                final int id = positions.instrument(slot);
+                grossNotional = Math.addExact(grossNotional,
+                    Math.abs(Fixed.notional(q, instruments.contractSize(id), instruments.markPrice(id))));
+            }
+        }
+        long shared = 0;
+        int slot = accounts.firstPosition(accountId);
+        while (slot >= 0)
+        {
+            final int next = positions.nextInAccount(slot);
+            final long q = positions.quantity(slot);
+            if (q != 0)
+            {
+                final int id = positions.instrument(slot);
+                final long size = instruments.contractSize(id);
+                final long mark = instruments.markPrice(id);
+                final long notional = Math.abs(Fixed.notional(q, size, mark));
+                long share = uncovered == 0 || grossNotional == 0 ? 0 : Fixed.mulDiv(uncovered, notional, grossNotional);
+                if (next < 0 || nextNonEmpty(next) < 0)
+                {
+                    share = uncovered - shared;
+                }
+                shared += share;
+                if (share == 0)
+                {
+                    transferToLiquidator(accountId, slot, q, false);
+                }
+                else
+                {
+                    // The price at which this position's close absorbs its share: better for the bankrupt side.
+                    final long perPriceUnit = Math.max(1, Fixed.mulDiv(Math.abs(q), size, Fixed.SCALE));
+                    final long shift = (share + perPriceUnit - 1) / perPriceUnit;
+                    final long price = Math.max(1, Math.min(Limits.MAX_PRICE, q > 0 ? mark + shift : mark - shift));
+                    deleverage(accountId, slot, price);
+                }
+            }
+            slot = next;
+        }
+        compute(accountId);
+        if (evalEquity < 0 && marginAsset >= 0)
+        {
+            final long available = Math.max(0, accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
+            final long payout = Math.min(-evalEquity, available);
+            if (payout > 0)
+            {
+                ledger.transfer(Accounts.INSURANCE_FUND, accountId, marginAsset, payout, BalanceReason.INSURANCE, 0);
+                events.insurancePayout()
+                    .accountId(accountId)
+                    .amount(payout)
+                    .fundBalanceAfter(accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
+            }
+        }
+    }
+
+    private int nextNonEmpty(final int from)
+    {
+        for (int slot = from; slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            if (positions.quantity(slot) != 0)
+            {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    /** Closes a bankrupt account's position at {@code price} against ranked opposite holders (ADL). */
+    private void deleverage(final int accountId, final int slot, final long price)
+    {
+        final int id = positions.instrument(slot);
+        final long size = instruments.contractSize(id);
+        final long mark = instruments.markPrice(id);
+        final boolean bankruptLong = positions.quantity(slot) > 0;
+        adlCandidates.clear();
+        adlScores.clear();
+        for (int holder = positions.firstHolder(id); holder >= 0; holder = positions.nextHolder(holder))
+        {
+            final long q = positions.quantity(holder);
+            final int other = positions.account(holder);
+            if (q == 0 || (q > 0) == bankruptLong || Accounts.isSystem(other) || other == accountId)
+            {
+                continue;
+            }
+            // Rank: profit per unit of cost times leverage (notional over equity), as the venues' ADL queues.
+            final double cost = Math.abs((double)positions.cost(holder));
+            final double notional = Math.abs((double)Fixed.notional(q, size, mark));
+            final double profit = (double)Fixed.notional(q, size, mark) - positions.cost(holder);
+            final double leverage = notional / Math.max(1.0, (double)accounts.equity(other));
+            adlCandidates.addInt(holder);
+            adlScores.addLong(Double.doubleToLongBits(profit / Math.max(1.0, cost) * leverage));
+        }
+        long remaining = Math.abs(positions.quantity(slot));
+        while (remaining > 0)
+        {
+            int bestIndex = -1;
+            double bestScore = 0;
+            for (int i = 0; i < adlCandidates.size(); i++)
+            {
+                final int holder = adlCandidates.getInt(i);
+                if (holder < 0)
+                {
+                    continue;
+                }
+                final double score = Double.longBitsToDouble(adlScores.getLong(i));
+                if (bestIndex < 0 || score > bestScore || (score == bestScore &&
+                    positions.account(holder) < positions.account(adlCandidates.getInt(bestIndex))))
+                {
+                    bestIndex = i;
+                    bestScore = score;
+                }
+            }
+            if (bestIndex < 0)
+            {
+                break;
+            }
+            final int holder = adlCandidates.getInt(bestIndex);
+            adlCandidates.setInt(bestIndex, -1);
+            final long contracts = Math.min(remaining, Math.abs(positions.quantity(holder)));
+            closeAgainst(accountId, slot, holder, bankruptLong ? contracts : -contracts, price);
+            remaining -= contracts;
+        }
+        if (remaining > 0)
+        {
+            transferToLiquidator(accountId, slot, bankruptLong ? remaining : -remaining, false);
+        }
+        else
+        {
+            positions.releaseIfEmpty(slot);
+        }
+    }
+
+    /** Trades {@code signedContracts} out of the bankrupt position into the opposite holder at {@code price}. */
+    private void closeAgainst(final int accountId, final int slot, final int holderSlot, final long signedContracts,
+        final long price)
+    {
+        final int id = positions.instrument(slot);
+        final long size = instruments.contractSize(id);
+        final int asset = instruments.settlementAsset(id);
+        final int counterparty = positions.account(holderSlot);
+        final long tradeId = -(++liquidationTrades);
+        trade(positions.quantity(slot), positions.cost(slot), -signedContracts, price, size);
+        final long accountQuantity = tradeQuantity;
+        final long accountCost = tradeCost;
+        final long accountRealized = tradeRealized;
+        trade(positions.quantity(holderSlot), positions.cost(holderSlot), signedContracts, price, size);
+        final long holderQuantity = tradeQuantity;
+        final long holderCost = tradeCost;
+        final long holderRealized = tradeRealized;
+        positions.position(slot, accountQuantity, accountCost);
+        positions.position(holderSlot, holderQuantity, holderCost);
+        final long contracts = Math.abs(signedContracts);
+        events.autoDeleverage()
+            .accountId(accountId)
+            .counterpartyAccountId(counterparty)
+            .instrumentId(id)
+            .quantity(signedContracts)
+            .price(price);
+        emitTradeSide(tradeId, accountId, id, signedContracts < 0, Liquidity.DELEVERAGE, price, contracts,
+            accountQuantity, accountRealized);
+        emitTradeSide(tradeId, counterparty, id, signedContracts > 0, Liquidity.DELEVERAGE, price, contracts,
+            holderQuantity, holderRealized);
+        ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, accountRealized, BalanceReason.REALIZED_PNL, tradeId);
+        ledger.transfer(Accounts.CLEARING_HOUSE, counterparty, asset, holderRealized, BalanceReason.REALIZED_PNL,
+            tradeId);
+        markTouched(counterparty);
+        positions.releaseIfEmpty(holderSlot);
+    }
+
+    private void emitTradeSide(
         final long tradeId,
         final int accountId,
         final int instrumentId,
         final boolean buy,
+        final Liquidity liquidity,
         final long price,
         final long quantity,
         final long positionAfter,
@@ -1569,7 +1930,7 @@ public final class ClearingStateMachine implements StateMachine
             .orderId(0)
             .instrumentId(instrumentId)
             .side(buy ? Side.BUY : Side.SELL)
-            .liquidity(Liquidity.LIQUIDATION)
+            .liquidity(liquidity)
             .price(price)
             .quantity(quantity)
             .positionAfter(positionAfter)
@@ -1654,6 +2015,7 @@ public final class ClearingStateMachine implements StateMachine
      */
     public void marginTotals(final long[] out)
     {
+        calculator.withIsolated(true);
         long cross = 0;
         long isolated = 0;
         long withRisk = 0;
@@ -1667,6 +2029,7 @@ public final class ClearingStateMachine implements StateMachine
                 withRisk++;
             }
         }
+        calculator.withIsolated(false);
         out[0] = cross;
         out[1] = isolated;
         out[2] = withRisk;

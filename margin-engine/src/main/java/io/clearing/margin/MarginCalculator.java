@@ -1,45 +1,266 @@
 package io.clearing.margin;
 
+import io.clearing.margin.option.Black76;
+import io.clearing.margin.option.OptionGreeks;
+
 /**
- * Cross-margin of one account, evaluated from its positions and open orders. This is the first, deliberately simple
- * model (see docs/margin-methodology.md): per underlying (risk unit) the futures and perpetual positions are netted
- * to one delta notional charged at the initial margin rate; each option is charged its mark value when long, and its
- * mark value plus a share of strike notional when short. Open orders are charged on the riskiest side: the larger of
- * "every open buy fills" and "every open sell fills", per risk unit. Maintenance margin is a fixed share of initial
- * margin. The same positions margined one by one give the isolated margin used to report capital efficiency.
+ * Greeks-based portfolio margin of one account, per risk unit (all instruments on one underlying), see
+ * docs/margin-methodology.md.
  * <p>
- * Usage: {@link #begin()}, one {@code add*} call per position, {@link #finish()}, then read the results. The cost is
- * linear in the positions of the account and allocates nothing. Money is 1e-8 margin currency; overflow throws
- * {@link ArithmeticException}. Not thread-safe.
+ * Maintenance margin of a risk unit is the worst loss over a scenario grid - the underlying moved by 9 evenly spaced
+ * steps across +-range, each with implied volatility up, unchanged and down (shocks scaled by time to expiry) - and
+ * two extreme moves whose loss counts in part; floored by a minimum per net short option contract; plus a delta
+ * shock on net delta and a roll shock on futures delta netted across expiries. Scenario P&amp;L comes, by default,
+ * from per-instrument risk arrays (full revaluation once per instrument per market-data change, combined linearly
+ * over positions); optionally from the unit's net Greeks (delta-gamma-vega expansion). Initial margin is
+ * maintenance margin times a factor. Open orders count on the riskiest side (every buy filled, or every sell
+ * filled). The same positions margined one by one give the isolated margin, for reporting capital efficiency.
+ * <p>
+ * Per-contract Greeks live in an instrument table refreshed on market data ({@link #updateFuture},
+ * {@link #updateOption}); an evaluation ({@link #begin()}, {@link #add}, {@link #finish()}) is then linear in the
+ * account's positions with a constant-size scenario step per risk unit, and allocates nothing. Money in results is
+ * 1e-8 margin currency, rounded up. Bit-deterministic: IEEE arithmetic and StrictMath only. Not thread-safe.
  */
 public final class MarginCalculator
 {
     /** Largest number of underlyings (risk units). */
-    public static final int MAX_UNDERLYINGS = 64;
+    public static final int MAX_UNDERLYINGS = RiskParameters.MAX_UNDERLYINGS;
+    /** Largest number of instruments. */
+    public static final int MAX_INSTRUMENTS = 4096;
+    /** Price points of the grid. */
+    public static final int PRICE_POINTS = 9;
+    /** Volatility states per price point: unchanged, up, down. */
+    public static final int VOL_STATES = 3;
+    /** Regular scenarios: price points x volatility states. */
+    public static final int GRID_SCENARIOS = PRICE_POINTS * VOL_STATES;
+    /** All scenarios: the grid and two extreme moves. */
+    public static final int SCENARIOS = GRID_SCENARIOS + 2;
+    /** Futures expiries per underlying tracked for the roll shock; more are merged into the last. */
+    public static final int MAX_EXPIRIES = 16;
+
+    private static final int BASE = 0;
+    private static final int ALL_BUYS = 1;
+    private static final int ALL_SELLS = 2;
+    private static final int VARIANTS = 3;
+    private static final double UNITS = Fixed.SCALE;
+    private static final double PPM = Fixed.PPM;
+    private static final double YEAR_NANOS = 365.0 * 24 * 3600 * 1e9;
+    private static final long MAX_MONEY = Long.MAX_VALUE / 4;
 
     private final RiskParameters parameters;
-    private final long[] netNotional = new long[MAX_UNDERLYINGS];
-    private final long[] netNotionalAllBuys = new long[MAX_UNDERLYINGS];
-    private final long[] netNotionalAllSells = new long[MAX_UNDERLYINGS];
-    private final long[] optionCharge = new long[MAX_UNDERLYINGS];
-    private final long[] optionChargeAllBuys = new long[MAX_UNDERLYINGS];
-    private final long[] optionChargeAllSells = new long[MAX_UNDERLYINGS];
+    private final OptionGreeks greeks = new OptionGreeks();
+
+    // Instrument table, per contract, currency units.
+    private final boolean[] defined = new boolean[MAX_INSTRUMENTS];
+    private final byte[] kind = new byte[MAX_INSTRUMENTS];
+    private final int[] underlying = new int[MAX_INSTRUMENTS];
+    private final long[] expiry = new long[MAX_INSTRUMENTS];
+    private final double[] size = new double[MAX_INSTRUMENTS];
+    private final double[] strike = new double[MAX_INSTRUMENTS];
+    private final double[] forward = new double[MAX_INSTRUMENTS];
+    private final double[] vol = new double[MAX_INSTRUMENTS];
+    private final double[] years = new double[MAX_INSTRUMENTS];
+    private final double[] deltaMoney = new double[MAX_INSTRUMENTS];
+    private final double[] gammaMoney = new double[MAX_INSTRUMENTS];
+    private final double[] vegaMoney = new double[MAX_INSTRUMENTS];
+    private final double[] thetaMoney = new double[MAX_INSTRUMENTS];
+    private final double[] volUpShock = new double[MAX_INSTRUMENTS];
+    private final double[] volDownShock = new double[MAX_INSTRUMENTS];
+    private final double[] value = new double[MAX_INSTRUMENTS];
+
+    // Per risk unit and variant accumulators.
+    private final double[][] netDelta = new double[VARIANTS][MAX_UNDERLYINGS];
+    private final double[][] netGamma = new double[VARIANTS][MAX_UNDERLYINGS];
+    private final double[][] netVegaUp = new double[VARIANTS][MAX_UNDERLYINGS];
+    private final double[][] netVegaDown = new double[VARIANTS][MAX_UNDERLYINGS];
+    private final double[][] shortOptionFloor = new double[VARIANTS][MAX_UNDERLYINGS];
+    private final double[][][] futuresDeltaByExpiry = new double[VARIANTS][MAX_UNDERLYINGS][MAX_EXPIRIES];
+    private final long[][] expiryKeys = new long[MAX_UNDERLYINGS][MAX_EXPIRIES];
+    private final int[] expiryCount = new int[MAX_UNDERLYINGS];
+    private final byte[] expirySlot = new byte[MAX_INSTRUMENTS];
+    private final double[][][] scenarioPnl = new double[VARIANTS][MAX_UNDERLYINGS][SCENARIOS];
+    private final double[] netTheta = new double[MAX_UNDERLYINGS];
+    private final double[] netVega = new double[MAX_UNDERLYINGS];
+    private final double[] unitMaintenance = new double[MAX_UNDERLYINGS];
+    private final double[] scratchPnl = new double[SCENARIOS];
     private final int[] touched = new int[MAX_UNDERLYINGS];
     private final boolean[] isTouched = new boolean[MAX_UNDERLYINGS];
     private int touchedCount;
+    private boolean fullRevaluation = true;
+    private final double[][] riskArray = new double[MAX_INSTRUMENTS][];
+    private final long[] arrayVersion = new long[MAX_INSTRUMENTS];
+    private boolean withIsolated = true;
+    private final boolean[] unitHasOrders = new boolean[MAX_UNDERLYINGS];
 
-    private long isolatedInitialMargin;
+    private double isolatedMaintenance;
     private long initialMargin;
     private long initialMarginWithOrders;
     private long maintenanceMargin;
+    private long isolatedInitialMargin;
 
     /**
-     * @param parameters live parameters, read on every evaluation.
+     * @param parameters live parameters, read on every update and evaluation.
      */
     public MarginCalculator(final RiskParameters parameters)
     {
         this.parameters = parameters;
     }
+
+    /**
+     * Chooses how scenario P&amp;L is computed. True (the default): from each instrument's risk array - its
+     * per-contract P&amp;L in every scenario by full revaluation, computed once per instrument when its market data
+     * changes - combined linearly over the positions (SPAN's design: exact under the model). False: from the risk
+     * unit's net delta, gamma and vega (the Taylor expansion), which needs one Black-76 evaluation per option per
+     * tick instead of 29 but misses the curvature of short-dated options (see docs/margin-methodology.md).
+     */
+    public MarginCalculator fullRevaluation(final boolean enabled)
+    {
+        fullRevaluation = enabled;
+        return this;
+    }
+
+    /**
+     * Whether evaluations also compute the isolated margin (on by default). The engine turns it off on the hot path
+     * and on again for reports.
+     */
+    public MarginCalculator withIsolated(final boolean enabled)
+    {
+        withIsolated = enabled;
+        return this;
+    }
+
+    /** @return whether full revaluation is on. */
+    public boolean fullRevaluation()
+    {
+        return fullRevaluation;
+    }
+
+    // ------------------------------------------------------------------------------------------------ instruments
+
+    /**
+     * Registers a future or perpetual.
+     *
+     * @param id               0..4095.
+     * @param underlyingId     0..63.
+     * @param contractSize     1e-8 underlying units per contract.
+     * @param expiryTimestamp  ns since epoch, 0 for a perpetual.
+     */
+    public void defineFuture(final int id, final int underlyingId, final long contractSize, final long expiryTimestamp)
+    {
+        define(id, 0, underlyingId, contractSize, 0, expiryTimestamp);
+        expirySlot[id] = (byte)expirySlot(underlyingId, expiryTimestamp);
+    }
+
+    /**
+     * Registers a European option.
+     *
+     * @param isCall           call or put.
+     * @param strikePrice      1e-8 margin currency per underlying unit.
+     * @param expiryTimestamp  ns since epoch.
+     */
+    public void defineOption(
+        final int id,
+        final int underlyingId,
+        final boolean isCall,
+        final long contractSize,
+        final long strikePrice,
+        final long expiryTimestamp)
+    {
+        define(id, isCall ? 1 : 2, underlyingId, contractSize, strikePrice, expiryTimestamp);
+    }
+
+    private void define(final int id, final int k, final int u, final long contractSize, final long strikePrice,
+        final long expiryTimestamp)
+    {
+        defined[id] = true;
+        if (riskArray[id] == null)
+        {
+            riskArray[id] = new double[SCENARIOS];
+        }
+        kind[id] = (byte)k;
+        underlying[id] = u;
+        size[id] = contractSize / UNITS;
+        strike[id] = strikePrice / UNITS;
+        expiry[id] = expiryTimestamp;
+    }
+
+    /** @return whether the instrument is an option. */
+    public boolean isOption(final int id)
+    {
+        return kind[id] != 0;
+    }
+
+    /**
+     * Refreshes a future's per-contract delta from its mark: P&amp;L in a scenario moving the underlying by r is
+     * {@code contracts x size x mark x r}.
+     *
+     * @param markPrice 1e-8 margin currency per underlying unit.
+     */
+    public void updateFuture(final int id, final long markPrice)
+    {
+        final double mark = markPrice / UNITS;
+        forward[id] = mark;
+        value[id] = size[id] * mark;
+        deltaMoney[id] = size[id] * mark;
+        rebuild(id);
+    }
+
+    /**
+     * Refreshes an option's per-contract Greeks with Black-76 (rate 0: linear options margined on the forward).
+     *
+     * @param forwardPrice underlying price the option is valued on, 1e-8, positive.
+     * @param impliedVol   mark implied volatility, annualised fraction.
+     * @param now          engine time, ns since epoch.
+     */
+    public void updateOption(final int id, final long forwardPrice, final double impliedVol, final long now)
+    {
+        final double f = forwardPrice / UNITS;
+        final double t = Math.max(0.0, (expiry[id] - now) / YEAR_NANOS);
+        final double sigma = Math.max(0.0, impliedVol);
+        forward[id] = f;
+        years[id] = t;
+        vol[id] = sigma;
+        if (f <= 0.0)
+        {
+            deltaMoney[id] = 0;
+            gammaMoney[id] = 0;
+            vegaMoney[id] = 0;
+            thetaMoney[id] = 0;
+            value[id] = 0;
+            java.util.Arrays.fill(riskArray[id], 0.0);
+            return;
+        }
+        Black76.greeks(kind[id] == 1, f, strike[id], t, 0.0, sigma, greeks);
+        final double s = size[id];
+        value[id] = s * greeks.price();
+        deltaMoney[id] = s * greeks.delta() * f;
+        gammaMoney[id] = s * greeks.gamma() * f * f;
+        vegaMoney[id] = s * greeks.vega() * sigma;
+        thetaMoney[id] = s * greeks.theta();
+        rebuild(id);
+    }
+
+    /**
+     * Rebuilds what depends on the parameters: an option's volatility shocks and every instrument's risk array. Kept
+     * in both modes, so the mode can change between evaluations; redone lazily when the parameters change.
+     */
+    private void rebuild(final int id)
+    {
+        final int u = underlying[id];
+        if (kind[id] != 0)
+        {
+            // Volatility shocks grow as expiry nears: (30 / days)^p with p = 0.3 under 30 days, 0.13 beyond (Deribit).
+            final double days = Math.max(years[id] * 365.0, 1.0 / 24.0);
+            // exp(p ln x) rather than StrictMath.pow: the JDK 17 pow allocates on every call; exp and log do not.
+            final double scale = StrictMath.exp((days < 30.0 ? 0.3 : 0.13) * StrictMath.log(30.0 / days));
+            volUpShock[id] = parameters.volUpPpm(u) / PPM * scale;
+            volDownShock[id] = Math.min(1.0, parameters.volDownPpm(u) / PPM * scale);
+        }
+        positionPnl(id, u, 1.0, riskArray[id]);
+        arrayVersion[id] = parameters.version();
+    }
+
+    // ------------------------------------------------------------------------------------------------ evaluation
 
     /** Starts the evaluation of one account. */
     public void begin()
@@ -48,100 +269,296 @@ public final class MarginCalculator
         {
             final int u = touched[i];
             isTouched[u] = false;
-            netNotional[u] = 0;
-            netNotionalAllBuys[u] = 0;
-            netNotionalAllSells[u] = 0;
-            optionCharge[u] = 0;
-            optionChargeAllBuys[u] = 0;
-            optionChargeAllSells[u] = 0;
+            for (int v = 0; v < VARIANTS; v++)
+            {
+                netDelta[v][u] = 0;
+                netGamma[v][u] = 0;
+                netVegaUp[v][u] = 0;
+                netVegaDown[v][u] = 0;
+                shortOptionFloor[v][u] = 0;
+                java.util.Arrays.fill(futuresDeltaByExpiry[v][u], 0.0);
+                if (fullRevaluation)
+                {
+                    java.util.Arrays.fill(scenarioPnl[v][u], 0.0);
+                }
+            }
+            unitHasOrders[u] = false;
+            netTheta[u] = 0;
+            netVega[u] = 0;
+            unitMaintenance[u] = 0;
         }
         touchedCount = 0;
-        isolatedInitialMargin = 0;
+        isolatedMaintenance = 0;
         initialMargin = 0;
         initialMarginWithOrders = 0;
         maintenanceMargin = 0;
+        isolatedInitialMargin = 0;
     }
 
     /**
-     * Adds a perpetual or dated future position with its open orders.
+     * Adds one position of the account with its open orders.
      *
-     * @param underlyingId  0..63.
-     * @param quantity      signed contracts, long positive.
-     * @param contractSize  1e-8 underlying units per contract.
-     * @param markPrice     1e-8 margin currency per underlying unit.
-     * @param openBuyQty    contracts on open buy orders, non-negative.
-     * @param openSellQty   contracts on open sell orders, non-negative.
+     * @param id          instrument, defined and updated.
+     * @param quantity    signed contracts, long positive.
+     * @param openBuyQty  contracts on open buy orders, non-negative.
+     * @param openSellQty contracts on open sell orders, non-negative.
      */
-    public void addFuture(
-        final int underlyingId,
-        final long quantity,
-        final long contractSize,
-        final long markPrice,
-        final long openBuyQty,
-        final long openSellQty)
+    public void add(final int id, final long quantity, final long openBuyQty, final long openSellQty)
     {
-        touch(underlyingId);
-        netNotional[underlyingId] = Math.addExact(netNotional[underlyingId],
-            Fixed.notional(quantity, contractSize, markPrice));
-        netNotionalAllBuys[underlyingId] = Math.addExact(netNotionalAllBuys[underlyingId],
-            Fixed.notional(Math.addExact(quantity, openBuyQty), contractSize, markPrice));
-        netNotionalAllSells[underlyingId] = Math.addExact(netNotionalAllSells[underlyingId],
-            Fixed.notional(Math.subtractExact(quantity, openSellQty), contractSize, markPrice));
-        isolatedInitialMargin = Math.addExact(isolatedInitialMargin,
-            Fixed.mulPpmUp(Math.abs(Fixed.notional(quantity, contractSize, markPrice)),
-                parameters.initialMarginRatePpm()));
+        if (arrayVersion[id] != parameters.version())
+        {
+            rebuild(id);
+        }
+        final int u = underlying[id];
+        if (!isTouched[u])
+        {
+            isTouched[u] = true;
+            touched[touchedCount++] = u;
+        }
+        final double q = quantity;
+        accumulate(BASE, id, u, q, 1.0);
+        // The order variants hold only what differs from the base: positions without orders cost nothing there.
+        if (openBuyQty != 0)
+        {
+            unitHasOrders[u] = true;
+            accumulate(ALL_BUYS, id, u, q + openBuyQty, 1.0);
+            accumulate(ALL_BUYS, id, u, q, -1.0);
+        }
+        if (openSellQty != 0)
+        {
+            unitHasOrders[u] = true;
+            accumulate(ALL_SELLS, id, u, q - openSellQty, 1.0);
+            accumulate(ALL_SELLS, id, u, q, -1.0);
+        }
+        netTheta[u] += q * thetaMoney[id];
+        netVega[u] += q * (vol[id] > 0 ? vegaMoney[id] / vol[id] : 0.0);
+        if (withIsolated && quantity != 0)
+        {
+            isolatedMaintenance += standaloneMaintenance(id, u, q);
+        }
     }
 
-    /**
-     * Adds a European option position with its open orders.
-     *
-     * @param underlyingId  0..63.
-     * @param quantity      signed contracts, long positive.
-     * @param contractSize  1e-8 underlying units per contract.
-     * @param markPrice     option mark price, 1e-8 margin currency per underlying unit, non-negative.
-     * @param strike        1e-8 margin currency per underlying unit.
-     * @param openBuyQty    contracts on open buy orders, non-negative.
-     * @param openSellQty   contracts on open sell orders, non-negative.
-     */
-    public void addOption(
-        final int underlyingId,
-        final long quantity,
-        final long contractSize,
-        final long markPrice,
-        final long strike,
-        final long openBuyQty,
-        final long openSellQty)
+    private void accumulate(final int variant, final int id, final int u, final double q, final double sign)
     {
-        touch(underlyingId);
-        final long charge = optionCharge(quantity, contractSize, markPrice, strike);
-        optionCharge[underlyingId] = Math.addExact(optionCharge[underlyingId], charge);
-        optionChargeAllBuys[underlyingId] = Math.addExact(optionChargeAllBuys[underlyingId],
-            optionCharge(Math.addExact(quantity, openBuyQty), contractSize, markPrice, strike));
-        optionChargeAllSells[underlyingId] = Math.addExact(optionChargeAllSells[underlyingId],
-            optionCharge(Math.subtractExact(quantity, openSellQty), contractSize, markPrice, strike));
-        isolatedInitialMargin = Math.addExact(isolatedInitialMargin, charge);
+        if (q == 0.0)
+        {
+            return;
+        }
+        final double signed = sign * q;
+        netDelta[variant][u] += signed * deltaMoney[id];
+        if (kind[id] == 0)
+        {
+            futuresDeltaByExpiry[variant][u][expirySlot[id]] += signed * deltaMoney[id];
+        }
+        else
+        {
+            netGamma[variant][u] += signed * gammaMoney[id];
+            netVegaUp[variant][u] += signed * vegaMoney[id] * volUpShock[id];
+            netVegaDown[variant][u] += signed * vegaMoney[id] * volDownShock[id];
+            if (q < 0)
+            {
+                shortOptionFloor[variant][u] += sign * -q * size[id] * forward[id] *
+                    (parameters.shortOptionMinimumPpm() / PPM);
+            }
+        }
+        if (fullRevaluation)
+        {
+            final double[] array = riskArray[id];
+            final double[] pnl = scenarioPnl[variant][u];
+            for (int s = 0; s < SCENARIOS; s++)
+            {
+                pnl[s] += signed * array[s];
+            }
+        }
     }
 
-    /** Completes the evaluation; the results below are valid until the next {@link #begin()}. */
+    /** Assigns each futures expiry of an underlying its slot once, at definition. */
+    private int expirySlot(final int u, final long expiryTimestamp)
+    {
+        final long[] keys = expiryKeys[u];
+        final int count = expiryCount[u];
+        for (int i = 0; i < count; i++)
+        {
+            if (keys[i] == expiryTimestamp)
+            {
+                return i;
+            }
+        }
+        if (count == MAX_EXPIRIES)
+        {
+            return MAX_EXPIRIES - 1;
+        }
+        keys[count] = expiryTimestamp;
+        expiryCount[u] = count + 1;
+        return count;
+    }
+
+    /** Scenario P&amp;L of {@code q} contracts by full revaluation (Black-76 repricing in every scenario). */
+    private void positionPnl(final int id, final int u, final double q, final double[] out)
+    {
+        final double range = parameters.priceRangePpm(u) / PPM;
+        final double extreme = parameters.extremeMovePpm() / PPM;
+        for (int s = 0; s < SCENARIOS; s++)
+        {
+            final double r = move(s, range, extreme);
+            final int volState = s < GRID_SCENARIOS ? s % VOL_STATES : 0;
+            if (kind[id] == 0)
+            {
+                out[s] = q * deltaMoney[id] * r;
+            }
+            else
+            {
+                final double sigma = volState == 1 ? vol[id] * (1.0 + volUpShock[id]) :
+                    volState == 2 ? vol[id] * (1.0 - volDownShock[id]) : vol[id];
+                final double shocked = forward[id] <= 0.0 ? 0.0 : size[id] *
+                    Black76.price(kind[id] == 1, forward[id] * (1.0 + r), strike[id], years[id], 0.0, sigma);
+                out[s] = q * (shocked - value[id]);
+            }
+        }
+    }
+
+    private static double move(final int scenario, final double range, final double extreme)
+    {
+        if (scenario < GRID_SCENARIOS)
+        {
+            return range * ((scenario / VOL_STATES) - 4) / 4.0;
+        }
+        return scenario == GRID_SCENARIOS ? -extreme : extreme;
+    }
+
+    private double standaloneMaintenance(final int id, final int u, final double q)
+    {
+        final double d = q * deltaMoney[id];
+        double loss;
+        double floor = 0.0;
+        if (fullRevaluation)
+        {
+            final double[] array = riskArray[id];
+            for (int s = 0; s < SCENARIOS; s++)
+            {
+                scratchPnl[s] = q * array[s];
+            }
+            loss = worstLoss(scratchPnl);
+        }
+        else if (kind[id] == 0)
+        {
+            loss = expansionLoss(u, d, 0, 0, 0);
+        }
+        else
+        {
+            loss = expansionLoss(u, d, q * gammaMoney[id], q * vegaMoney[id] * volUpShock[id],
+                q * vegaMoney[id] * volDownShock[id]);
+        }
+        if (kind[id] != 0 && q < 0)
+        {
+            floor = -q * size[id] * forward[id] * (parameters.shortOptionMinimumPpm() / PPM);
+        }
+        return Math.max(loss, floor) + Math.abs(d) * (parameters.deltaShockPpm() / PPM);
+    }
+
+    private double expansionLoss(final int u, final double d, final double g, final double vegaUp,
+        final double vegaDown)
+    {
+        final double range = parameters.priceRangePpm(u) / PPM;
+        final double extreme = parameters.extremeMovePpm() / PPM;
+        double worst = 0.0;
+        for (int p = 0; p < PRICE_POINTS; p++)
+        {
+            final double r = range * (p - 4) / 4.0;
+            final double pricePnl = d * r + 0.5 * g * r * r;
+            worst = Math.max(worst, -pricePnl);
+            worst = Math.max(worst, -(pricePnl + vegaUp));
+            worst = Math.max(worst, -(pricePnl - vegaDown));
+        }
+        final double weight = parameters.extremeWeightPpm() / PPM;
+        final double down = d * -extreme + 0.5 * g * extreme * extreme;
+        final double up = d * extreme + 0.5 * g * extreme * extreme;
+        worst = Math.max(worst, -down * weight);
+        worst = Math.max(worst, -up * weight);
+        return worst;
+    }
+
+    private double worstLoss(final double[] pnl)
+    {
+        double worst = 0.0;
+        for (int s = 0; s < GRID_SCENARIOS; s++)
+        {
+            worst = Math.max(worst, -pnl[s]);
+        }
+        final double weight = parameters.extremeWeightPpm() / PPM;
+        worst = Math.max(worst, -pnl[GRID_SCENARIOS] * weight);
+        worst = Math.max(worst, -pnl[GRID_SCENARIOS + 1] * weight);
+        return worst;
+    }
+
+    /** Maintenance margin of a risk unit: the base positions, plus a variant's difference when not BASE. */
+    private double unitMaintenance(final int variant, final int u)
+    {
+        final boolean base = variant == BASE;
+        final double d = netDelta[BASE][u] + (base ? 0.0 : netDelta[variant][u]);
+        final double loss;
+        if (fullRevaluation)
+        {
+            final double[] pnl = scratchPnl;
+            for (int s = 0; s < SCENARIOS; s++)
+            {
+                pnl[s] = scenarioPnl[BASE][u][s] + (base ? 0.0 : scenarioPnl[variant][u][s]);
+            }
+            loss = worstLoss(pnl);
+        }
+        else
+        {
+            loss = expansionLoss(u, d,
+                netGamma[BASE][u] + (base ? 0.0 : netGamma[variant][u]),
+                netVegaUp[BASE][u] + (base ? 0.0 : netVegaUp[variant][u]),
+                netVegaDown[BASE][u] + (base ? 0.0 : netVegaDown[variant][u]));
+        }
+        double grossFutures = 0.0;
+        double netFutures = 0.0;
+        final double[] byExpiry = futuresDeltaByExpiry[BASE][u];
+        final double[] difference = futuresDeltaByExpiry[variant][u];
+        for (int e = 0; e < expiryCount[u]; e++)
+        {
+            final double exposure = byExpiry[e] + (base ? 0.0 : difference[e]);
+            grossFutures += Math.abs(exposure);
+            netFutures += exposure;
+        }
+        final double roll = (grossFutures - Math.abs(netFutures)) * (parameters.rollShockPpm() / PPM);
+        final double deltaShock = Math.abs(d) * (parameters.deltaShockPpm() / PPM);
+        final double floor = shortOptionFloor[BASE][u] + (base ? 0.0 : shortOptionFloor[variant][u]);
+        return Math.max(loss, floor) + deltaShock + roll;
+    }
+
+    /** Completes the evaluation; results are valid until the next {@link #begin()}. */
     public void finish()
     {
-        final long rate = parameters.initialMarginRatePpm();
-        long im = 0;
-        long imWithOrders = 0;
+        double mm = 0.0;
+        double mmWithOrders = 0.0;
         for (int i = 0; i < touchedCount; i++)
         {
             final int u = touched[i];
-            final long unit = Math.addExact(Fixed.mulPpmUp(Math.abs(netNotional[u]), rate), optionCharge[u]);
-            final long allBuys = Math.addExact(
-                Fixed.mulPpmUp(Math.abs(netNotionalAllBuys[u]), rate), optionChargeAllBuys[u]);
-            final long allSells = Math.addExact(
-                Fixed.mulPpmUp(Math.abs(netNotionalAllSells[u]), rate), optionChargeAllSells[u]);
-            im = Math.addExact(im, unit);
-            imWithOrders = Math.addExact(imWithOrders, Math.max(unit, Math.max(allBuys, allSells)));
+            final double base = unitMaintenance(BASE, u);
+            unitMaintenance[u] = base;
+            mm += base;
+            mmWithOrders += unitHasOrders[u] ?
+                Math.max(base, Math.max(unitMaintenance(ALL_BUYS, u), unitMaintenance(ALL_SELLS, u))) : base;
         }
-        initialMargin = im;
-        initialMarginWithOrders = imWithOrders;
-        maintenanceMargin = Fixed.mulPpmUp(im, parameters.maintenanceFactorPpm());
+        // IM is exactly factor x the rounded MM, in fixed point.
+        final long factorPpm = parameters.initialMarginFactorPpm();
+        maintenanceMargin = toMoney(mm);
+        initialMargin = Fixed.mulPpmUp(maintenanceMargin, factorPpm);
+        initialMarginWithOrders = Math.max(initialMargin, Fixed.mulPpmUp(toMoney(mmWithOrders), factorPpm));
+        isolatedInitialMargin = Fixed.mulPpmUp(toMoney(isolatedMaintenance), factorPpm);
+    }
+
+    private static long toMoney(final double currency)
+    {
+        final double units = Math.ceil(currency * UNITS);
+        if (!(units >= 0.0) || units > MAX_MONEY)
+        {
+            throw new ArithmeticException("margin out of range: " + currency);
+        }
+        return (long)units;
     }
 
     /** @return initial margin of the positions, 1e-8 margin currency. */
@@ -150,13 +567,13 @@ public final class MarginCalculator
         return initialMargin;
     }
 
-    /** @return initial margin of the positions with every open order filled on the riskiest side. */
+    /** @return initial margin with every open order filled on the riskiest side, per risk unit. */
     public long initialMarginWithOrders()
     {
         return initialMarginWithOrders;
     }
 
-    /** @return the extra initial margin the open orders need: {@code initialMarginWithOrders - initialMargin}. */
+    /** @return the extra initial margin the open orders need. */
     public long openOrderMargin()
     {
         return initialMarginWithOrders - initialMargin;
@@ -168,42 +585,99 @@ public final class MarginCalculator
         return maintenanceMargin;
     }
 
-    /** @return initial margin of the same positions margined one by one (no netting). */
+    /** @return initial margin of the same positions margined one by one. */
     public long isolatedInitialMargin()
     {
         return isolatedInitialMargin;
     }
 
+    /** @return number of risk units in the evaluation. */
+    public int unitCount()
+    {
+        return touchedCount;
+    }
+
+    /** @return the i-th risk unit's underlying id. */
+    public int unitUnderlying(final int i)
+    {
+        return touched[i];
+    }
+
+    /** @return maintenance margin of a risk unit, currency. */
+    public double unitMaintenanceMargin(final int underlyingId)
+    {
+        return unitMaintenance[underlyingId];
+    }
+
+    /** @return net delta of a risk unit: P&amp;L per unit relative move of the underlying, currency. */
+    public double netDelta(final int underlyingId)
+    {
+        return netDelta[BASE][underlyingId];
+    }
+
+    /** @return net gamma: d2(P&amp;L)/dr2, currency. */
+    public double netGamma(final int underlyingId)
+    {
+        return netGamma[BASE][underlyingId];
+    }
+
+    /** @return net vega: P&amp;L per 1.00 of volatility, currency. */
+    public double netVega(final int underlyingId)
+    {
+        return netVega[underlyingId];
+    }
+
+    /** @return net theta: -dV/dT per year, currency. */
+    public double netTheta(final int underlyingId)
+    {
+        return netTheta[underlyingId];
+    }
+
     /**
-     * How fast initial margin can move per unit of an instrument's mark price, per unit of |position notional|, in
-     * ppm: the futures rate for futures, 1.0 for options (whose charge contains the mark value). Used to bound how far
-     * a price may move before an account must be re-evaluated.
-     *
-     * @param isOption whether the instrument is an option.
-     * @return sensitivity in ppm.
+     * An upper bound of how fast equity less initial margin moves with the instrument's own mark, per contract, in
+     * money units (1e-8) per price unit (1e-8): futures carry their mark in P&amp;L and in every scenario; an
+     * option's mark moves only its P&amp;L (its margin follows the underlying and the volatility).
      */
-    public long markSensitivityPpm(final boolean isOption)
+    public double markSensitivity(final int id)
     {
-        return isOption ? Fixed.PPM : parameters.initialMarginRatePpm();
+        if (kind[id] != 0)
+        {
+            return size[id];
+        }
+        final int u = underlying[id];
+        final double scenarioShare = Math.max(parameters.priceRangePpm(u),
+            parameters.extremeMovePpm() * parameters.extremeWeightPpm() / PPM) + parameters.deltaShockPpm() +
+            2 * parameters.rollShockPpm();
+        return size[id] * (1.0 + parameters.initialMarginFactorPpm() / PPM * scenarioShare / PPM);
     }
 
-    private long optionCharge(final long quantity, final long contractSize, final long markPrice, final long strike)
+    /**
+     * An upper bound of how fast an option's initial margin moves with the underlying index, per contract, money
+     * units per price unit: |delta| &lt;= 1 in every scenario, doubled for the shocked and unshocked legs and the
+     * gamma term. Zero for futures.
+     */
+    public double indexSensitivity(final int id)
     {
-        if (quantity >= 0)
-        {
-            return Fixed.notional(quantity, contractSize, markPrice);
-        }
-        final long contracts = -quantity;
-        return Math.addExact(Fixed.notional(contracts, contractSize, markPrice),
-            Fixed.mulPpmUp(Fixed.notional(contracts, contractSize, strike), parameters.shortOptionRatePpm()));
+        return kind[id] == 0 ? 0.0 : size[id] * (parameters.initialMarginFactorPpm() / PPM) * 3.0;
     }
 
-    private void touch(final int underlyingId)
+    /**
+     * An upper bound of how fast an option's initial margin moves with its implied volatility, per contract, money
+     * units per 1e-6 of volatility: vega in the shocked and unshocked scenarios.
+     */
+    public double volatilitySensitivity(final int id)
     {
-        if (!isTouched[underlyingId])
+        if (kind[id] == 0 || vol[id] <= 0)
         {
-            isTouched[underlyingId] = true;
-            touched[touchedCount++] = underlyingId;
+            return 0.0;
         }
+        final double vegaPerVol = Math.abs(vegaMoney[id] / vol[id]) * UNITS / PPM;
+        return vegaPerVol * (parameters.initialMarginFactorPpm() / PPM) * (2.0 + volUpShock[id]) * 2.0;
+    }
+
+    /** @return per-contract value of an option at the last update (currency), or size x mark for a future. */
+    public double contractValue(final int id)
+    {
+        return value[id];
     }
 }

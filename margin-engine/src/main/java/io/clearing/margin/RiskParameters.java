@@ -1,207 +1,276 @@
 package io.clearing.margin;
 
+import java.util.Arrays;
+
 /**
- * The configurable parameters of the margin model and of the lifecycle rules that depend on it. All rates are parts
- * per million. Mutable: the business-logic thread changes them when a risk-parameter command arrives, and the next
- * margin evaluation uses the new values. Not thread-safe.
+ * The parameters of the portfolio margin model and of the lifecycle rules that use it, all in parts per million
+ * unless the name says otherwise (see docs/margin-methodology.md). The price range and the volatility shocks are set
+ * per underlying (risk unit); the rest are global. Mutable: the business-logic thread changes them when a
+ * RiskParameterUpdate command arrives and the next evaluation uses the new values. Not thread-safe.
  */
 public final class RiskParameters
 {
-    /** Default futures and perpetual initial margin: 5% of net delta notional per underlying. */
-    public static final long DEFAULT_INITIAL_MARGIN_RATE_PPM = 50_000L;
-    /** Default maintenance margin: half of initial margin. */
-    public static final long DEFAULT_MAINTENANCE_FACTOR_PPM = 500_000L;
-    /** Default short option charge: 10% of strike notional on top of the option's mark value. */
-    public static final long DEFAULT_SHORT_OPTION_RATE_PPM = 100_000L;
-    /** Default liquidation penalty: 0.5% of liquidated notional. */
-    public static final long DEFAULT_LIQUIDATION_PENALTY_PPM = 5_000L;
-    /** Default funding interval: 8 hours. */
-    public static final long DEFAULT_FUNDING_INTERVAL_NANOS = 8L * 3600L * 1_000_000_000L;
-    /** Default clamp on the funding rate of one interval: 0.5%. */
-    public static final long DEFAULT_FUNDING_CLAMP_PPM = 5_000L;
+    /** Underlyings that may carry their own price range and volatility shocks. */
+    public static final int MAX_UNDERLYINGS = 64;
 
-    private long initialMarginRatePpm = DEFAULT_INITIAL_MARGIN_RATE_PPM;
-    private long maintenanceFactorPpm = DEFAULT_MAINTENANCE_FACTOR_PPM;
-    private long shortOptionRatePpm = DEFAULT_SHORT_OPTION_RATE_PPM;
-    private long liquidationPenaltyPpm = DEFAULT_LIQUIDATION_PENALTY_PPM;
-    private long fundingIntervalNanos = DEFAULT_FUNDING_INTERVAL_NANOS;
-    private long fundingClampPpm = DEFAULT_FUNDING_CLAMP_PPM;
-    private long marginCallBufferPpm = 0L;
+    /** Parameter ids, equal to the raw values of the SBE {@code RiskParameter} enum. */
+    public static final int PRICE_RANGE = 1;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int VOL_UP = 2;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int VOL_DOWN = 3;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int EXTREME_MOVE = 4;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int EXTREME_WEIGHT = 5;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int SHORT_OPTION_MINIMUM = 6;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int DELTA_SHOCK = 7;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int ROLL_SHOCK = 8;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int INITIAL_MARGIN_FACTOR = 9;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int LIQUIDATION_PENALTY = 10;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int FUNDING_INTERVAL = 11;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int FUNDING_CLAMP = 12;
+    /** See {@link #PRICE_RANGE}. */
+    public static final int RECOVERY_BUFFER = 13;
+    /** Highest parameter id. */
+    public static final int MAX_PARAMETER = 13;
+
+    private final long[] priceRangePpm = new long[MAX_UNDERLYINGS];
+    private final long[] volUpPpm = new long[MAX_UNDERLYINGS];
+    private final long[] volDownPpm = new long[MAX_UNDERLYINGS];
+    private long extremeMovePpm = 330_000L;
+    private long extremeWeightPpm = 330_000L;
+    private long shortOptionMinimumPpm = 10_000L;
+    private long deltaShockPpm = 5_000L;
+    private long rollShockPpm = 10_000L;
+    private long initialMarginFactorPpm = 1_300_000L;
+    private long liquidationPenaltyPpm = 5_000L;
+    private long fundingIntervalNanos = 8L * 3600L * 1_000_000_000L;
+    private long fundingClampPpm = 5_000L;
+    private long recoveryBufferPpm = 50_000L;
+    private long version;
+
+    /** Defaults: +-16% price range, vol up 50% / down 25% (scaled by time to expiry), extremes +-33% at 33%. */
+    public RiskParameters()
+    {
+        Arrays.fill(priceRangePpm, 160_000L);
+        Arrays.fill(volUpPpm, 500_000L);
+        Arrays.fill(volDownPpm, 250_000L);
+    }
 
     /** @return a copy with the same values. */
     public RiskParameters copy()
     {
         final RiskParameters copy = new RiskParameters();
-        copy.initialMarginRatePpm = initialMarginRatePpm;
-        copy.maintenanceFactorPpm = maintenanceFactorPpm;
-        copy.shortOptionRatePpm = shortOptionRatePpm;
+        System.arraycopy(priceRangePpm, 0, copy.priceRangePpm, 0, MAX_UNDERLYINGS);
+        System.arraycopy(volUpPpm, 0, copy.volUpPpm, 0, MAX_UNDERLYINGS);
+        System.arraycopy(volDownPpm, 0, copy.volDownPpm, 0, MAX_UNDERLYINGS);
+        copy.extremeMovePpm = extremeMovePpm;
+        copy.extremeWeightPpm = extremeWeightPpm;
+        copy.shortOptionMinimumPpm = shortOptionMinimumPpm;
+        copy.deltaShockPpm = deltaShockPpm;
+        copy.rollShockPpm = rollShockPpm;
+        copy.initialMarginFactorPpm = initialMarginFactorPpm;
         copy.liquidationPenaltyPpm = liquidationPenaltyPpm;
         copy.fundingIntervalNanos = fundingIntervalNanos;
         copy.fundingClampPpm = fundingClampPpm;
-        copy.marginCallBufferPpm = marginCallBufferPpm;
+        copy.recoveryBufferPpm = recoveryBufferPpm;
         return copy;
     }
 
-    /** @return futures initial margin per unit of net delta notional, ppm, 1..1,000,000. */
-    public long initialMarginRatePpm()
+    /** @return the largest price move of the scenario grid for an underlying (16% by default). */
+    public long priceRangePpm(final int underlyingId)
     {
-        return initialMarginRatePpm;
+        return priceRangePpm[underlyingId];
     }
 
-    /** @return maintenance margin as a share of initial margin, ppm, 1..1,000,000. */
-    public long maintenanceFactorPpm()
+    /** @return the volatility-up shock at 30 days to expiry, relative to the mark vol (50% by default). */
+    public long volUpPpm(final int underlyingId)
     {
-        return maintenanceFactorPpm;
+        return volUpPpm[underlyingId];
     }
 
-    /** @return short option charge per unit of strike notional, ppm, 0..1,000,000. */
-    public long shortOptionRatePpm()
+    /** @return the volatility-down shock at 30 days to expiry, relative to the mark vol (25% by default). */
+    public long volDownPpm(final int underlyingId)
     {
-        return shortOptionRatePpm;
+        return volDownPpm[underlyingId];
     }
 
-    /** @return liquidation penalty per unit of liquidated notional, ppm, 0..100,000. */
+    /** @return the extreme price move, counted in part (33% by default). */
+    public long extremeMovePpm()
+    {
+        return extremeMovePpm;
+    }
+
+    /** @return the share of an extreme move's loss that counts (33% by default, as in SPAN). */
+    public long extremeWeightPpm()
+    {
+        return extremeWeightPpm;
+    }
+
+    /** @return floor per net short option contract, share of underlying notional (1% by default). */
+    public long shortOptionMinimumPpm()
+    {
+        return shortOptionMinimumPpm;
+    }
+
+    /** @return add-on on the risk unit's net delta notional (0.5% by default). */
+    public long deltaShockPpm()
+    {
+        return deltaShockPpm;
+    }
+
+    /** @return add-on on futures delta netted across expiries, the basis risk of spreads (1% by default). */
+    public long rollShockPpm()
+    {
+        return rollShockPpm;
+    }
+
+    /** @return initial margin as a multiple of maintenance margin (1.3 by default, as OKX). */
+    public long initialMarginFactorPpm()
+    {
+        return initialMarginFactorPpm;
+    }
+
+    /** @return liquidation penalty on liquidated notional (0.5% by default). */
     public long liquidationPenaltyPpm()
     {
         return liquidationPenaltyPpm;
     }
 
-    /** @return nanoseconds between funding settlements, at least one minute. */
+    /** @return nanoseconds between funding settlements (8 hours by default). */
     public long fundingIntervalNanos()
     {
         return fundingIntervalNanos;
     }
 
-    /** @return the largest absolute funding rate of one interval, ppm, 0..100,000. */
+    /** @return largest absolute funding rate of one interval (0.5% by default). */
     public long fundingClampPpm()
     {
         return fundingClampPpm;
     }
 
-    /** @return reserved for the Greeks-based model; stored and reported, not yet used. */
-    public long marginCallBufferPpm()
+    /**
+     * @return how far above initial margin a margin-call account's equity must come back before it is healthy again
+     * (5% of initial margin by default): hysteresis, so an account at the edge does not flip state on every tick.
+     */
+    public long recoveryBufferPpm()
     {
-        return marginCallBufferPpm;
+        return recoveryBufferPpm;
     }
 
-    /** Sets the futures initial margin rate; see {@link #validate(int, long)} for the range. */
-    public RiskParameters initialMarginRatePpm(final long value)
+    /** @return a counter that changes with every {@link #set}: caches built from the parameters compare it. */
+    public long version()
     {
-        initialMarginRatePpm = value;
-        return this;
+        return version;
     }
 
-    /** Sets the maintenance factor; see {@link #validate(int, long)} for the range. */
-    public RiskParameters maintenanceFactorPpm(final long value)
+    /** @return true for parameters that may be set per underlying. */
+    public static boolean isPerUnderlying(final int parameter)
     {
-        maintenanceFactorPpm = value;
-        return this;
+        return parameter == PRICE_RANGE || parameter == VOL_UP || parameter == VOL_DOWN;
     }
-
-    /** Sets the short option rate; see {@link #validate(int, long)} for the range. */
-    public RiskParameters shortOptionRatePpm(final long value)
-    {
-        shortOptionRatePpm = value;
-        return this;
-    }
-
-    /** Sets the liquidation penalty; see {@link #validate(int, long)} for the range. */
-    public RiskParameters liquidationPenaltyPpm(final long value)
-    {
-        liquidationPenaltyPpm = value;
-        return this;
-    }
-
-    /** Sets the funding interval; see {@link #validate(int, long)} for the range. */
-    public RiskParameters fundingIntervalNanos(final long value)
-    {
-        fundingIntervalNanos = value;
-        return this;
-    }
-
-    /** Sets the funding clamp; see {@link #validate(int, long)} for the range. */
-    public RiskParameters fundingClampPpm(final long value)
-    {
-        fundingClampPpm = value;
-        return this;
-    }
-
-    /** Sets the margin call buffer; see {@link #validate(int, long)} for the range. */
-    public RiskParameters marginCallBufferPpm(final long value)
-    {
-        marginCallBufferPpm = value;
-        return this;
-    }
-
-    /** Parameter ids, equal to the raw values of the SBE {@code RiskParameter} enum. */
-    public static final int INITIAL_MARGIN_RATE = 1;
-    /** See {@link #INITIAL_MARGIN_RATE}. */
-    public static final int MAINTENANCE_FACTOR = 2;
-    /** See {@link #INITIAL_MARGIN_RATE}. */
-    public static final int SHORT_OPTION_RATE = 3;
-    /** See {@link #INITIAL_MARGIN_RATE}. */
-    public static final int LIQUIDATION_PENALTY = 4;
-    /** See {@link #INITIAL_MARGIN_RATE}. */
-    public static final int FUNDING_INTERVAL = 5;
-    /** See {@link #INITIAL_MARGIN_RATE}. */
-    public static final int FUNDING_CLAMP = 6;
-    /** See {@link #INITIAL_MARGIN_RATE}. */
-    public static final int MARGIN_CALL_BUFFER = 7;
 
     /**
-     * @param parameter a parameter id.
-     * @param value     proposed value.
-     * @return true when the parameter exists and the value is inside its range.
+     * @param parameter    a parameter id.
+     * @param underlyingId -1 for all underlyings (and for global parameters), else 0..63 for a per-underlying one.
+     * @param value        proposed value.
+     * @return true when the parameter exists, the scope fits it and the value is inside its range.
      */
-    public static boolean validate(final int parameter, final long value)
+    public static boolean validate(final int parameter, final int underlyingId, final long value)
     {
+        if (underlyingId != -1 && (!isPerUnderlying(parameter) || underlyingId < 0 || underlyingId >= MAX_UNDERLYINGS))
+        {
+            return false;
+        }
         switch (parameter)
         {
-            case INITIAL_MARGIN_RATE:
-            case MAINTENANCE_FACTOR:
-                return value >= 1 && value <= Fixed.PPM;
-            case SHORT_OPTION_RATE:
-            case MARGIN_CALL_BUFFER:
-                return value >= 0 && value <= Fixed.PPM;
+            case PRICE_RANGE: return value >= 10_000L && value <= 900_000L;
+            case VOL_UP: return value >= 0 && value <= 5_000_000L;
+            case VOL_DOWN: return value >= 0 && value <= 900_000L;
+            case EXTREME_MOVE: return value >= 0 && value <= 900_000L;
+            case EXTREME_WEIGHT: return value >= 0 && value <= Fixed.PPM;
+            case SHORT_OPTION_MINIMUM:
+            case DELTA_SHOCK:
+            case ROLL_SHOCK:
+                return value >= 0 && value <= 500_000L;
+            case INITIAL_MARGIN_FACTOR: return value >= Fixed.PPM && value <= 10 * Fixed.PPM;
             case LIQUIDATION_PENALTY:
             case FUNDING_CLAMP:
                 return value >= 0 && value <= 100_000L;
-            case FUNDING_INTERVAL:
-                return value >= 60_000_000_000L && value <= 7L * 24L * 3600L * 1_000_000_000L;
-            default:
-                return false;
+            case FUNDING_INTERVAL: return value >= 60_000_000_000L && value <= 7L * 24L * 3600L * 1_000_000_000L;
+            case RECOVERY_BUFFER: return value >= 0 && value <= Fixed.PPM;
+            default: return false;
         }
     }
 
-    /** @return the current value of a parameter, or {@link Long#MIN_VALUE} for an unknown id. */
-    public long get(final int parameter)
+    /** @return the current value ({@code underlyingId} -1 reads underlying 0 for per-underlying parameters). */
+    public long get(final int parameter, final int underlyingId)
     {
+        final int u = underlyingId < 0 ? 0 : underlyingId;
         switch (parameter)
         {
-            case INITIAL_MARGIN_RATE: return initialMarginRatePpm;
-            case MAINTENANCE_FACTOR: return maintenanceFactorPpm;
-            case SHORT_OPTION_RATE: return shortOptionRatePpm;
+            case PRICE_RANGE: return priceRangePpm[u];
+            case VOL_UP: return volUpPpm[u];
+            case VOL_DOWN: return volDownPpm[u];
+            case EXTREME_MOVE: return extremeMovePpm;
+            case EXTREME_WEIGHT: return extremeWeightPpm;
+            case SHORT_OPTION_MINIMUM: return shortOptionMinimumPpm;
+            case DELTA_SHOCK: return deltaShockPpm;
+            case ROLL_SHOCK: return rollShockPpm;
+            case INITIAL_MARGIN_FACTOR: return initialMarginFactorPpm;
             case LIQUIDATION_PENALTY: return liquidationPenaltyPpm;
             case FUNDING_INTERVAL: return fundingIntervalNanos;
             case FUNDING_CLAMP: return fundingClampPpm;
-            case MARGIN_CALL_BUFFER: return marginCallBufferPpm;
+            case RECOVERY_BUFFER: return recoveryBufferPpm;
             default: return Long.MIN_VALUE;
         }
     }
 
-    /** Sets a parameter already checked by {@link #validate(int, long)}. */
-    public void set(final int parameter, final long value)
+    /**
+     * Sets a parameter already checked by {@link #validate(int, int, long)}.
+     *
+     * @return this.
+     */
+    public RiskParameters set(final int parameter, final int underlyingId, final long value)
     {
+        version++;
         switch (parameter)
         {
-            case INITIAL_MARGIN_RATE: initialMarginRatePpm = value; break;
-            case MAINTENANCE_FACTOR: maintenanceFactorPpm = value; break;
-            case SHORT_OPTION_RATE: shortOptionRatePpm = value; break;
+            case PRICE_RANGE: setPerUnderlying(priceRangePpm, underlyingId, value); break;
+            case VOL_UP: setPerUnderlying(volUpPpm, underlyingId, value); break;
+            case VOL_DOWN: setPerUnderlying(volDownPpm, underlyingId, value); break;
+            case EXTREME_MOVE: extremeMovePpm = value; break;
+            case EXTREME_WEIGHT: extremeWeightPpm = value; break;
+            case SHORT_OPTION_MINIMUM: shortOptionMinimumPpm = value; break;
+            case DELTA_SHOCK: deltaShockPpm = value; break;
+            case ROLL_SHOCK: rollShockPpm = value; break;
+            case INITIAL_MARGIN_FACTOR: initialMarginFactorPpm = value; break;
             case LIQUIDATION_PENALTY: liquidationPenaltyPpm = value; break;
             case FUNDING_INTERVAL: fundingIntervalNanos = value; break;
             case FUNDING_CLAMP: fundingClampPpm = value; break;
-            case MARGIN_CALL_BUFFER: marginCallBufferPpm = value; break;
+            case RECOVERY_BUFFER: recoveryBufferPpm = value; break;
             default: throw new IllegalArgumentException("unknown risk parameter " + parameter);
+        }
+        return this;
+    }
+
+    private static void setPerUnderlying(final long[] values, final int underlyingId, final long value)
+    {
+        if (underlyingId < 0)
+        {
+            Arrays.fill(values, value);
+        }
+        else
+        {
+            values[underlyingId] = value;
         }
     }
 }

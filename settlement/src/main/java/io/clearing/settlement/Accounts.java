@@ -153,7 +153,7 @@ public final class Accounts
         return isolatedInitialMargin[accountId];
     }
 
-    /** Stores the result of an evaluation and bumps the account's evaluation stamp. */
+    /** Stores the result of an evaluation. */
     public void evaluated(
         final int accountId,
         final int marginState,
@@ -169,10 +169,15 @@ public final class Accounts
         maintenanceMargin[accountId] = maintenanceMarginValue;
         openOrderMargin[accountId] = openOrderMarginValue;
         isolatedInitialMargin[accountId] = isolatedInitialMarginValue;
+    }
+
+    /** Invalidates the account's registered price bands: entries carrying an older stamp are stale. */
+    public void invalidateBands(final int accountId)
+    {
         evaluationStamp[accountId]++;
     }
 
-    /** @return how many times the account was evaluated (wrapping); stale price triggers carry an older stamp. */
+    /** @return the current band stamp (wrapping); stale price triggers carry an older one. */
     public int evaluationStamp(final int accountId)
     {
         return evaluationStamp[accountId];

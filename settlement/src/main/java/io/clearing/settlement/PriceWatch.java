@@ -10,14 +10,17 @@ import org.agrona.collections.IntArrayList;
  * every price stays inside its band, equity less the nearest margin threshold cannot change sign: with headroom H
  * and n prices of sensitivity s_j (money per price unit, an upper bound), each band is +-H / (n s_j). A price tick
  * pops only the accounts whose band it leaves - O(k log n) for k such accounts - and the caller re-evaluates them,
- * which registers fresh bands. Sources are numbered: instruments 0..4095, then underlying indexes from 4096.
+ * which registers fresh bands. Sources are numbered: instrument marks 0..4095, underlying indexes from
+ * {@link #INDEX_SOURCE_BASE}, option implied volatilities (ppm) from {@link #VOL_SOURCE_BASE}.
  * Not thread-safe.
  */
 public final class PriceWatch
 {
     /** First source id of underlying index prices. */
     public static final int INDEX_SOURCE_BASE = Limits.MAX_INSTRUMENTS;
-    private static final int SOURCES = Limits.MAX_INSTRUMENTS + Limits.MAX_UNDERLYINGS;
+    /** First source id of option implied volatilities (in ppm), one per instrument id. */
+    public static final int VOL_SOURCE_BASE = INDEX_SOURCE_BASE + Limits.MAX_UNDERLYINGS;
+    private static final int SOURCES = VOL_SOURCE_BASE + Limits.MAX_INSTRUMENTS;
     /** A band wider than any price: the account never needs a re-check for this source. */
     private static final double NO_TRIGGER = (double)Limits.MAX_PRICE * 4;
 

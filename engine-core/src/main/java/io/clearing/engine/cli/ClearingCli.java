@@ -39,7 +39,7 @@ import java.util.stream.Stream;
 @Command(name = "clearing", mixinStandardHelpOptions = true, version = "clearing 0.1.0",
     description = "Low-latency cross-margined clearing engine for crypto derivatives.",
     subcommands = {ClearingCli.Simulate.class, ClearingCli.Run.class, ClearingCli.Dump.class,
-        ClearingCli.Audit.class})
+        ClearingCli.Audit.class, PriceCommand.class, EfficiencyCommand.class})
 public final class ClearingCli implements Callable<Integer>
 {
     static final int DEFAULT_ACCOUNT_CAPACITY = 1 << 18;
@@ -96,6 +96,14 @@ public final class ClearingCli implements Callable<Integer>
             "(default ${DEFAULT-VALUE}).")
         WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
 
+        @Option(names = "--insurance-fund", description = "Opening insurance fund in USDC (default ${DEFAULT-VALUE}); " +
+            "penalties refill it. 0 with --liquidation-penalty-ppm 0 sends every bankruptcy to auto-deleveraging.")
+        long insuranceFund = 100;
+
+        @Option(names = "--liquidation-penalty-ppm", description = "Liquidation penalty set at setup " +
+            "(default: the engine's, 5000).")
+        long liquidationPenaltyPpm = -1;
+
         @Option(names = "--ring-size", description = "Ring slots, a power of two (default ${DEFAULT-VALUE}); the " +
             "generator offers as fast as it can, so latency includes queueing in a full ring.")
         int ringSize = 8192;
@@ -124,7 +132,8 @@ public final class ClearingCli implements Callable<Integer>
             try (engine)
             {
                 engine.start();
-                simulator = new Simulator(engine, accounts, commands, seed);
+                simulator = new Simulator(engine, accounts, commands, seed)
+                    .stress(insuranceFund * Fixed.SCALE, liquidationPenaltyPpm);
                 System.err.printf("simulate: %,d accounts, %,d commands, seed %d, journal %s%n",
                     accounts, commands, seed, journal.toAbsolutePath());
                 started = System.nanoTime();

@@ -31,8 +31,8 @@ import java.util.SplittableRandom;
 /**
  * The synthetic market of {@code ./clearing simulate}: BTC, ETH and SOL underlyings, each with a perpetual, two dated
  * futures and an option chain; accounts funded in several collateral assets; a seeded stream of orders, fills,
- * cancels, index/mark/vol ticks, deposits, withdrawals and time advances through funding and an expiry; and one
- * sharp market drop that triggers liquidations. The stream depends only on the seed, never on the engine's answers.
+ * cancels, index/mark/vol ticks, deposits, withdrawals and time advances through funding and an expiry; and a
+ * -40% crash (a 25% gap, then five 4% steps) that drives liquidations, insurance payouts and auto-deleveraging. The stream depends only on the seed, never on the engine's answers.
  */
 public final class Simulator
 {
@@ -48,6 +48,8 @@ public final class Simulator
 
     private final int accounts;
     private final long commands;
+    private long insuranceFundUnits = 100L * Fixed.SCALE;
+    private long liquidationPenaltyPpm = -1;
     private final long seed;
     private final ClearingEngine engine;
     private final SplittableRandom random;
@@ -65,6 +67,7 @@ public final class Simulator
     private final TimeAdvanceEncoder timeAdvance = new TimeAdvanceEncoder();
     private final ExpirySettlementPriceEncoder expiryPrice = new ExpirySettlementPriceEncoder();
     private final AccountRiskQueryEncoder riskQuery = new AccountRiskQueryEncoder();
+    private final io.clearing.sbe.RiskParameterUpdateEncoder riskParameter = new io.clearing.sbe.RiskParameterUpdateEncoder();
 
     private final double[] index = new double[UNDERLYINGS];
     private final long[] expiries = new long[2];
@@ -76,7 +79,7 @@ public final class Simulator
     private long nextOrderId = 1;
     private long nextTradeId = 1;
     private long crashStart;
-    private long crashEnd;
+    private boolean crashed;
     private int recentCount;
 
     /**
@@ -92,6 +95,20 @@ public final class Simulator
         this.commands = commands;
         this.seed = seed;
         this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * Stress settings: the insurance fund's opening balance (1e-8 USDC, default 100 USDC) and, when not negative, a
+     * liquidation penalty sent as a RiskParameterUpdate at setup. An empty fund and no penalty make every
+     * bankruptcy go to auto-deleveraging.
+     *
+     * @return this.
+     */
+    public Simulator stress(final long insuranceFund, final long penaltyPpm)
+    {
+        insuranceFundUnits = insuranceFund;
+        liquidationPenaltyPpm = penaltyPpm;
+        return this;
     }
 
     /** @return commands sent so far. */
@@ -112,7 +129,6 @@ public final class Simulator
         expiries[0] = START_NANOS + 48 * HOUR;
         expiries[1] = START_NANOS + 30 * 24 * HOUR;
         crashStart = (long)(commands * 0.70);
-        crashEnd = crashStart + Math.max(10, commands / 200);
         setup();
         long lastProgress = 0;
         while (sent < commands)
@@ -151,7 +167,18 @@ public final class Simulator
                 sendMark(base + i);
             }
         }
-        sendDeposit(Accounts.INSURANCE_FUND, 0, 20_000_000L * Fixed.SCALE);
+        // A fund small next to the book: a gap can exhaust it, and auto-deleveraging then takes over.
+        if (insuranceFundUnits > 0)
+        {
+            sendDeposit(Accounts.INSURANCE_FUND, 0, insuranceFundUnits);
+        }
+        if (liquidationPenaltyPpm >= 0)
+        {
+            riskParameter.wrapAndApplyHeader(buffer, 0, header).timestamp(time)
+                .parameter(io.clearing.sbe.RiskParameter.LIQUIDATION_PENALTY_PPM).underlyingId(-1)
+                .value(liquidationPenaltyPpm);
+            send(riskParameter.encodedLength());
+        }
         sendDeposit(Accounts.LIQUIDATOR, 0, 100_000_000L * Fixed.SCALE);
         for (int a = 0; a < accounts && sent < commands; a++)
         {
@@ -167,13 +194,9 @@ public final class Simulator
 
     private void step()
     {
-        if (sent >= crashStart && sent < crashEnd)
+        if (sent >= crashStart && !crashed)
         {
-            // The drop: every underlying loses about 30% over the crash window.
-            final int u = random.nextInt(UNDERLYINGS);
-            final double steps = (crashEnd - crashStart) / (double)UNDERLYINGS;
-            index[u] *= StrictMath.pow(0.70, 1.0 / steps);
-            tick(u);
+            crash();
             return;
         }
         final int roll = random.nextInt(1000);
@@ -210,6 +233,29 @@ public final class Simulator
         else
         {
             sendRiskQuery(randomAccount());
+        }
+    }
+
+    /**
+     * The sharp drop: every underlying gaps down 25% in one tick, then falls 4% five more times (about -40% in all),
+     * every future and option of the underlying re-marked at each step. Accounts near their margin limit go bankrupt
+     * through the gap: liquidation, insurance payouts and, once the fund is spent, auto-deleveraging.
+     */
+    private void crash()
+    {
+        crashed = true;
+        for (int step = 0; step < 6; step++)
+        {
+            for (int u = 0; u < UNDERLYINGS; u++)
+            {
+                index[u] *= step == 0 ? 0.75 : 0.96;
+                sendIndex(u);
+                final int base = u * PER_UNDERLYING;
+                for (int i = 0; i < PER_UNDERLYING; i++)
+                {
+                    sendMark(base + i);
+                }
+            }
         }
     }
 

@@ -76,11 +76,11 @@ class SbeJsonCodecFrameTest
     @Test
     void acceptsRawUint16EnumMaxAndDecodesItAsNumber()
     {
-        final String json = "{\"type\":\"RiskParameterUpdate\",\"timestamp\":1,\"parameter\":65535,\"value\":5}";
+        final String json = "{\"type\":\"RiskParameterUpdate\",\"timestamp\":1,\"parameter\":65535,\"underlyingId\":-1,\"value\":5}";
 
         final int length = CODEC.encode(json, buffer, 0);
 
-        assertEquals(65535, new RiskParameterUpdateDecoder().wrap(buffer, 8, 10, 1).parameterRaw());
+        assertEquals(65535, new RiskParameterUpdateDecoder().wrap(buffer, 8, RiskParameterUpdateDecoder.BLOCK_LENGTH, 1).parameterRaw());
         assertEquals(json, CODEC.toJson(buffer, 0, length));
     }
 
@@ -88,10 +88,10 @@ class SbeJsonCodecFrameTest
     void acceptsRawNumberOfADefinedEnumValueAndDecodesItByName()
     {
         final int length = CODEC.encode(
-            "{\"type\":\"RiskParameterUpdate\",\"timestamp\":1,\"parameter\":4,\"value\":5}", buffer, 0);
+            "{\"type\":\"RiskParameterUpdate\",\"timestamp\":1,\"parameter\":10,\"underlyingId\":-1,\"value\":5}", buffer, 0);
 
         assertEquals(
-            "{\"type\":\"RiskParameterUpdate\",\"timestamp\":1,\"parameter\":\"LIQUIDATION_PENALTY_PPM\",\"value\":5}",
+            "{\"type\":\"RiskParameterUpdate\",\"timestamp\":1,\"parameter\":\"LIQUIDATION_PENALTY_PPM\",\"underlyingId\":-1,\"value\":5}",
             CODEC.toJson(buffer, 0, length));
     }
 

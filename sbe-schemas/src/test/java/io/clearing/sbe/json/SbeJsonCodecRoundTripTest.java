@@ -165,6 +165,7 @@ class SbeJsonCodecRoundTripTest
             .wrapAndApplyHeader(flyweightBuffer, OFFSET, new MessageHeaderEncoder())
             .timestamp(json.get("timestamp").longValue())
             .parameter(RiskParameter.valueOf(json.get("parameter").textValue()))
+            .underlyingId(json.get("underlyingId").intValue())
             .value(json.get("value").longValue());
 
         assertSameFrame(json, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());

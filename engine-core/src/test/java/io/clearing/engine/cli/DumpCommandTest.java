@@ -1,0 +1,113 @@
+package io.clearing.engine.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@code ./clearing dump}, in-process, on the journal {@link RunCommandTest#INPUT} leaves (documents 1..7): one JSON
+ * line per document, bounded by {@code --from}/{@code --to}, filtered by {@code --account}.
+ */
+final class DumpCommandTest
+{
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @TempDir
+    Path tempDir;
+    private Path journal;
+
+    @BeforeEach
+    void writeJournal() throws IOException
+    {
+        journal = tempDir.resolve("journal");
+        assertEquals(0, RunCommandTest.run(tempDir, journal, tempDir.resolve("out.jsonl")));
+    }
+
+    @Test
+    void printsOneLinePerDocumentWithSequenceTimestampCommandEventsAndHash() throws IOException
+    {
+        final List<JsonNode> lines = dump();
+
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), sequences(lines));
+        for (final JsonNode line : lines)
+        {
+            assertEquals(List.of("seq", "timestamp", "command", "events", "hash"), fieldNames(line));
+            assertEquals(64, line.get("hash").asText().length());
+        }
+        final JsonNode deposit = lines.get(2);
+        assertEquals(1718000000000000001L, deposit.get("timestamp").asLong());
+        assertEquals(MAPPER.readTree("{\"type\":\"Deposit\",\"timestamp\":1718000000000000001,\"accountId\":21," +
+            "\"assetId\":0,\"amount\":1000000000000}"), deposit.get("command"));
+        assertEquals(MAPPER.readTree("[{\"type\":\"BalanceChanged\",\"accountId\":21,\"assetId\":0," +
+            "\"reason\":\"DEPOSIT\",\"amount\":1000000000000,\"balanceBefore\":0,\"balanceAfter\":1000000000000," +
+            "\"referenceId\":0}]"), deposit.get("events"));
+        assertEquals(0, lines.get(3).get("events").size(), "IndexPrice produces no event");
+        assertEquals(ClearingCli.lastHash(journal), lines.get(6).get("hash").asText());
+    }
+
+    @Test
+    void fromAndToBoundTheSequences() throws IOException
+    {
+        assertEquals(List.of(2L, 3L, 4L), sequences(dump("--from", "2", "--to", "4")));
+    }
+
+    @Test
+    void accountKeepsOnlyDocumentsTouchingIt() throws IOException
+    {
+        assertEquals(List.of(3L, 7L), sequences(dump("--account", "21")));
+        assertEquals(List.of(6L), sequences(dump("--account", "22")));
+    }
+
+    private List<JsonNode> dump(final String... options) throws IOException
+    {
+        final List<String> args = new ArrayList<>(List.of("dump", "--journal", journal.toString()));
+        args.addAll(List.of(options));
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        final PrintStream original = System.out;
+        final int exitCode;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            exitCode = new CommandLine(new ClearingCli()).execute(args.toArray(String[]::new));
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+        assertEquals(0, exitCode);
+        final List<JsonNode> lines = new ArrayList<>();
+        for (final String line : captured.toString(StandardCharsets.UTF_8).split("\n"))
+        {
+            if (!line.isEmpty())
+            {
+                lines.add(MAPPER.readTree(line));
+            }
+        }
+        return lines;
+    }
+
+    private static List<Long> sequences(final List<JsonNode> lines)
+    {
+        return lines.stream().map(line -> line.get("seq").asLong()).toList();
+    }
+
+    private static List<String> fieldNames(final JsonNode node)
+    {
+        final List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
