@@ -30,10 +30,11 @@ import java.util.concurrent.TimeUnit;
  * volatility 50%..80% by strike and expiry. Seeded quantities: -20..20 contracts without 0, an open buy of 1..10
  * with odds 1/3 and an open sell of 1..10 with odds 1/3, independently.
  * <p>
- * Variants: {@code recomputeWithIsolated} (the calculator's default, isolated margin computed too),
- * {@code recomputeHotPath} ({@code withIsolated(false)}, as the engine evaluates accounts), and
- * {@code recomputeFullRevaluation} ({@code fullRevaluation(true)}, {@code withIsolated(false)}; repricing every
- * option in 29 scenarios, so its own shorter parameter list).
+ * Variants: {@code recomputeHotPath} (the engine's evaluation: risk arrays, i.e. full revaluation per instrument
+ * combined per position, isolated margin off), {@code recomputeWithIsolated} (the same plus the isolated margin, as
+ * for reports) and {@code recomputeExpansion} (the delta-gamma-vega expansion mode, isolated margin off).
+ * {@code refreshOptionGreeks} is the per-option work of an index tick: Black-76 Greeks and the 29-scenario risk
+ * array.
  * <p>
  * Run: {@code java $(cat engine-core/target/jvm.flags) -jar benchmarks/target/benchmarks.jar MarginBenchmark -prof gc}
  */
@@ -75,17 +76,17 @@ public class MarginBenchmark
         }
     }
 
-    /** An account of {@code positions} positions, margined by full revaluation. */
+    /** An account of {@code positions} positions, margined by the Greeks expansion. */
     @State(Scope.Thread)
-    public static class FullRevaluationAccount
+    public static class ExpansionAccount
     {
-        /** Positions in the account; at most 100, as full revaluation reprices every option in every scenario. */
-        @Param({ "1", "10", "100" })
+        /** Positions in the account, one instrument each. */
+        @Param({ "1", "10", "100", "1000" })
         public int positions;
 
         final Portfolio portfolio = new Portfolio();
         final MarginCalculator calculator =
-            new MarginCalculator(new RiskParameters()).fullRevaluation(true).withIsolated(false);
+            new MarginCalculator(new RiskParameters()).fullRevaluation(false).withIsolated(false);
 
         /** Defines and marks the instruments, draws the positions. */
         @Setup
@@ -230,17 +231,18 @@ public class MarginBenchmark
     }
 
     /**
-     * @param account the positions and a calculator in full-revaluation mode, isolated margin off.
+     * @param account the positions and a calculator in expansion mode, isolated margin off.
      * @return initial margin with orders, 1e-8 margin currency.
      */
     @Benchmark
-    public long recomputeFullRevaluation(final FullRevaluationAccount account)
+    public long recomputeExpansion(final ExpansionAccount account)
     {
         return account.portfolio.recompute(account.calculator);
     }
 
     /**
-     * One option's Greeks refreshed on an index tick: Black-76 Greeks and the expiry-scaled volatility shocks.
+     * One option refreshed on an index tick: Black-76 Greeks, the expiry-scaled volatility shocks and the 29-scenario
+     * risk array.
      *
      * @param ticks the options and the cycle of ticks.
      * @return the option's per-contract value after the refresh, currency.

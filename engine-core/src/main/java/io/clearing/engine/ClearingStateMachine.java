@@ -94,6 +94,9 @@ public final class ClearingStateMachine implements StateMachine
     private int marginAsset = -1;
     private long liquidationTrades;
     private boolean liquidating;
+    private boolean rejected;
+    private long evaluations;
+    private long triggeredEvaluations;
 
     // Result of the last compute(): not committed until commit().
     private long evalEquity;
@@ -185,7 +188,10 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.TIME_WENT_BACKWARDS, NO_ACCOUNT, timestamp, now, 0);
             return;
         }
+        // Time moves only with commands that apply: a rejected frame (hostile or not) leaves the clock where it was.
+        final long previousNow = now;
         now = timestamp;
+        rejected = false;
         try
         {
             dispatch(buffer, body);
@@ -199,6 +205,10 @@ public final class ClearingStateMachine implements StateMachine
         {
             events.reset();
             reject(RejectReason.INTERNAL_ERROR, NO_ACCOUNT, 0, 0, 0);
+        }
+        if (rejected)
+        {
+            now = previousNow;
         }
     }
 
@@ -655,6 +665,7 @@ public final class ClearingStateMachine implements StateMachine
     private void commitTriggered()
     {
         final int count = triggered.size();
+        triggeredEvaluations += count;
         for (int i = 0; i < count; i++)
         {
             final int accountId = triggered.getInt(i);
@@ -1356,6 +1367,7 @@ public final class ClearingStateMachine implements StateMachine
     /** Evaluates an account's collateral, PnL and margin into the eval* fields without changing anything. */
     private void compute(final int accountId)
     {
+        evaluations++;
         calculator.begin();
         long unrealized = 0;
         boolean anyRisk = false;
@@ -1948,6 +1960,7 @@ public final class ClearingStateMachine implements StateMachine
         final long requested,
         final long available)
     {
+        rejected = true;
         events.commandRejected()
             .commandTemplateId(templateId)
             .reason(reason)
@@ -1999,6 +2012,18 @@ public final class ClearingStateMachine implements StateMachine
     public long now()
     {
         return now;
+    }
+
+    /** @return account evaluations (margin computations) since start. */
+    public long evaluations()
+    {
+        return evaluations;
+    }
+
+    /** @return accounts popped by price bands since start (re-evaluations caused by ticks). */
+    public long triggeredEvaluations()
+    {
+        return triggeredEvaluations;
     }
 
     /** @return price bands registered since start. */

@@ -35,6 +35,8 @@ public final class MarginCalculator
     public static final int GRID_SCENARIOS = PRICE_POINTS * VOL_STATES;
     /** All scenarios: the grid and two extreme moves. */
     public static final int SCENARIOS = GRID_SCENARIOS + 2;
+    /** Row length of the flat scenario arrays: SCENARIOS padded to a multiple of 8 doubles. */
+    private static final int STRIDE = 32;
     /** Futures expiries per underlying tracked for the roll shock; more are merged into the last. */
     public static final int MAX_EXPIRIES = 16;
 
@@ -78,7 +80,9 @@ public final class MarginCalculator
     private final long[][] expiryKeys = new long[MAX_UNDERLYINGS][MAX_EXPIRIES];
     private final int[] expiryCount = new int[MAX_UNDERLYINGS];
     private final byte[] expirySlot = new byte[MAX_INSTRUMENTS];
-    private final double[][][] scenarioPnl = new double[VARIANTS][MAX_UNDERLYINGS][SCENARIOS];
+    // Scenario P&L per (variant, unit), flat and padded to STRIDE so the per-position loop is one contiguous, vectorisable
+    // multiply-add over two rows.
+    private final double[] scenarioPnl = new double[VARIANTS * MAX_UNDERLYINGS * STRIDE];
     private final double[] netTheta = new double[MAX_UNDERLYINGS];
     private final double[] netVega = new double[MAX_UNDERLYINGS];
     private final double[] unitMaintenance = new double[MAX_UNDERLYINGS];
@@ -87,7 +91,8 @@ public final class MarginCalculator
     private final boolean[] isTouched = new boolean[MAX_UNDERLYINGS];
     private int touchedCount;
     private boolean fullRevaluation = true;
-    private final double[][] riskArray = new double[MAX_INSTRUMENTS][];
+    private final double[] riskArray = new double[MAX_INSTRUMENTS * STRIDE];
+    private final double[] scratchArray = new double[SCENARIOS];
     private final long[] arrayVersion = new long[MAX_INSTRUMENTS];
     private boolean withIsolated = true;
     private final boolean[] unitHasOrders = new boolean[MAX_UNDERLYINGS];
@@ -173,10 +178,6 @@ public final class MarginCalculator
         final long expiryTimestamp)
     {
         defined[id] = true;
-        if (riskArray[id] == null)
-        {
-            riskArray[id] = new double[SCENARIOS];
-        }
         kind[id] = (byte)k;
         underlying[id] = u;
         size[id] = contractSize / UNITS;
@@ -227,7 +228,7 @@ public final class MarginCalculator
             vegaMoney[id] = 0;
             thetaMoney[id] = 0;
             value[id] = 0;
-            java.util.Arrays.fill(riskArray[id], 0.0);
+            java.util.Arrays.fill(riskArray, id * STRIDE, id * STRIDE + SCENARIOS, 0.0);
             return;
         }
         Black76.greeks(kind[id] == 1, f, strike[id], t, 0.0, sigma, greeks);
@@ -256,7 +257,8 @@ public final class MarginCalculator
             volUpShock[id] = parameters.volUpPpm(u) / PPM * scale;
             volDownShock[id] = Math.min(1.0, parameters.volDownPpm(u) / PPM * scale);
         }
-        positionPnl(id, u, 1.0, riskArray[id]);
+        positionPnl(id, u, 1.0, scratchArray);
+        System.arraycopy(scratchArray, 0, riskArray, id * STRIDE, SCENARIOS);
         arrayVersion[id] = parameters.version();
     }
 
@@ -279,7 +281,8 @@ public final class MarginCalculator
                 java.util.Arrays.fill(futuresDeltaByExpiry[v][u], 0.0);
                 if (fullRevaluation)
                 {
-                    java.util.Arrays.fill(scenarioPnl[v][u], 0.0);
+                    final int row = (v * MAX_UNDERLYINGS + u) * STRIDE;
+                    java.util.Arrays.fill(scenarioPnl, row, row + SCENARIOS, 0.0);
                 }
             }
             unitHasOrders[u] = false;
@@ -317,18 +320,19 @@ public final class MarginCalculator
         }
         final double q = quantity;
         accumulate(BASE, id, u, q, 1.0);
-        // The order variants hold only what differs from the base: positions without orders cost nothing there.
+        // The order variants hold only what differs from the base. Scenario P&L and Greeks are linear in quantity, so
+        // the difference is the order quantity's own contribution; only the short-option floor is not linear.
         if (openBuyQty != 0)
         {
             unitHasOrders[u] = true;
-            accumulate(ALL_BUYS, id, u, q + openBuyQty, 1.0);
-            accumulate(ALL_BUYS, id, u, q, -1.0);
+            accumulate(ALL_BUYS, id, u, openBuyQty, 1.0);
+            floorDifference(ALL_BUYS, id, u, q, q + openBuyQty, openBuyQty);
         }
         if (openSellQty != 0)
         {
             unitHasOrders[u] = true;
-            accumulate(ALL_SELLS, id, u, q - openSellQty, 1.0);
-            accumulate(ALL_SELLS, id, u, q, -1.0);
+            accumulate(ALL_SELLS, id, u, -openSellQty, 1.0);
+            floorDifference(ALL_SELLS, id, u, q, q - openSellQty, -openSellQty);
         }
         netTheta[u] += q * thetaMoney[id];
         netVega[u] += q * (vol[id] > 0 ? vegaMoney[id] / vol[id] : 0.0);
@@ -363,16 +367,35 @@ public final class MarginCalculator
         }
         if (fullRevaluation)
         {
-            final double[] array = riskArray[id];
-            final double[] pnl = scenarioPnl[variant][u];
+            final double[] array = riskArray;
+            final double[] pnl = scenarioPnl;
+            final int from = id * STRIDE;
+            final int to = (variant * MAX_UNDERLYINGS + u) * STRIDE;
             for (int s = 0; s < SCENARIOS; s++)
             {
-                pnl[s] += signed * array[s];
+                pnl[to + s] += signed * array[from + s];
             }
         }
     }
 
     /** Assigns each futures expiry of an underlying its slot once, at definition. */
+    /**
+     * Corrects a variant's short-option floor: accumulate() of the order quantity alone charged the floor as if the
+     * order were a position on its own; the floor of (position + order) less the floor of the position is due.
+     */
+    private void floorDifference(final int variant, final int id, final int u, final double q, final double qAfter,
+        final double order)
+    {
+        if (kind[id] == 0)
+        {
+            return;
+        }
+        final double perContract = size[id] * forward[id] * (parameters.shortOptionMinimumPpm() / PPM);
+        final double charged = order < 0 ? -order * perContract : 0.0;
+        final double due = Math.max(0.0, -qAfter) * perContract - Math.max(0.0, -q) * perContract;
+        shortOptionFloor[variant][u] += due - charged;
+    }
+
     private int expirySlot(final int u, final long expiryTimestamp)
     {
         final long[] keys = expiryKeys[u];
@@ -433,10 +456,10 @@ public final class MarginCalculator
         double floor = 0.0;
         if (fullRevaluation)
         {
-            final double[] array = riskArray[id];
+            final int from = id * STRIDE;
             for (int s = 0; s < SCENARIOS; s++)
             {
-                scratchPnl[s] = q * array[s];
+                scratchPnl[s] = q * riskArray[from + s];
             }
             loss = worstLoss(scratchPnl);
         }
@@ -500,9 +523,11 @@ public final class MarginCalculator
         if (fullRevaluation)
         {
             final double[] pnl = scratchPnl;
+            final int baseRow = u * STRIDE;
+            final int variantRow = (variant * MAX_UNDERLYINGS + u) * STRIDE;
             for (int s = 0; s < SCENARIOS; s++)
             {
-                pnl[s] = scenarioPnl[BASE][u][s] + (base ? 0.0 : scenarioPnl[variant][u][s]);
+                pnl[s] = scenarioPnl[baseRow + s] + (base ? 0.0 : scenarioPnl[variantRow + s]);
             }
             loss = worstLoss(pnl);
         }

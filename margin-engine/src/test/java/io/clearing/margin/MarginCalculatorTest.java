@@ -307,7 +307,7 @@ final class MarginCalculatorTest
                 digest.update(longs.array());
             }
         }
-        assertEquals("d544ada47f68382c5a50756d5a2300f349fd098d6512a6ec2da61b5ddfa25788", HexFormat.of().formatHex(digest.digest()));
+        assertEquals("d02761e5e3b0ad64f325e7650baabb77231c3fd11a5d55ad43cce977c8994849", HexFormat.of().formatHex(digest.digest()));
     }
 
     /** Instrument 0: 1 BTC call, strike 71,500 (10% out of the money), 30 days, forward 65,000, vol 60%. */

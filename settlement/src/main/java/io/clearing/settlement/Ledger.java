@@ -10,8 +10,10 @@ public final class Ledger
 {
     private final Accounts accounts;
     private final EventWriter events;
-    private final long[] deposited = new long[Limits.MAX_ASSETS];
-    private final long[] withdrawn = new long[Limits.MAX_ASSETS];
+    // Deposits less withdrawals per asset as 128-bit integers (high and low words): lifetime totals may exceed a long
+    // even though every balance fits one.
+    private final long[] netHigh = new long[Limits.MAX_ASSETS];
+    private final long[] netLow = new long[Limits.MAX_ASSETS];
 
     /**
      * @param accounts balances.
@@ -32,8 +34,8 @@ public final class Ledger
         this(accounts, events);
         if (previous != null)
         {
-            System.arraycopy(previous.deposited, 0, deposited, 0, Limits.MAX_ASSETS);
-            System.arraycopy(previous.withdrawn, 0, withdrawn, 0, Limits.MAX_ASSETS);
+            System.arraycopy(previous.netHigh, 0, netHigh, 0, Limits.MAX_ASSETS);
+            System.arraycopy(previous.netLow, 0, netLow, 0, Limits.MAX_ASSETS);
         }
     }
 
@@ -42,7 +44,7 @@ public final class Ledger
     {
         final long before = accounts.balance(accountId, assetId);
         final long after = Math.addExact(before, amount);
-        deposited[assetId] = Math.addExact(deposited[assetId], amount);
+        addNet(assetId, amount);
         accounts.balance(accountId, assetId, after);
         emit(accountId, assetId, io.clearing.sbe.BalanceReason.DEPOSIT, amount, before, after, 0);
     }
@@ -52,7 +54,7 @@ public final class Ledger
     {
         final long before = accounts.balance(accountId, assetId);
         final long after = Math.subtractExact(before, amount);
-        withdrawn[assetId] = Math.addExact(withdrawn[assetId], amount);
+        addNet(assetId, -amount);
         accounts.balance(accountId, assetId, after);
         emit(accountId, assetId, io.clearing.sbe.BalanceReason.WITHDRAWAL, -amount, before, after, 0);
     }
@@ -90,21 +92,25 @@ public final class Ledger
         emit(toAccountId, assetId, reason, amount, toBefore, toAfter, referenceId);
     }
 
-    /** @return total deposited of an asset since the start. */
-    public long deposited(final int assetId)
+    private void addNet(final int assetId, final long amount)
     {
-        return deposited[assetId];
+        // 128-bit add of a sign-extended long: the high word takes the sign extension and the unsigned carry.
+        final long low = netLow[assetId];
+        final long sum = low + amount;
+        netHigh[assetId] += (amount >> 63) + (Long.compareUnsigned(sum, low) < 0 ? 1 : 0);
+        netLow[assetId] = sum;
     }
 
-    /** @return total withdrawn of an asset since the start. */
-    public long withdrawn(final int assetId)
+    /** @return deposits less withdrawals of an asset since the start, as a decimal string (it may exceed a long). */
+    public String netDeposits(final int assetId)
     {
-        return withdrawn[assetId];
+        return java.math.BigInteger.valueOf(netHigh[assetId]).shiftLeft(64)
+            .add(new java.math.BigInteger(Long.toUnsignedString(netLow[assetId]))).toString();
     }
 
     /**
-     * The conservation invariant: for every asset, the sum of all balances equals deposits less withdrawals.
-     * Linear in accounts; for tests and audit, not the hot path.
+     * The conservation invariant: for every asset, the sum of all balances equals deposits less withdrawals, exactly
+     * (128-bit sums, no overflow). Linear in accounts; for tests and audit, not the hot path.
      *
      * @return the first asset id that does not conserve, or -1 when all do.
      */
@@ -112,12 +118,16 @@ public final class Ledger
     {
         for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
         {
-            long sum = 0;
+            long high = 0;
+            long low = 0;
             for (int id = 0; id < accounts.capacity(); id++)
             {
-                sum = Math.addExact(sum, accounts.balance(id, asset));
+                final long balance = accounts.balance(id, asset);
+                final long sum = low + balance;
+                high += (balance >> 63) + (Long.compareUnsigned(sum, low) < 0 ? 1 : 0);
+                low = sum;
             }
-            if (sum != deposited[asset] - withdrawn[asset])
+            if (high != netHigh[asset] || low != netLow[asset])
             {
                 return asset;
             }

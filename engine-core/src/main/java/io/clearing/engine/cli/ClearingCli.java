@@ -181,6 +181,9 @@ public final class ClearingCli implements Callable<Integer>
             summary.put("accountsWithPositions", totals[2]);
             summary.put("capitalEfficiency", totals[0] == 0 ? 0.0 : (double)totals[1] / totals[0]);
             summary.put("conservationHolds", conservation < 0);
+            summary.put("accountEvaluations", engine.stateMachine().evaluations());
+            summary.put("tickTriggeredEvaluations", engine.stateMachine().triggeredEvaluations());
+            summary.put("bandRegistrations", engine.stateMachine().bandRegistrations());
             summary.put("finalHash", finalHash);
             summary.put("journal", journal.toAbsolutePath().toString());
             final PrintStream out = System.out;
@@ -194,6 +197,9 @@ public final class ClearingCli implements Callable<Integer>
             out.printf("initial margin      cross %,.2f  isolated %,.2f  (isolated/cross %.2fx, %,d accounts " +
                 "with positions)%n", totals[0] / (double)Fixed.SCALE, totals[1] / (double)Fixed.SCALE,
                 summary.get("capitalEfficiency").asDouble(), totals[2]);
+            out.printf("margin work         %,d account evaluations (%,d triggered by price bands), %,d bands " +
+                "registered%n", engine.stateMachine().evaluations(), engine.stateMachine().triggeredEvaluations(),
+                engine.stateMachine().bandRegistrations());
             out.printf("conservation        %s%n", conservation < 0 ? "holds (every asset: balances = deposits - " +
                 "withdrawals)" : "BROKEN for asset " + conservation);
             out.printf("final hash          %s%n", finalHash);

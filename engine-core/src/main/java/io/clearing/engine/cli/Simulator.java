@@ -73,6 +73,12 @@ public final class Simulator
     private final long[] expiries = new long[2];
     private final boolean[] expirySettled = new boolean[2];
     private final long[] recentOrders = new long[4096];
+    // The generator's own record of what it sent (it never reads the engine's answers): per account the USDC-equivalent
+    // funds sent, a target leverage, and per (account, instrument) the contracts it sent fills for.
+    private final double[] funds;
+    private final double[] targetLeverage;
+    private final double[] grossNotional;
+    private final int[] contracts;
     private long time = START_NANOS;
     private long timeStep;
     private long sent;
@@ -95,6 +101,10 @@ public final class Simulator
         this.commands = commands;
         this.seed = seed;
         this.random = new SplittableRandom(seed);
+        funds = new double[accounts];
+        targetLeverage = new double[accounts];
+        grossNotional = new double[accounts];
+        contracts = new int[accounts * 3 * PER_UNDERLYING];
     }
 
     /**
@@ -183,11 +193,16 @@ public final class Simulator
         for (int a = 0; a < accounts && sent < commands; a++)
         {
             final int id = Accounts.FIRST_USER_ACCOUNT + a;
-            sendDeposit(id, 0, (500L + random.nextLong(9_500L)) * Fixed.SCALE);
+            final long usdc = 500L + random.nextLong(9_500L);
+            sendDeposit(id, 0, usdc * Fixed.SCALE);
+            funds[a] = usdc;
+            // Most traders run well inside their limit; one in eight runs up to it (and is the crash's victim).
+            targetLeverage[a] = random.nextInt(8) == 0 ? 6.0 : 0.5 + 3.0 * random.nextDouble();
             if (random.nextInt(4) == 0)
             {
                 final int asset = 1 + random.nextInt(3);
                 sendDeposit(id, asset, (long)(5_000.0 / START_PRICE[asset - 1] * Fixed.SCALE));
+                funds[a] += 5_000.0 * 0.9;
             }
         }
     }
@@ -217,13 +232,16 @@ public final class Simulator
         else if (roll < 930)
         {
             final int id = randomAccount();
+            final long amount = 100L + random.nextLong(5_000L);
             if (random.nextBoolean())
             {
-                sendDeposit(id, 0, (100L + random.nextLong(5_000L)) * Fixed.SCALE);
+                sendDeposit(id, 0, amount * Fixed.SCALE);
+                funds[id - Accounts.FIRST_USER_ACCOUNT] += amount;
             }
             else
             {
-                sendWithdrawal(id, 0, (100L + random.nextLong(5_000L)) * Fixed.SCALE);
+                sendWithdrawal(id, 0, amount * Fixed.SCALE);
+                funds[id - Accounts.FIRST_USER_ACCOUNT] = Math.max(0, funds[id - Accounts.FIRST_USER_ACCOUNT] - amount);
             }
         }
         else if (roll < 990)
@@ -289,18 +307,58 @@ public final class Simulator
         final double mark = markOf(instrument);
         final long px = Math.max(1, price(mark * (1.0 + (random.nextDouble() - 0.5) * 0.001)));
         final long qty = 1 + random.nextInt(instrument % PER_UNDERLYING >= 3 ? 5 : 60);
-        final boolean takerBuys = random.nextBoolean();
+        boolean takerBuys = random.nextBoolean();
+        // Keep each side within its target leverage (by the generator's own record): an over-limit side only trades
+        // in the direction that reduces its position, and the trade is dropped when that is impossible.
+        final double tradeNotional = qty * CONTRACT_SIZE[u] / (double)Fixed.SCALE * index[u];
+        final boolean makerOver = overLimit(maker, tradeNotional);
+        final boolean takerOver = overLimit(taker, tradeNotional);
+        if (makerOver || takerOver)
+        {
+            final int held = contracts[slot(takerOver ? taker : maker, instrument)];
+            if (held == 0)
+            {
+                sendRiskQuery(takerOver ? taker : maker);
+                return;
+            }
+            // The over-limit side reduces: a long sells, a short buys.
+            final boolean overSideBuys = held < 0;
+            takerBuys = takerOver ? overSideBuys : !overSideBuys;
+        }
         final long makerOrder = nextOrderId++;
         final long takerOrder = nextOrderId++;
         sendOrder(makerOrder, maker, instrument, !takerBuys, px, qty);
         sendOrder(takerOrder, taker, instrument, takerBuys, px, qty);
         final long filled = random.nextInt(5) == 0 ? Math.max(1, qty / 2) : qty;
         sendFill(instrument, px, filled, makerOrder, maker, takerOrder, taker, takerBuys);
+        record(taker, instrument, takerBuys ? filled : -filled);
+        record(maker, instrument, takerBuys ? -filled : filled);
         if (filled < qty)
         {
             remember(makerOrder);
             remember(takerOrder);
         }
+    }
+
+    private int slot(final int accountId, final int instrument)
+    {
+        return (accountId - Accounts.FIRST_USER_ACCOUNT) * 3 * PER_UNDERLYING + instrument;
+    }
+
+    private boolean overLimit(final int accountId, final double tradeNotional)
+    {
+        final int a = accountId - Accounts.FIRST_USER_ACCOUNT;
+        return grossNotional[a] + tradeNotional > targetLeverage[a] * funds[a];
+    }
+
+    private void record(final int accountId, final int instrument, final long signedContracts)
+    {
+        final int a = accountId - Accounts.FIRST_USER_ACCOUNT;
+        final int u = instrument / PER_UNDERLYING;
+        final int k = slot(accountId, instrument);
+        final double perContract = CONTRACT_SIZE[u] / (double)Fixed.SCALE * START_PRICE[u];
+        grossNotional[a] += (Math.abs(contracts[k] + signedContracts) - Math.abs(contracts[k])) * perContract;
+        contracts[k] += (int)signedContracts;
     }
 
     private void remember(final long orderId)
