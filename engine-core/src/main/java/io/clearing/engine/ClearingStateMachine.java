@@ -94,6 +94,7 @@ public final class ClearingStateMachine implements StateMachine
     private int marginAsset = -1;
     private long liquidationTrades;
     private boolean liquidating;
+    private boolean committingTouched;
     private boolean rejected;
     private long evaluations;
     private long triggeredEvaluations;
@@ -188,7 +189,8 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.TIME_WENT_BACKWARDS, NO_ACCOUNT, timestamp, now, 0);
             return;
         }
-        // Time moves only with commands that apply: a rejected frame (hostile or not) leaves the clock where it was.
+        // Time moves only with commands that apply: a rejected command (CommandRejected or OrderRejected, hostile or
+        // not) leaves the clock where it was.
         final long previousNow = now;
         now = timestamp;
         rejected = false;
@@ -205,6 +207,18 @@ public final class ClearingStateMachine implements StateMachine
         {
             events.reset();
             reject(RejectReason.INTERNAL_ERROR, NO_ACCOUNT, 0, 0, 0);
+        }
+        finally
+        {
+            // Per-command scratch never outlives its command, whatever happened.
+            liquidating = false;
+            committingTouched = false;
+            for (int i = 0; i < touchedAccounts.size(); i++)
+            {
+                pending[touchedAccounts.getInt(i)] = false;
+            }
+            touchedAccounts.clear();
+            calculator.withIsolated(false);
         }
         if (rejected)
         {
@@ -742,26 +756,46 @@ public final class ClearingStateMachine implements StateMachine
                 return;
             }
         }
-        final int slot = positions.findOrCreate(accountId, instrumentId);
-        final long sameSideBefore = buy ? positions.openBuy(slot) : positions.openSell(slot);
-        if (sameSideBefore > Limits.MAX_QUANTITY * 4)
+        // Bound the order's notional before anything changes (throws ARITHMETIC_OVERFLOW with no state touched).
+        final long size = instruments.contractSize(instrumentId);
+        final long orderNotional = Math.max(Math.abs(Fixed.notional(quantity, size, price)),
+            Math.abs(Fixed.notional(quantity, size, Math.max(1, instruments.markPrice(instrumentId)))));
+        final long sameSideBefore = existing < 0 ? 0 : (buy ? positions.openBuy(existing) : positions.openSell(existing));
+        if (orderNotional > Limits.MAX_NOTIONAL || sameSideBefore > Limits.MAX_QUANTITY * 4)
         {
-            positions.releaseIfEmpty(slot);
-            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, orderId, quantity, 0);
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, orderId, quantity, orderNotional);
             return;
         }
+        // An order priced through the mark loses (limit - mark) per contract the moment it fills: reserve it.
+        final long mark = instruments.markPrice(instrumentId);
+        final long lossPerContract = Math.max(0, Fixed.notional(1, size, buy ? price - mark : mark - price));
+        final long orderFillLoss = Fixed.mulDiv(lossPerContract, quantity, 1);
+        final int slot = positions.findOrCreate(accountId, instrumentId);
         positions.addOpen(slot, buy, quantity);
-        compute(accountId);
-        if (!reduceOnly && evalInitialMarginWithOrders > evalEquity)
+        try
+        {
+            compute(accountId);
+        }
+        catch (final ArithmeticException ex)
+        {
+            // Undo the reservation: a rejected command leaves no trace.
+            positions.addOpen(slot, buy, -quantity);
+            positions.releaseIfEmpty(slot);
+            throw ex;
+        }
+        if (!reduceOnly && Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss) > evalEquity)
         {
             positions.addOpen(slot, buy, -quantity);
             positions.releaseIfEmpty(slot);
             orderRejected(orderId, accountId, instrumentId, RejectReason.INSUFFICIENT_MARGIN,
-                evalEquity, evalInitialMarginWithOrders);
+                evalEquity, Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss));
             return;
         }
-        orders.add(orderId, accountId, instrumentId, buy, price, quantity, reduceOnly);
+        final int orderSlot = orders.add(orderId, accountId, instrumentId, buy, price, quantity, reduceOnly);
+        orders.fillLossPerContract(orderSlot, lossPerContract);
+        accounts.addReservedFillLoss(accountId, orderFillLoss);
         accounts.addOpenOrders(accountId, 1);
+        evalInitialMarginWithOrders = Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss);
         events.orderAccepted()
             .orderId(orderId)
             .accountId(accountId)
@@ -802,6 +836,7 @@ public final class ClearingStateMachine implements StateMachine
         final int positionSlot = positions.find(accountId, instrumentId);
         positions.addOpen(positionSlot, orders.isBuy(orderSlot), -remaining);
         positions.releaseIfEmpty(positionSlot);
+        accounts.addReservedFillLoss(accountId, -remaining * orders.fillLossPerContract(orderSlot));
         events.orderCancelled()
             .orderId(orders.orderId(orderSlot))
             .accountId(accountId)
@@ -863,6 +898,7 @@ public final class ClearingStateMachine implements StateMachine
         final long equity,
         final long required)
     {
+        rejected = true;
         events.orderRejected()
             .orderId(orderId)
             .accountId(accountId)
@@ -975,6 +1011,14 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, makerQuantity, takerQuantity);
             return;
         }
+        // The margin step after the fill values the new positions at mark: prove now that it cannot overflow.
+        final long mark = instruments.markPrice(instrumentId);
+        if (Math.abs(Fixed.notional(makerQuantity, size, Math.max(price, mark))) > Limits.MAX_NOTIONAL ||
+            Math.abs(Fixed.notional(takerQuantity, size, Math.max(price, mark))) > Limits.MAX_NOTIONAL)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, makerQuantity, takerQuantity);
+            return;
+        }
 
         settleSide(tradeId, makerAccount, makerSlot, makerPosition, instrumentId, !takerBuys, Liquidity.MAKER,
             price, quantity, makerQuantity, makerCost, makerRealized, makerFee);
@@ -1024,6 +1068,7 @@ public final class ClearingStateMachine implements StateMachine
     {
         final long orderRemaining = orders.remaining(orderSlot) - quantity;
         final long orderId = orders.orderId(orderSlot);
+        accounts.addReservedFillLoss(accountId, -quantity * orders.fillLossPerContract(orderSlot));
         positions.position(positionSlot, newQuantity, newCost);
         positions.addOpen(positionSlot, buy, -quantity);
         events.tradeSettled()
@@ -1105,7 +1150,8 @@ public final class ClearingStateMachine implements StateMachine
             final long index = instruments.indexPrice(instruments.underlying(id));
             if (mark > 0 && index > 0)
             {
-                instruments.samplePremium(id, Fixed.mulDiv(mark - index, Fixed.SCALE, index));
+                instruments.samplePremium(id, Math.max(-Fixed.SCALE, Math.min(Fixed.SCALE,
+                    Fixed.mulDivSaturating(mark - index, Fixed.SCALE, index))));
             }
             if (now >= instruments.nextFunding(id))
             {
@@ -1347,8 +1393,17 @@ public final class ClearingStateMachine implements StateMachine
         }
     }
 
+    /**
+     * Evaluates every touched account once. Re-entrant calls (a liquidation touching counterparties while the list is
+     * being drained) return at once: the outermost loop reads the growing list to its end.
+     */
     private void commitTouched()
     {
+        if (committingTouched)
+        {
+            return;
+        }
+        committingTouched = true;
         for (int i = 0; i < touchedAccounts.size(); i++)
         {
             final int accountId = touchedAccounts.getInt(i);
@@ -1356,6 +1411,7 @@ public final class ClearingStateMachine implements StateMachine
             evaluateAndCommit(accountId);
         }
         touchedAccounts.clear();
+        committingTouched = false;
     }
 
     private void evaluateAndCommit(final int accountId)
@@ -1378,8 +1434,9 @@ public final class ClearingStateMachine implements StateMachine
             final long size = instruments.contractSize(id);
             final long mark = instruments.markPrice(id);
             calculator.add(id, q, positions.openBuy(slot), positions.openSell(slot));
-            unrealized = Math.addExact(unrealized, Math.subtractExact(Fixed.notional(q, size, mark),
-                positions.cost(slot)));
+            // Valuations for decisions saturate rather than throw: the margin step runs after state has changed.
+            unrealized = Fixed.addSaturating(unrealized,
+                Fixed.addSaturating(Fixed.notionalSaturating(q, size, mark), -positions.cost(slot)));
             anyRisk = true;
         }
         calculator.finish();
@@ -1389,17 +1446,18 @@ public final class ClearingStateMachine implements StateMachine
             final long balance = accounts.balance(accountId, asset);
             if (balance != 0)
             {
-                final long value = Fixed.mulDiv(balance, instruments.assetPrice(asset), Fixed.SCALE);
+                final long value = Fixed.mulDivSaturating(balance, instruments.assetPrice(asset), Fixed.SCALE);
                 // Liabilities count in full; assets at their collateral weight.
-                collateral = Math.addExact(collateral,
+                collateral = Fixed.addSaturating(collateral,
                     value > 0 ? Fixed.mulPpm(value, instruments.assetWeightPpm(asset)) : value);
             }
         }
         evalCollateral = collateral;
         evalUnrealized = unrealized;
-        evalEquity = Math.addExact(collateral, unrealized);
+        evalEquity = Fixed.addSaturating(collateral, unrealized);
         evalInitialMargin = calculator.initialMargin();
-        evalInitialMarginWithOrders = calculator.initialMarginWithOrders();
+        evalInitialMarginWithOrders = Fixed.addSaturating(calculator.initialMarginWithOrders(),
+            accounts.reservedFillLoss(accountId));
         evalMaintenanceMargin = calculator.maintenanceMargin();
         evalIsolated = calculator.isolatedInitialMargin();
         if (evalEquity < 0)
@@ -1428,7 +1486,7 @@ public final class ClearingStateMachine implements StateMachine
     /** @return equity a margin-call account needs to be healthy again: initial margin plus the recovery buffer. */
     private long recoveryLevel(final long initialMargin)
     {
-        return Math.addExact(initialMargin, Fixed.mulPpmUp(initialMargin, parameters.recoveryBufferPpm()));
+        return Fixed.addSaturating(initialMargin, Fixed.mulPpmUp(initialMargin, parameters.recoveryBufferPpm()));
     }
 
     /**
@@ -1476,8 +1534,8 @@ public final class ClearingStateMachine implements StateMachine
         {
             return;
         }
-        final long equity = evalEquity;
-        final long headroom;
+        final double equity = evalEquity;
+        final double headroom;
         if (evalState == MarginState.HEALTHY.value())
         {
             headroom = equity - evalInitialMargin;
@@ -1532,7 +1590,7 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         // 0.999 keeps the band strictly inside the exact bound despite rounding.
-        final double share = Math.max(0.0, (double)headroom) * 0.999 / n;
+        final double share = Math.max(0.0, headroom) * 0.999 / n;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final long q = positions.quantity(slot);
@@ -1546,11 +1604,9 @@ public final class ClearingStateMachine implements StateMachine
             if (instruments.isOption(id))
             {
                 final double volSensitivity = contracts * calculator.volatilitySensitivity(id);
-                if (volSensitivity > 0.0)
-                {
-                    watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId,
-                        volatilityPpm(instruments.markVolatility(id)), share / volSensitivity);
-                }
+                // At zero vol the sensitivity bound says nothing about the next vol: any change must re-evaluate.
+                watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId,
+                    volatilityPpm(instruments.markVolatility(id)), volSensitivity > 0.0 ? share / volSensitivity : 0.0);
             }
         }
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
@@ -1649,8 +1705,9 @@ public final class ClearingStateMachine implements StateMachine
         }
         if (best < 0)
         {
-            // Then options, short before long, largest strike notional first; then any remaining future.
-            boolean bestShort = false;
+            // Then options - short before long - and only then futures that would move delta away from neutral (the
+            // hedges), largest notional first within a rank.
+            int bestRank = -1;
             for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
             {
                 final long q = positions.quantity(slot);
@@ -1659,13 +1716,13 @@ public final class ClearingStateMachine implements StateMachine
                     continue;
                 }
                 final int id = positions.instrument(slot);
-                final boolean isShortOption = instruments.isOption(id) && q < 0;
+                final int rank = !instruments.isOption(id) ? 0 : q < 0 ? 2 : 1;
                 final long notional = Math.abs(Fixed.notional(q, instruments.contractSize(id),
                     instruments.isOption(id) ? instruments.strike(id) : instruments.markPrice(id)));
-                if (best < 0 || (isShortOption && !bestShort) || (isShortOption == bestShort && notional > bestNotional))
+                if (rank > bestRank || (rank == bestRank && notional > bestNotional))
                 {
                     best = slot;
-                    bestShort = isShortOption;
+                    bestRank = rank;
                     bestNotional = notional;
                     bestContracts = stepContracts(q);
                 }
@@ -1779,6 +1836,10 @@ public final class ClearingStateMachine implements StateMachine
                 {
                     share = uncovered - shared;
                 }
+                // A position absorbs at most its own notional (longs) or its notional less one tick (shorts): no
+                // bankruptcy price beyond twice the mark or below 1. What is left stays as the account's deficit.
+                share = Math.max(0, Math.min(share, q > 0 ? notional :
+                    Math.max(0, notional - Fixed.notional(Math.abs(q), size, 1))));
                 shared += share;
                 if (share == 0)
                 {

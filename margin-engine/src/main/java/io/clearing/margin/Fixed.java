@@ -84,6 +84,52 @@ public final class Fixed
         return mulDiv(Math.multiplyExact(quantity, contractSize), price, SCALE);
     }
 
+    /** Bound of the saturating operations: 2^60 units (11.5 billion of a currency at 1e-8). */
+    public static final long SATURATED = 1L << 60;
+
+    /**
+     * {@code a * b / c} truncated toward zero, saturated to +-{@link #SATURATED} instead of throwing. For valuations
+     * that feed decisions (equity, margin states), never for money that moves.
+     */
+    public static long mulDivSaturating(final long a, final long b, final long c)
+    {
+        if (c <= 0)
+        {
+            return 0;
+        }
+        final long x = Math.abs(Math.max(a, -Long.MAX_VALUE));
+        final long y = Math.abs(Math.max(b, -Long.MAX_VALUE));
+        final boolean negative = (a < 0) != (b < 0);
+        final long hi = Math.multiplyHigh(x, y);
+        if (hi >= c)
+        {
+            return negative ? -SATURATED : SATURATED;
+        }
+        final long q = divide128(hi, x * y, c);
+        final long bounded = q < 0 || q > SATURATED ? SATURATED : q;
+        return negative ? -bounded : bounded;
+    }
+
+    /** The notional of {@link #notional(long, long, long)}, saturated to +-{@link #SATURATED} instead of throwing. */
+    public static long notionalSaturating(final long quantity, final long contractSize, final long price)
+    {
+        final long hi = Math.multiplyHigh(quantity, contractSize);
+        final long lo = quantity * contractSize;
+        if (hi != (lo >> 63))
+        {
+            return (quantity < 0) != (contractSize < 0) ? -SATURATED : SATURATED;
+        }
+        return mulDivSaturating(lo, price, SCALE);
+    }
+
+    /** {@code a + b} clamped to +-{@link #SATURATED}. */
+    public static long addSaturating(final long a, final long b)
+    {
+        final long clampedA = Math.max(-SATURATED, Math.min(SATURATED, a));
+        final long clampedB = Math.max(-SATURATED, Math.min(SATURATED, b));
+        return Math.max(-SATURATED, Math.min(SATURATED, clampedA + clampedB));
+    }
+
     private static long mulRemainder(final long a, final long b, final long c)
     {
         final long x = Math.abs(a);

@@ -47,7 +47,11 @@ public final class MarginCalculator
     private static final double UNITS = Fixed.SCALE;
     private static final double PPM = Fixed.PPM;
     private static final double YEAR_NANOS = 365.0 * 24 * 3600 * 1e9;
-    private static final long MAX_MONEY = Long.MAX_VALUE / 4;
+    /**
+     * Largest maintenance margin reported: 2^59 units (5.8 billion of the margin currency); larger requirements
+     * saturate here, low enough that the largest initial-margin factor (10) cannot overflow a long.
+     */
+    public static final long MAX_MONEY = 1L << 59;
 
     private final RiskParameters parameters;
     private final OptionGreeks greeks = new OptionGreeks();
@@ -576,14 +580,18 @@ public final class MarginCalculator
         isolatedInitialMargin = Fixed.mulPpmUp(toMoney(isolatedMaintenance), factorPpm);
     }
 
+    /**
+     * Rounds a margin up to 1e-8 units, saturating at {@link #MAX_MONEY}: a requirement that large cannot be met by
+     * any account, so saturating keeps every decision (reject the order, liquidate) and never throws mid-command.
+     */
     private static long toMoney(final double currency)
     {
         final double units = Math.ceil(currency * UNITS);
-        if (!(units >= 0.0) || units > MAX_MONEY)
+        if (!(units >= 0.0))
         {
-            throw new ArithmeticException("margin out of range: " + currency);
+            return units < 0.0 ? 0 : MAX_MONEY;
         }
-        return (long)units;
+        return units >= MAX_MONEY ? MAX_MONEY : (long)units;
     }
 
     /** @return initial margin of the positions, 1e-8 margin currency. */

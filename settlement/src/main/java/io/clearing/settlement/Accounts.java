@@ -33,6 +33,7 @@ public final class Accounts
     private final int[] positionCount;
     private final int[] openOrderCount;
     private final int[] evaluationStamp;
+    private final long[] reservedFillLoss;
     private int openCount;
 
     /**
@@ -57,6 +58,7 @@ public final class Accounts
         positionCount = new int[capacity];
         openOrderCount = new int[capacity];
         evaluationStamp = new int[capacity];
+        reservedFillLoss = new long[capacity];
         java.util.Arrays.fill(firstPosition, -1);
         for (int id = 0; id < FIRST_USER_ACCOUNT; id++)
         {
@@ -209,6 +211,18 @@ public final class Accounts
     public int openOrderCount(final int accountId)
     {
         return openOrderCount[accountId];
+    }
+
+    /** @return the immediate fill losses reserved for the account's open orders (limit worse than mark). */
+    public long reservedFillLoss(final int accountId)
+    {
+        return reservedFillLoss[accountId];
+    }
+
+    /** Adjusts the reserved fill losses. */
+    public void addReservedFillLoss(final int accountId, final long delta)
+    {
+        reservedFillLoss[accountId] += delta;
     }
 
     /** Adjusts the open-order count. */

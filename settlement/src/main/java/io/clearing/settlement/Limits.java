@@ -20,6 +20,8 @@ public final class Limits
     public static final long MAX_CONTRACT_SIZE = 1_000L * 100_000_000L;
     /** Largest deposit or withdrawal, and largest balance: 1,000,000,000.0 asset units. */
     public static final long MAX_AMOUNT = 1_000_000_000L * 100_000_000L;
+    /** Largest notional of one order or one position: 10,000,000,000.0 of the settlement asset. */
+    public static final long MAX_NOTIONAL = 10_000_000_000L * 100_000_000L;
     /** Largest fee rate: 1% (maker rebates down to -1%). */
     public static final int MAX_FEE_PPM = 10_000;
     /** Largest implied volatility accepted on a mark: 1000%. */

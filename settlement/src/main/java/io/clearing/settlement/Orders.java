@@ -19,6 +19,7 @@ public final class Orders
     private long[] price;
     private long[] remaining;
     private boolean[] reduceOnly;
+    private long[] fillLossPerContract;
     private int[] nextFree;
     private int[] nextInAccount;
     private int[] prevInAccount;
@@ -47,6 +48,8 @@ public final class Orders
         price = price == null ? new long[capacity] : Arrays.copyOf(price, capacity);
         remaining = remaining == null ? new long[capacity] : Arrays.copyOf(remaining, capacity);
         reduceOnly = reduceOnly == null ? new boolean[capacity] : Arrays.copyOf(reduceOnly, capacity);
+        fillLossPerContract = fillLossPerContract == null ? new long[capacity] :
+            Arrays.copyOf(fillLossPerContract, capacity);
         nextFree = nextFree == null ? new int[capacity] : Arrays.copyOf(nextFree, capacity);
         nextInAccount = nextInAccount == null ? new int[capacity] : Arrays.copyOf(nextInAccount, capacity);
         prevInAccount = prevInAccount == null ? new int[capacity] : Arrays.copyOf(prevInAccount, capacity);
@@ -101,6 +104,7 @@ public final class Orders
         price[slot] = limitPrice;
         remaining[slot] = quantity;
         reduceOnly[slot] = isReduceOnly;
+        fillLossPerContract[slot] = 0;
         slotById.put(id, slot);
         final int head = firstByAccount[accountId];
         nextInAccount[slot] = head;
@@ -197,6 +201,21 @@ public final class Orders
     public void remaining(final int slot, final long value)
     {
         remaining[slot] = value;
+    }
+
+    /**
+     * @return the loss one contract of the order realizes at once when it fills at its limit against the mark of
+     * its acceptance (a buy above mark, a sell below), 1e-8 settlement asset; reserved by the pre-trade check.
+     */
+    public long fillLossPerContract(final int slot)
+    {
+        return fillLossPerContract[slot];
+    }
+
+    /** Sets the per-contract fill loss reserved for the order. */
+    public void fillLossPerContract(final int slot, final long value)
+    {
+        fillLossPerContract[slot] = value;
     }
 
     /** @return true for a reduce-only order. */

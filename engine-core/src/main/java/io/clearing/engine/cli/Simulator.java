@@ -76,6 +76,7 @@ public final class Simulator
     // The generator's own record of what it sent (it never reads the engine's answers): per account the USDC-equivalent
     // funds sent, a target leverage, and per (account, instrument) the contracts it sent fills for.
     private final double[] funds;
+    private final double[] openingFunds;
     private final double[] targetLeverage;
     private final double[] grossNotional;
     private final int[] contracts;
@@ -102,6 +103,7 @@ public final class Simulator
         this.seed = seed;
         this.random = new SplittableRandom(seed);
         funds = new double[accounts];
+        openingFunds = new double[accounts];
         targetLeverage = new double[accounts];
         grossNotional = new double[accounts];
         contracts = new int[accounts * 3 * PER_UNDERLYING];
@@ -204,6 +206,7 @@ public final class Simulator
                 sendDeposit(id, asset, (long)(5_000.0 / START_PRICE[asset - 1] * Fixed.SCALE));
                 funds[a] += 5_000.0 * 0.9;
             }
+            openingFunds[a] = funds[a];
         }
     }
 
@@ -232,16 +235,20 @@ public final class Simulator
         else if (roll < 930)
         {
             final int id = randomAccount();
-            final long amount = 100L + random.nextLong(5_000L);
-            if (random.nextBoolean())
+            // Funding reverts to the account's opening level: top up when below it, take profits out when above, so
+            // long runs do not drift every account into idle over-collateralisation.
+            final int a = id - Accounts.FIRST_USER_ACCOUNT;
+            if (funds[a] < openingFunds[a])
             {
+                final long amount = 100L + random.nextLong(Math.max(1L, (long)(openingFunds[a] / 4)));
                 sendDeposit(id, 0, amount * Fixed.SCALE);
-                funds[id - Accounts.FIRST_USER_ACCOUNT] += amount;
+                funds[a] += amount;
             }
             else
             {
+                final long amount = 100L + random.nextLong(Math.max(1L, (long)(funds[a] / 3)));
                 sendWithdrawal(id, 0, amount * Fixed.SCALE);
-                funds[id - Accounts.FIRST_USER_ACCOUNT] = Math.max(0, funds[id - Accounts.FIRST_USER_ACCOUNT] - amount);
+                funds[a] = Math.max(0, funds[a] - amount);
             }
         }
         else if (roll < 990)

@@ -1,0 +1,147 @@
+package io.clearing.engine;
+
+import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.AssetDefinitionEncoder;
+import io.clearing.sbe.BalanceChangedDecoder;
+import io.clearing.sbe.BooleanType;
+import io.clearing.sbe.DepositEncoder;
+import io.clearing.sbe.FillEncoder;
+import io.clearing.sbe.IndexPriceEncoder;
+import io.clearing.sbe.InstrumentDefinitionEncoder;
+import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.MarkPriceEncoder;
+import io.clearing.sbe.MessageHeaderDecoder;
+import io.clearing.sbe.MessageHeaderEncoder;
+import io.clearing.sbe.NewOrderEncoder;
+import io.clearing.sbe.OrderAcceptedDecoder;
+import io.clearing.sbe.OrderRejectedDecoder;
+import io.clearing.sbe.RejectReason;
+import io.clearing.sbe.Side;
+import io.clearing.settlement.EventWriter;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Risk rules found by review, each with the scenario that broke it. */
+final class RiskRulesTest
+{
+    private static final long UNIT = 100_000_000L;
+    private static final int BTC_PERP = 0;
+
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+    private final MessageHeaderEncoder header = new MessageHeaderEncoder();
+    private final MessageHeaderDecoder eventHeader = new MessageHeaderDecoder();
+    private final EventWriter events = new EventWriter();
+    private ClearingStateMachine machine;
+    private long time = 1_767_225_600_000_000_000L;
+    private long orderId = 1;
+
+    @BeforeEach
+    void setUp()
+    {
+        machine = new ClearingStateMachine(1024, new RiskParameters());
+        apply(new AssetDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).assetId(0).valuationUnderlyingId(-1).collateralWeightPpm(1_000_000).encodedLength());
+        apply(new AssetDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).assetId(1).valuationUnderlyingId(0).collateralWeightPpm(950_000).encodedLength());
+        apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(BTC_PERP).kind(InstrumentKind.PERPETUAL).underlyingId(0)
+            .settlementAssetId(0).strike(0).expiryTimestamp(0).contractSize(UNIT).makerFeePpm(0).takerFeePpm(0)
+            .encodedLength());
+        apply(new IndexPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).underlyingId(0).price(65_000 * UNIT).encodedLength());
+        apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(BTC_PERP).price(65_000 * UNIT).impliedVolatility(0).encodedLength());
+    }
+
+    @Test
+    void anOrderPricedThroughTheMarkReservesTheLossItRealizesOnFilling()
+    {
+        deposit(20, 0, 20_000 * UNIT);
+        // 1 BTC at mark needs IM 1.3 x (16% + 0.5%) x 65,000 = 13,942.50: fits 20,000 of equity.
+        assertEquals(OrderAcceptedDecoder.TEMPLATE_ID, order(20, Side.BUY, 65_000, 1).get(0));
+        deposit(21, 0, 20_000 * UNIT);
+        // Bought at 80,000 it is worth 65,000 at once: 15,000 lost plus the margin do not fit 20,000.
+        final List<Integer> rejected = order(21, Side.BUY, 80_000, 1);
+        assertEquals(OrderRejectedDecoder.TEMPLATE_ID, rejected.get(0));
+        assertEquals(RejectReason.INSUFFICIENT_MARGIN, lastOrderRejectedReason);
+        // A buy below the mark reserves nothing extra.
+        deposit(22, 0, 20_000 * UNIT);
+        assertEquals(OrderAcceptedDecoder.TEMPLATE_ID, order(22, Side.BUY, 60_000, 1).get(0));
+    }
+
+    @Test
+    void collateralWorthMoreThanALongCountsSaturatedInsteadOfFailingTheDeposit()
+    {
+        // 1,000,000 BTC at 100,000 is 1e19 units of USDC: beyond a long. The deposit applies and is an event; its
+        // valuation saturates (the account is simply very rich).
+        apply(new IndexPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).underlyingId(0).price(100_000 * UNIT).encodedLength());
+        final List<Integer> templates = deposit(23, 1, 1_000_000 * UNIT);
+        assertEquals(List.of(BalanceChangedDecoder.TEMPLATE_ID), templates);
+        assertEquals(1_000_000 * UNIT, machine.accounts().balance(23, 1));
+        assertEquals(-1, machine.ledger().checkConservation());
+        assertTrue(machine.accounts().equity(23) > 0);
+    }
+
+    @Test
+    void aFillRealizingTheReservedLossLeavesTheAccountSolvent()
+    {
+        deposit(30, 0, 40_000 * UNIT);
+        deposit(31, 0, 40_000 * UNIT);
+        final long maker = orderId;
+        assertEquals(OrderAcceptedDecoder.TEMPLATE_ID, order(30, Side.SELL, 70_000, 1).get(0));
+        final long taker = orderId;
+        assertEquals(OrderAcceptedDecoder.TEMPLATE_ID, order(31, Side.BUY, 70_000, 1).get(0));
+        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(1)
+            .instrumentId(BTC_PERP).price(70_000 * UNIT).quantity(1).makerOrderId(maker).makerAccountId(30)
+            .takerOrderId(taker).takerAccountId(31).takerSide(Side.BUY).encodedLength());
+        // The buyer paid 5,000 over mark: equity 35,000 still covers IM 13,942.50.
+        assertEquals(35_000 * UNIT, machine.accounts().equity(31));
+        assertEquals(0, machine.accounts().reservedFillLoss(31));
+        assertEquals(0, machine.accounts().reservedFillLoss(30));
+    }
+
+    private RejectReason lastOrderRejectedReason;
+
+    private List<Integer> deposit(final int account, final int asset, final long amount)
+    {
+        return apply(new DepositEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).accountId(account).assetId(asset).amount(amount).encodedLength());
+    }
+
+    private List<Integer> order(final int account, final Side side, final long price, final long quantity)
+    {
+        return apply(new NewOrderEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).orderId(orderId++).accountId(account).instrumentId(BTC_PERP).side(side)
+            .price(price * UNIT).quantity(quantity).reduceOnly(BooleanType.FALSE).encodedLength());
+    }
+
+    private List<Integer> apply(final int bodyLength)
+    {
+        machine.apply(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength, events);
+        final List<Integer> templates = new ArrayList<>();
+        int offset = 0;
+        for (int i = 0; i < events.count(); i++)
+        {
+            final int length = events.buffer().getInt(offset, ByteOrder.LITTLE_ENDIAN);
+            eventHeader.wrap(events.buffer(), offset + 4);
+            templates.add(eventHeader.templateId());
+            if (eventHeader.templateId() == OrderRejectedDecoder.TEMPLATE_ID)
+            {
+                lastOrderRejectedReason = new OrderRejectedDecoder().wrap(events.buffer(),
+                    offset + 4 + MessageHeaderEncoder.ENCODED_LENGTH, eventHeader.blockLength(),
+                    eventHeader.version()).reason();
+            }
+            offset += 4 + length;
+        }
+        return templates;
+    }
+}
