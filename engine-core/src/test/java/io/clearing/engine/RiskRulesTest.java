@@ -109,7 +109,55 @@ final class RiskRulesTest
         assertEquals(0, machine.accounts().reservedFillLoss(30));
     }
 
+    @Test
+    void fillRulesAreExplicit()
+    {
+        deposit(40, 0, 100_000 * UNIT);
+        deposit(41, 0, 100_000 * UNIT);
+        final long sell = orderId;
+        order(40, Side.SELL, 65_000, 2);
+        final long buy = orderId;
+        order(41, Side.BUY, 65_000, 2);
+        final long ownBuy = orderId;
+        order(40, Side.BUY, 64_000, 1);
+        // Self-trade: the same account on both sides.
+        assertEquals(RejectReason.SELF_TRADE, fill(1, sell, 40, ownBuy, 40, 64_000, 1));
+        // Overfill: more than either order has left.
+        assertEquals(RejectReason.OVERFILL, fill(2, sell, 40, buy, 41, 65_000, 3));
+        // Through a limit: the buyer's limit is 65,000.
+        assertEquals(RejectReason.PRICE_THROUGH_LIMIT, fill(3, sell, 40, buy, 41, 66_000, 1));
+        // Unknown order id.
+        assertEquals(RejectReason.UNKNOWN_ORDER, fill(4, 999_999, 40, buy, 41, 65_000, 1));
+        // Sides must match the orders.
+        assertEquals(RejectReason.ORDER_MISMATCH, fill(5, buy, 41, sell, 40, 65_000, 1, Side.BUY));
+        // A valid fill of the whole of both orders...
+        assertEquals(null, fill(6, sell, 40, buy, 41, 65_000, 2));
+        assertEquals(2, machine.positions().quantity(machine.positions().find(41, BTC_PERP)));
+        // ...after which they are no longer open: an already-filled order is an unknown order.
+        assertEquals(RejectReason.UNKNOWN_ORDER, fill(7, sell, 40, buy, 41, 65_000, 1));
+        assertEquals(-1, machine.ledger().checkConservation());
+    }
+
+    private RejectReason fill(final long tradeId, final long makerOrder, final int maker, final long takerOrder,
+        final int taker, final long price, final long quantity)
+    {
+        return fill(tradeId, makerOrder, maker, takerOrder, taker, price, quantity, Side.BUY);
+    }
+
+    /** @return the rejection reason, or null when the fill settled. */
+    private RejectReason fill(final long tradeId, final long makerOrder, final int maker, final long takerOrder,
+        final int taker, final long price, final long quantity, final Side takerSide)
+    {
+        lastCommandRejectedReason = null;
+        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(tradeId)
+            .instrumentId(BTC_PERP).price(price * UNIT).quantity(quantity).makerOrderId(makerOrder)
+            .makerAccountId(maker).takerOrderId(takerOrder).takerAccountId(taker).takerSide(takerSide)
+            .encodedLength());
+        return lastCommandRejectedReason;
+    }
+
     private RejectReason lastOrderRejectedReason;
+    private RejectReason lastCommandRejectedReason;
 
     private List<Integer> deposit(final int account, final int asset, final long amount)
     {
@@ -134,6 +182,12 @@ final class RiskRulesTest
             final int length = events.buffer().getInt(offset, ByteOrder.LITTLE_ENDIAN);
             eventHeader.wrap(events.buffer(), offset + 4);
             templates.add(eventHeader.templateId());
+            if (eventHeader.templateId() == io.clearing.sbe.CommandRejectedDecoder.TEMPLATE_ID)
+            {
+                lastCommandRejectedReason = new io.clearing.sbe.CommandRejectedDecoder().wrap(events.buffer(),
+                    offset + 4 + MessageHeaderEncoder.ENCODED_LENGTH, eventHeader.blockLength(),
+                    eventHeader.version()).reason();
+            }
             if (eventHeader.templateId() == OrderRejectedDecoder.TEMPLATE_ID)
             {
                 lastOrderRejectedReason = new OrderRejectedDecoder().wrap(events.buffer(),
