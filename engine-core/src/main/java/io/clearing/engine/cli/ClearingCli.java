@@ -467,13 +467,33 @@ public final class ClearingCli implements Callable<Integer>
             "(default ${DEFAULT-VALUE}).")
         int accountCapacity = DEFAULT_ACCOUNT_CAPACITY;
 
+        @Option(names = "--json", description = "Also write the result as JSON to this file.")
+        Path json;
+
         @Override
-        public Integer call()
+        public Integer call() throws IOException
         {
             final long started = System.nanoTime();
             final Auditor.Result result = new Auditor(accountCapacity, new RiskParameters())
                 .audit(journal, documents -> System.err.printf("  %,d documents verified%n", documents));
             final double seconds = (System.nanoTime() - started) / 1e9;
+            if (json != null)
+            {
+                final ObjectMapper mapper = new ObjectMapper();
+                final ObjectNode node = mapper.createObjectNode();
+                node.put("ok", result.ok());
+                node.put("documents", result.documents());
+                node.put("lastSequence", result.lastSequence());
+                node.put("finalHash", result.finalHash());
+                if (!result.ok())
+                {
+                    node.put("failedSequence", result.failedSequence());
+                    node.put("failure", result.failure());
+                }
+                node.put("elapsedSeconds", seconds);
+                node.put("journal", journal.toAbsolutePath().toString());
+                mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), node);
+            }
             if (result.ok())
             {
                 System.out.printf("audit OK: %,d documents, last sequence %d, final hash %s (%.1f s, %,.0f " +

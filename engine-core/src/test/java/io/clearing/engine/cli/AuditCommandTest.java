@@ -86,6 +86,28 @@ final class AuditCommandTest
         assertTrue(outcome.output().startsWith("audit FAILED at sequence " + DAMAGED_SEQUENCE + ":"), outcome.output());
     }
 
+    @Test
+    void writesTheResultAsJsonWhenAsked(@org.junit.jupiter.api.io.TempDir final Path out) throws IOException
+    {
+        final Path file = out.resolve("audit.json");
+        assertEquals(0, new CommandLine(new ClearingCli()).execute("audit", "--journal", journal.toString(),
+            "--json", file.toString()));
+        final com.fasterxml.jackson.databind.JsonNode ok = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(file.toFile());
+        assertTrue(ok.get("ok").asBoolean());
+        assertEquals(DOCUMENTS, ok.get("documents").asLong());
+        assertEquals(64, ok.get("finalHash").asText().length());
+
+        flipByte(DAMAGED_SEQUENCE, AMOUNT_BYTE_IN_DOCUMENT);
+        assertEquals(1, new CommandLine(new ClearingCli()).execute("audit", "--journal", journal.toString(),
+            "--json", file.toString()));
+        final com.fasterxml.jackson.databind.JsonNode failed = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(file.toFile());
+        assertEquals(false, failed.get("ok").asBoolean());
+        assertEquals(DAMAGED_SEQUENCE, failed.get("failedSequence").asLong());
+        assertTrue(failed.get("failure").asText().length() > 0);
+    }
+
     private record Outcome(int exitCode, String output)
     {
     }
