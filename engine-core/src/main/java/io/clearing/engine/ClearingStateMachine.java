@@ -2075,6 +2075,28 @@ public final class ClearingStateMachine implements StateMachine
         return now;
     }
 
+    /**
+     * Evaluates an account at current prices without changing anything (for statements and reports).
+     *
+     * @param accountId an open account.
+     * @param out       receives {state, collateral value, unrealized PnL, equity, initial margin, maintenance margin,
+     *                  open-order margin, isolated initial margin}, money in 1e-8 margin currency.
+     */
+    public void evaluate(final int accountId, final long[] out)
+    {
+        calculator.withIsolated(true);
+        compute(accountId);
+        calculator.withIsolated(false);
+        out[0] = evalState;
+        out[1] = evalCollateral;
+        out[2] = evalUnrealized;
+        out[3] = evalEquity;
+        out[4] = evalInitialMargin;
+        out[5] = evalMaintenanceMargin;
+        out[6] = evalInitialMarginWithOrders - evalInitialMargin;
+        out[7] = evalIsolated;
+    }
+
     /** @return account evaluations (margin computations) since start. */
     public long evaluations()
     {
