@@ -104,6 +104,10 @@ public final class ClearingCli implements Callable<Integer>
             "(default: the engine's, 5000).")
         long liquidationPenaltyPpm = -1;
 
+        @Option(names = "--resume", description = "Continue the run whose journal is in --journal (after a crash): " +
+            "the engine replays the journal and the generator sends only what it does not hold yet.")
+        boolean resume;
+
         @Option(names = "--ring-size", description = "Ring slots, a power of two (default ${DEFAULT-VALUE}); the " +
             "generator offers as fast as it can, so latency includes queueing in a full ring.")
         int ringSize = 8192;
@@ -116,7 +120,10 @@ public final class ClearingCli implements Callable<Integer>
                 System.err.println("--accounts must be between 2 and " + (DEFAULT_ACCOUNT_CAPACITY - 16));
                 return 2;
             }
-            deleteRecursively(journal);
+            if (!resume)
+            {
+                deleteRecursively(journal);
+            }
             final Simulator.Statistics statistics = new Simulator.Statistics();
             final long started;
             final long elapsedNanos;
@@ -133,7 +140,13 @@ public final class ClearingCli implements Callable<Integer>
             {
                 engine.start();
                 simulator = new Simulator(engine, accounts, commands, seed)
-                    .stress(insuranceFund * Fixed.SCALE, liquidationPenaltyPpm);
+                    .stress(insuranceFund * Fixed.SCALE, liquidationPenaltyPpm)
+                    .resumeAfter(engine.lastSequence());
+                if (engine.lastSequence() > 0)
+                {
+                    System.err.printf("simulate: resuming after %,d journaled commands (replayed)%n",
+                        engine.lastSequence());
+                }
                 System.err.printf("simulate: %,d accounts, %,d commands, seed %d, journal %s%n",
                     accounts, commands, seed, journal.toAbsolutePath());
                 started = System.nanoTime();

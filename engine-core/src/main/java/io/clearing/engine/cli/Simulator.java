@@ -50,6 +50,7 @@ public final class Simulator
     private final long commands;
     private long insuranceFundUnits = 100L * Fixed.SCALE;
     private long liquidationPenaltyPpm = -1;
+    private long skip;
     private final long seed;
     private final ClearingEngine engine;
     private final SplittableRandom random;
@@ -120,6 +121,18 @@ public final class Simulator
     {
         insuranceFundUnits = insuranceFund;
         liquidationPenaltyPpm = penaltyPpm;
+        return this;
+    }
+
+    /**
+     * Resumes a stream: the first {@code commands} commands are generated (the stream depends only on the seed) but
+     * not sent, because the engine already has them in its journal.
+     *
+     * @return this.
+     */
+    public Simulator resumeAfter(final long commands)
+    {
+        skip = commands;
         return this;
     }
 
@@ -436,6 +449,11 @@ public final class Simulator
 
     private void send(final int bodyLength)
     {
+        if (sent < skip)
+        {
+            sent++;
+            return;
+        }
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + bodyLength;
         final long result = engine.submit(buffer, 0, length);
         if (result < 0)
