@@ -1446,7 +1446,8 @@ public final class ClearingStateMachine implements StateMachine
             final long balance = accounts.balance(accountId, asset);
             if (balance != 0)
             {
-                final long value = Fixed.mulDivSaturating(balance, instruments.assetPrice(asset), Fixed.SCALE);
+                final long price = instruments.assetPrice(asset);
+                final long value = price == Fixed.SCALE ? balance : Fixed.mulDivSaturating(balance, price, Fixed.SCALE);
                 // Liabilities count in full; assets at their collateral weight.
                 collateral = Fixed.addSaturating(collateral,
                     value > 0 ? Fixed.mulPpm(value, instruments.assetWeightPpm(asset)) : value);

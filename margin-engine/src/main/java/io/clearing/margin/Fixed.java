@@ -150,6 +150,15 @@ public final class Fixed
         {
             return Long.divideUnsigned(lo, d);
         }
+        if (d <= 0x7FFF_FFFFL)
+        {
+            // Small divisors (1e8, 1e6): two 64-by-32 steps. hi < d < 2^31 keeps each partial dividend below 2^63,
+            // so plain signed division is exact.
+            final long upper = (hi << 32) | (lo >>> 32);
+            final long q1 = upper / d;
+            final long lower = ((upper - q1 * d) << 32) | (lo & 0xFFFF_FFFFL);
+            return (q1 << 32) | (lower / d);
+        }
         final int shift = Long.numberOfLeadingZeros(d);
         final long dn = d << shift;
         final long numHi = shift == 0 ? hi : (hi << shift) | (lo >>> (64 - shift));

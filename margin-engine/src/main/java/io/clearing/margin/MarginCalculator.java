@@ -275,19 +275,19 @@ public final class MarginCalculator
         {
             final int u = touched[i];
             isTouched[u] = false;
-            for (int v = 0; v < VARIANTS; v++)
+            // Order variants are touched only when the unit had orders; clear only what was used.
+            final int variants = unitHasOrders[u] ? VARIANTS : 1;
+            final int expiries = Math.min(MAX_EXPIRIES, expiryCount[u]);
+            for (int v = 0; v < variants; v++)
             {
                 netDelta[v][u] = 0;
                 netGamma[v][u] = 0;
                 netVegaUp[v][u] = 0;
                 netVegaDown[v][u] = 0;
                 shortOptionFloor[v][u] = 0;
-                java.util.Arrays.fill(futuresDeltaByExpiry[v][u], 0.0);
-                if (fullRevaluation)
-                {
-                    final int row = (v * MAX_UNDERLYINGS + u) * STRIDE;
-                    java.util.Arrays.fill(scenarioPnl, row, row + SCENARIOS, 0.0);
-                }
+                java.util.Arrays.fill(futuresDeltaByExpiry[v][u], 0, expiries, 0.0);
+                final int row = (v * MAX_UNDERLYINGS + u) * STRIDE;
+                java.util.Arrays.fill(scenarioPnl, row, row + SCENARIOS, 0.0);
             }
             unitHasOrders[u] = false;
             netTheta[u] = 0;
