@@ -21,10 +21,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The embeddable clearing engine: SBE commands in from any thread, through an LMAX Disruptor ring, applied by one
- * business-logic thread to the {@link ClearingStateMachine}; each command and its events journaled as one
+ * business-logic thread to the {@link ClearingStateMachine} (or the {@link StateMachine} the builder was given); each command and its events journaled as one
  * hash-chained document; listeners called after the journal write.
  * <pre>{@code
  * try (ClearingEngine engine = ClearingEngine.builder().journalDirectory(dir).listener(myListener).build())
@@ -51,6 +52,7 @@ public final class ClearingEngine implements AutoCloseable
     private final WaitStrategyKind waitStrategy;
     private final List<EngineListener> listeners;
     private final ClearingStateMachine stateMachine;
+    private final StateMachine logic;
     private final EventWriter events = new EventWriter();
     private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong backPressured = new AtomicLong();
@@ -68,7 +70,16 @@ public final class ClearingEngine implements AutoCloseable
         ringSize = builder.ringSize;
         waitStrategy = builder.waitStrategy;
         listeners = new ArrayList<>(builder.listeners);
-        stateMachine = new ClearingStateMachine(builder.accountCapacity, builder.riskParameters);
+        if (builder.stateMachineFactory == null)
+        {
+            stateMachine = new ClearingStateMachine(builder.accountCapacity, builder.riskParameters);
+            logic = stateMachine;
+        }
+        else
+        {
+            stateMachine = null;
+            logic = Objects.requireNonNull(builder.stateMachineFactory.get(), "stateMachine supplier returned null");
+        }
     }
 
     /** @return a builder with defaults: ring 65,536, yielding wait, default risk parameters, 262,144 accounts. */
@@ -100,7 +111,7 @@ public final class ClearingEngine implements AutoCloseable
         journal = new JournalWriter(journalDirectory);
         if (journal.lastSequence() > 0)
         {
-            replayedDocuments = Replay.restore(journalDirectory, stateMachine, events);
+            replayedDocuments = Replay.restore(journalDirectory, logic, events);
         }
         disruptor = new Disruptor<>(CommandSlot::new, ringSize, runnable ->
         {
@@ -214,9 +225,14 @@ public final class ClearingEngine implements AutoCloseable
      * The state machine, for inspection once the engine is closed (or from a listener, on the engine thread).
      *
      * @return the state machine.
+     * @throws IllegalStateException if the builder was given another {@link StateMachine}.
      */
     public ClearingStateMachine stateMachine()
     {
+        if (stateMachine == null)
+        {
+            throw new IllegalStateException("this engine runs a custom state machine, not ClearingStateMachine");
+        }
         return stateMachine;
     }
 
@@ -273,7 +289,7 @@ public final class ClearingEngine implements AutoCloseable
             }
             final UnsafeBuffer command = slot.buffer;
             final int length = slot.length;
-            stateMachine.apply(command, 0, length, events);
+            logic.apply(command, 0, length, events);
             final long timestamp = length >= 16 ? command.getLong(8, ByteOrder.LITTLE_ENDIAN) : 0;
             final long journalSequence;
             try
@@ -334,6 +350,7 @@ public final class ClearingEngine implements AutoCloseable
         private WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
         private RiskParameters riskParameters = new RiskParameters();
         private int accountCapacity = 1 << 18;
+        private Supplier<? extends StateMachine> stateMachineFactory;
         private final List<EngineListener> listeners = new ArrayList<>();
 
         private Builder()
@@ -379,6 +396,19 @@ public final class ClearingEngine implements AutoCloseable
             return this;
         }
 
+        /**
+         * Replaces the business logic: the engine runs the machine the supplier returns (called once, by
+         * {@link #build()}) instead of a {@link ClearingStateMachine}, journaling and delivering its events the same way
+         * and replaying the journal through it on start; {@link ClearingEngine#stateMachine()} then throws. For
+         * measuring the pipeline without business logic, and for other deterministic machines.
+         * The risk parameters and account capacity are then unused.
+         */
+        public Builder stateMachine(final Supplier<? extends StateMachine> factory)
+        {
+            stateMachineFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
         /** Adds a listener, called in registration order. */
         public Builder listener(final EngineListener listener)
         {
@@ -404,7 +434,7 @@ public final class ClearingEngine implements AutoCloseable
         {
         }
 
-        static long restore(final Path directory, final ClearingStateMachine machine, final EventWriter events)
+        static long restore(final Path directory, final StateMachine machine, final EventWriter events)
         {
             final JournalDocument document = new JournalDocument();
             long count = 0;

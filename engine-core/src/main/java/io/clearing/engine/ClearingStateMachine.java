@@ -1592,6 +1592,7 @@ public final class ClearingStateMachine implements StateMachine
         }
         // 0.999 keeps the band strictly inside the exact bound despite rounding.
         final double share = Math.max(0.0, headroom) * 0.999 / n;
+        final boolean healthy = evalState == MarginState.HEALTHY.value();
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final long q = positions.quantity(slot);
@@ -1601,7 +1602,23 @@ public final class ClearingStateMachine implements StateMachine
             }
             final int id = positions.instrument(slot);
             final double contracts = Math.abs((double)q);
-            watch.register(id, accountId, instruments.markPrice(id), share / (contracts * calculator.markSensitivity(id)));
+            final double width = share / (contracts * calculator.markSensitivity(id));
+            if (healthy && !instruments.isOption(id) && calculator.futuresMarginCoefficient(id) < 1.0)
+            {
+                // Healthy: the only threshold is IM, and a move in the future's favour raises equity faster than IM.
+                if (q > 0)
+                {
+                    watch.registerLower(id, accountId, instruments.markPrice(id), width);
+                }
+                else
+                {
+                    watch.registerUpper(id, accountId, instruments.markPrice(id), width);
+                }
+            }
+            else
+            {
+                watch.register(id, accountId, instruments.markPrice(id), width);
+            }
             if (instruments.isOption(id))
             {
                 final double volSensitivity = contracts * calculator.volatilitySensitivity(id);

@@ -685,6 +685,16 @@ public final class MarginCalculator
     }
 
     /**
+     * For a future: an upper bound of how fast initial margin moves with its mark, as a share of how fast its P&amp;L
+     * moves. Below 1, equity less initial margin moves in the direction of the position's P&amp;L, so a price move
+     * in the position's favour can never bring the account below initial margin.
+     */
+    public double futuresMarginCoefficient(final int id)
+    {
+        return markSensitivity(id) / size[id] - 1.0;
+    }
+
+    /**
      * An upper bound of how fast an option's initial margin moves with the underlying index, per contract, money
      * units per price unit: |delta| &lt;= 1 in every scenario, doubled for the shocked and unshocked legs and the
      * gamma term. Zero for futures.

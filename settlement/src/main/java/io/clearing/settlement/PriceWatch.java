@@ -65,6 +65,38 @@ public final class PriceWatch
     }
 
     /**
+     * Registers only the lower edge of a band: for a price whose rise can only help the account.
+     *
+     * @see #register(int, int, long, double)
+     */
+    public void registerLower(final int source, final int accountId, final long referencePrice, final double halfWidth)
+    {
+        if (halfWidth >= NO_TRIGGER)
+        {
+            return;
+        }
+        final long width = (long)Math.floor(halfWidth);
+        lowerNegated[source].push(-(referencePrice - width), accountId, accounts.evaluationStamp(accountId), accounts);
+        registrations++;
+    }
+
+    /**
+     * Registers only the upper edge of a band: for a price whose fall can only help the account.
+     *
+     * @see #register(int, int, long, double)
+     */
+    public void registerUpper(final int source, final int accountId, final long referencePrice, final double halfWidth)
+    {
+        if (halfWidth >= NO_TRIGGER)
+        {
+            return;
+        }
+        final long width = (long)Math.floor(halfWidth);
+        upper[source].push(referencePrice + width, accountId, accounts.evaluationStamp(accountId), accounts);
+        registrations++;
+    }
+
+    /**
      * Collects the accounts whose band the new price of a source leaves (each live account once per call, possibly
      * twice across sources; callers de-duplicate with the evaluation stamp).
      *

@@ -39,7 +39,8 @@ import java.util.stream.Stream;
 @Command(name = "clearing", mixinStandardHelpOptions = true, version = "clearing 0.1.0",
     description = "Low-latency cross-margined clearing engine for crypto derivatives.",
     subcommands = {ClearingCli.Simulate.class, ClearingCli.Run.class, ClearingCli.Dump.class,
-        ClearingCli.Audit.class, PriceCommand.class, EfficiencyCommand.class, StatementCommand.class})
+        ClearingCli.Audit.class, PriceCommand.class, EfficiencyCommand.class, StatementCommand.class,
+        BenchCommand.class})
 public final class ClearingCli implements Callable<Integer>
 {
     static final int DEFAULT_ACCOUNT_CAPACITY = 1 << 18;

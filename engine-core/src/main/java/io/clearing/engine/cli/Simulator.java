@@ -53,6 +53,7 @@ public final class Simulator
     private long skip;
     private final long seed;
     private final ClearingEngine engine;
+    private final CommandSink sink;
     private final SplittableRandom random;
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
@@ -98,7 +99,28 @@ public final class Simulator
      */
     public Simulator(final ClearingEngine engine, final int accounts, final long commands, final long seed)
     {
+        this(engine, engine::submit, accounts, commands, seed);
+    }
+
+    /**
+     * A generator that hands each command frame to {@code sink} instead of an engine (to record the stream, or to
+     * feed it elsewhere); the stream is the same as an engine's for the same arguments.
+     *
+     * @param sink     receives each frame; a negative result stops the run with an {@link IllegalStateException}.
+     * @param accounts number of user accounts.
+     * @param commands number of commands to send in total (setup included), at least the setup.
+     * @param seed     random seed: the same seed gives the same command stream.
+     */
+    public Simulator(final CommandSink sink, final int accounts, final long commands, final long seed)
+    {
+        this(null, sink, accounts, commands, seed);
+    }
+
+    private Simulator(final ClearingEngine engine, final CommandSink sink, final int accounts, final long commands,
+        final long seed)
+    {
         this.engine = engine;
+        this.sink = sink;
         this.accounts = accounts;
         this.commands = commands;
         this.seed = seed;
@@ -455,10 +477,11 @@ public final class Simulator
             return;
         }
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + bodyLength;
-        final long result = engine.submit(buffer, 0, length);
+        final long result = sink.submit(buffer, 0, length);
         if (result < 0)
         {
-            throw new IllegalStateException("engine refused a command: " + result, engine.failure());
+            throw new IllegalStateException("engine refused a command: " + result,
+                engine == null ? null : engine.failure());
         }
         sent++;
     }
@@ -559,6 +582,21 @@ public final class Simulator
     public long seed()
     {
         return seed;
+    }
+
+    /** Where a {@link Simulator} sends its command frames, on the generator's thread. */
+    @FunctionalInterface
+    public interface CommandSink
+    {
+        /**
+         * Takes one command frame; the buffer is reused once this returns, so copy what you keep.
+         *
+         * @param buffer holding the SBE frame.
+         * @param offset of the frame.
+         * @param length of the frame in bytes.
+         * @return a non-negative value when taken, negative to stop the generator.
+         */
+        long submit(DirectBuffer buffer, int offset, int length);
     }
 
     /** Counts events by template id and records submit-to-delivery latency; runs on the engine thread. */
