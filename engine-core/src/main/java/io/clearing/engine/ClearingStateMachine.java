@@ -1923,7 +1923,9 @@ public final class ClearingStateMachine implements StateMachine
             final double cost = Math.abs((double)positions.cost(holder));
             final double notional = Math.abs((double)Fixed.notional(q, size, mark));
             final double profit = (double)Fixed.notional(q, size, mark) - positions.cost(holder);
-            final double leverage = notional / Math.max(1.0, (double)accounts.equity(other));
+            // Fresh equity, not the cached one: the ranking must not depend on when the holder was last evaluated.
+            compute(other);
+            final double leverage = notional / Math.max(1.0, (double)evalEquity);
             adlCandidates.addInt(holder);
             adlScores.addLong(Double.doubleToLongBits(profit / Math.max(1.0, cost) * leverage));
         }
