@@ -160,7 +160,7 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.UNSUPPORTED_VERSION, NO_ACCOUNT, header.version(), 0, 0);
             return;
         }
-        final int expectedBlockLength = blockLength(templateId);
+        final int expectedBlockLength = commandBlockLength(templateId);
         if (expectedBlockLength < 0)
         {
             reject(RejectReason.UNKNOWN_TEMPLATE, NO_ACCOUNT, templateId, 0, 0);
@@ -226,7 +226,11 @@ public final class ClearingStateMachine implements StateMachine
         }
     }
 
-    private static int blockLength(final int templateId)
+    /**
+     * @param templateId a template id.
+     * @return the block length of a command of schema v1, or -1 when the id is not a command.
+     */
+    public static int commandBlockLength(final int templateId)
     {
         switch (templateId)
         {
@@ -504,24 +508,8 @@ public final class ClearingStateMachine implements StateMachine
         final int accountId = command.accountId();
         final int assetId = command.assetId();
         final long amount = command.amount();
-        if (!accounts.inRange(accountId))
+        if (!checkLedgerCommand(accountId, assetId, amount, false))
         {
-            reject(RejectReason.ID_OUT_OF_RANGE, accountId, accountId, 0, 0);
-            return;
-        }
-        if (accountId == Accounts.CLEARING_HOUSE)
-        {
-            reject(RejectReason.SYSTEM_ACCOUNT, accountId, accountId, 0, 0);
-            return;
-        }
-        if (!instruments.isAssetDefined(assetId))
-        {
-            reject(RejectReason.UNKNOWN_ASSET, accountId, assetId, 0, 0);
-            return;
-        }
-        if (amount <= 0 || amount > Limits.MAX_AMOUNT)
-        {
-            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, amount, amount, Limits.MAX_AMOUNT);
             return;
         }
         final long balance = accounts.balance(accountId, assetId);
@@ -540,29 +528,8 @@ public final class ClearingStateMachine implements StateMachine
         final int accountId = command.accountId();
         final int assetId = command.assetId();
         final long amount = command.amount();
-        if (!accounts.inRange(accountId))
+        if (!checkLedgerCommand(accountId, assetId, amount, true))
         {
-            reject(RejectReason.ID_OUT_OF_RANGE, accountId, accountId, 0, 0);
-            return;
-        }
-        if (!accounts.isOpen(accountId))
-        {
-            reject(RejectReason.UNKNOWN_ACCOUNT, accountId, accountId, 0, 0);
-            return;
-        }
-        if (accountId == Accounts.CLEARING_HOUSE)
-        {
-            reject(RejectReason.SYSTEM_ACCOUNT, accountId, accountId, 0, 0);
-            return;
-        }
-        if (!instruments.isAssetDefined(assetId))
-        {
-            reject(RejectReason.UNKNOWN_ASSET, accountId, assetId, 0, 0);
-            return;
-        }
-        if (amount <= 0 || amount > Limits.MAX_AMOUNT)
-        {
-            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, amount, amount, Limits.MAX_AMOUNT);
             return;
         }
         final long balance = accounts.balance(accountId, assetId);
@@ -589,6 +556,38 @@ public final class ClearingStateMachine implements StateMachine
         }
         ledger.withdraw(accountId, assetId, amount);
         evaluateAndCommit(accountId);
+    }
+
+    /** The checks deposits and withdrawals share; rejects and returns false on the first that fails. */
+    private boolean checkLedgerCommand(final int accountId, final int assetId, final long amount,
+        final boolean mustBeOpen)
+    {
+        if (!accounts.inRange(accountId))
+        {
+            reject(RejectReason.ID_OUT_OF_RANGE, accountId, accountId, 0, 0);
+            return false;
+        }
+        if (mustBeOpen && !accounts.isOpen(accountId))
+        {
+            reject(RejectReason.UNKNOWN_ACCOUNT, accountId, accountId, 0, 0);
+            return false;
+        }
+        if (accountId == Accounts.CLEARING_HOUSE)
+        {
+            reject(RejectReason.SYSTEM_ACCOUNT, accountId, accountId, 0, 0);
+            return false;
+        }
+        if (!instruments.isAssetDefined(assetId))
+        {
+            reject(RejectReason.UNKNOWN_ASSET, accountId, assetId, 0, 0);
+            return false;
+        }
+        if (amount <= 0 || amount > Limits.MAX_AMOUNT)
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, accountId, amount, amount, Limits.MAX_AMOUNT);
+            return false;
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------------------------------------ market data

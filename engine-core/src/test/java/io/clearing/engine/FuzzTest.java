@@ -3,7 +3,6 @@ package io.clearing.engine;
 import io.clearing.engine.audit.Auditor;
 import io.clearing.engine.cli.Simulator;
 import io.clearing.margin.RiskParameters;
-import io.clearing.sbe.AccountRiskQueryDecoder;
 import io.clearing.sbe.AccountRiskQueryEncoder;
 import io.clearing.sbe.AssetDefinitionDecoder;
 import io.clearing.sbe.AssetDefinitionEncoder;
@@ -830,33 +829,12 @@ final class FuzzTest
             {
                 return RejectReason.UNSUPPORTED_VERSION;
             }
-            final int expectedBlockLength = blockLength(templateId);
+            final int expectedBlockLength = ClearingStateMachine.commandBlockLength(templateId);
             if (expectedBlockLength < 0)
             {
                 return RejectReason.UNKNOWN_TEMPLATE;
             }
             return blockLength != expectedBlockLength ? RejectReason.WRONG_BLOCK_LENGTH : null;
-        }
-
-        private static int blockLength(final int templateId)
-        {
-            switch (templateId)
-            {
-                case AssetDefinitionDecoder.TEMPLATE_ID: return AssetDefinitionDecoder.BLOCK_LENGTH;
-                case InstrumentDefinitionDecoder.TEMPLATE_ID: return InstrumentDefinitionDecoder.BLOCK_LENGTH;
-                case DepositDecoder.TEMPLATE_ID: return DepositDecoder.BLOCK_LENGTH;
-                case WithdrawalDecoder.TEMPLATE_ID: return WithdrawalDecoder.BLOCK_LENGTH;
-                case IndexPriceDecoder.TEMPLATE_ID: return IndexPriceDecoder.BLOCK_LENGTH;
-                case MarkPriceDecoder.TEMPLATE_ID: return MarkPriceDecoder.BLOCK_LENGTH;
-                case NewOrderDecoder.TEMPLATE_ID: return NewOrderDecoder.BLOCK_LENGTH;
-                case CancelOrderDecoder.TEMPLATE_ID: return CancelOrderDecoder.BLOCK_LENGTH;
-                case FillDecoder.TEMPLATE_ID: return FillDecoder.BLOCK_LENGTH;
-                case TimeAdvanceDecoder.TEMPLATE_ID: return TimeAdvanceDecoder.BLOCK_LENGTH;
-                case ExpirySettlementPriceDecoder.TEMPLATE_ID: return ExpirySettlementPriceDecoder.BLOCK_LENGTH;
-                case RiskParameterUpdateDecoder.TEMPLATE_ID: return RiskParameterUpdateDecoder.BLOCK_LENGTH;
-                case AccountRiskQueryDecoder.TEMPLATE_ID: return AccountRiskQueryDecoder.BLOCK_LENGTH;
-                default: return -1;
-            }
         }
 
         /**
@@ -906,7 +884,7 @@ final class FuzzTest
         private int randomBody()
         {
             final int templateId = 1 + random.nextInt(13);
-            final int blockLength = blockLength(templateId);
+            final int blockLength = ClearingStateMachine.commandBlockLength(templateId);
             header.wrap(frame, 0).blockLength(blockLength).templateId(templateId)
                 .schemaId(ClearingStateMachine.SCHEMA_ID).version(ClearingStateMachine.SCHEMA_VERSION);
             for (int i = 0; i < blockLength; i++)
@@ -928,7 +906,7 @@ final class FuzzTest
             {
                 templateId = random.nextInt(3) == 0 ? 100 + random.nextInt(30) : random.nextInt(65536);
             }
-            while (blockLength(templateId) >= 0);
+            while (ClearingStateMachine.commandBlockLength(templateId) >= 0);
             frame.putShort(2, (short)templateId, ByteOrder.LITTLE_ENDIAN);
             expected = mask(RejectReason.UNKNOWN_TEMPLATE);
             return length;

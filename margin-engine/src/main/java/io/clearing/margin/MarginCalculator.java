@@ -89,7 +89,6 @@ public final class MarginCalculator
     private final double[] scenarioPnl = new double[VARIANTS * MAX_UNDERLYINGS * STRIDE];
     private final double[] netTheta = new double[MAX_UNDERLYINGS];
     private final double[] netVega = new double[MAX_UNDERLYINGS];
-    private final double[] unitMaintenance = new double[MAX_UNDERLYINGS];
     private final double[] scratchPnl = new double[SCENARIOS];
     private final int[] touched = new int[MAX_UNDERLYINGS];
     private final boolean[] isTouched = new boolean[MAX_UNDERLYINGS];
@@ -292,7 +291,6 @@ public final class MarginCalculator
             unitHasOrders[u] = false;
             netTheta[u] = 0;
             netVega[u] = 0;
-            unitMaintenance[u] = 0;
         }
         touchedCount = 0;
         isolatedMaintenance = 0;
@@ -567,7 +565,6 @@ public final class MarginCalculator
         {
             final int u = touched[i];
             final double base = unitMaintenance(BASE, u);
-            unitMaintenance[u] = base;
             mm += base;
             mmWithOrders += unitHasOrders[u] ?
                 Math.max(base, Math.max(unitMaintenance(ALL_BUYS, u), unitMaintenance(ALL_SELLS, u))) : base;
@@ -622,24 +619,6 @@ public final class MarginCalculator
     public long isolatedInitialMargin()
     {
         return isolatedInitialMargin;
-    }
-
-    /** @return number of risk units in the evaluation. */
-    public int unitCount()
-    {
-        return touchedCount;
-    }
-
-    /** @return the i-th risk unit's underlying id. */
-    public int unitUnderlying(final int i)
-    {
-        return touched[i];
-    }
-
-    /** @return maintenance margin of a risk unit, currency. */
-    public double unitMaintenanceMargin(final int underlyingId)
-    {
-        return unitMaintenance[underlyingId];
     }
 
     /** @return net delta of a risk unit: P&amp;L per unit relative move of the underlying, currency. */

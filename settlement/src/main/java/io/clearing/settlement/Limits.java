@@ -26,8 +26,6 @@ public final class Limits
     public static final int MAX_FEE_PPM = 10_000;
     /** Largest implied volatility accepted on a mark: 1000%. */
     public static final double MAX_VOLATILITY = 10.0;
-    /** Largest frame the engine accepts. */
-    public static final int MAX_COMMAND_LENGTH = 256;
 
     private Limits()
     {

@@ -134,10 +134,4 @@ public final class PriceWatch
     {
         return registrations;
     }
-
-    /** @return the allowed move that means "never re-check for this source". */
-    public static double noTrigger()
-    {
-        return NO_TRIGGER;
-    }
 }
