@@ -125,7 +125,7 @@ public final class ClearingStateMachine implements StateMachine
         positions = new Positions(accounts, 1024);
         orders = new Orders(accountCapacity, 1024);
         watch = new PriceWatch(accounts);
-        calculator = new MarginCalculator(this.parameters).withIsolated(false);
+        calculator = new MarginCalculator(this.parameters).withIsolated(false).withOrders(false);
         pending = new boolean[accountCapacity];
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
         {
@@ -218,7 +218,7 @@ public final class ClearingStateMachine implements StateMachine
                 pending[touchedAccounts.getInt(i)] = false;
             }
             touchedAccounts.clear();
-            calculator.withIsolated(false);
+            calculator.withIsolated(false).withOrders(false);
         }
         if (rejected)
         {
@@ -540,7 +540,7 @@ public final class ClearingStateMachine implements StateMachine
         }
         if (!Accounts.isSystem(accountId))
         {
-            compute(accountId);
+            computeWithOrders(accountId);
             final long free = evalEquity - evalInitialMarginWithOrders;
             final long price = instruments.assetPrice(assetId);
             final long weight = instruments.assetWeightPpm(assetId);
@@ -773,7 +773,7 @@ public final class ClearingStateMachine implements StateMachine
         positions.addOpen(slot, buy, quantity);
         try
         {
-            compute(accountId);
+            computeWithOrders(accountId);
         }
         catch (final ArithmeticException ex)
         {
@@ -1353,7 +1353,7 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         calculator.withIsolated(true);
-        compute(accountId);
+        computeWithOrders(accountId);
         calculator.withIsolated(false);
         events.accountRiskReport()
             .accountId(accountId)
@@ -1419,7 +1419,18 @@ public final class ClearingStateMachine implements StateMachine
         commit(accountId, true);
     }
 
-    /** Evaluates an account's collateral, PnL and margin into the eval* fields without changing anything. */
+    /** {@link #compute} including the margin of the open orders ({@code evalInitialMarginWithOrders}). */
+    private void computeWithOrders(final int accountId)
+    {
+        calculator.withOrders(true);
+        compute(accountId);
+        calculator.withOrders(false);
+    }
+
+    /**
+     * Evaluates an account's collateral, PnL and margin into the eval* fields without changing anything. Open orders
+     * count only under {@link #computeWithOrders}: margin states depend on positions alone.
+     */
     private void compute(final int accountId)
     {
         evaluations++;
@@ -1498,8 +1509,7 @@ public final class ClearingStateMachine implements StateMachine
     private void commit(final int accountId, final boolean refreshBands)
     {
         final int previous = accounts.state(accountId);
-        accounts.evaluated(accountId, evalState, evalEquity, evalInitialMargin, evalMaintenanceMargin,
-            evalInitialMarginWithOrders - evalInitialMargin, evalIsolated);
+        accounts.evaluated(accountId, evalState, evalEquity, evalInitialMargin, evalMaintenanceMargin);
         if (previous != evalState)
         {
             events.marginStatus()
@@ -1602,9 +1612,10 @@ public final class ClearingStateMachine implements StateMachine
             final int id = positions.instrument(slot);
             final double contracts = Math.abs((double)q);
             final double width = share / (contracts * calculator.markSensitivity(id));
-            if (healthy && !instruments.isOption(id) && calculator.futuresMarginCoefficient(id) < 1.0)
+            if (healthy && (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) < 1.0))
             {
-                // Healthy: the only threshold is IM, and a move in the future's favour raises equity faster than IM.
+                // Healthy: the only threshold is IM. A move in a future's favour raises equity faster than IM; an
+                // option's own mark moves only equity (its margin follows the index and the volatility).
                 if (q > 0)
                 {
                     watch.registerLower(id, accountId, instruments.markPrice(id), width);
@@ -2104,7 +2115,7 @@ public final class ClearingStateMachine implements StateMachine
     public void evaluate(final int accountId, final long[] out)
     {
         calculator.withIsolated(true);
-        compute(accountId);
+        computeWithOrders(accountId);
         calculator.withIsolated(false);
         out[0] = evalState;
         out[1] = evalCollateral;

@@ -98,6 +98,7 @@ public final class MarginCalculator
     private final double[] scratchArray = new double[SCENARIOS];
     private final long[] arrayVersion = new long[MAX_INSTRUMENTS];
     private boolean withIsolated = true;
+    private boolean withOrders = true;
     private final boolean[] unitHasOrders = new boolean[MAX_UNDERLYINGS];
 
     private double isolatedMaintenance;
@@ -134,6 +135,18 @@ public final class MarginCalculator
     public MarginCalculator withIsolated(final boolean enabled)
     {
         withIsolated = enabled;
+        return this;
+    }
+
+    /**
+     * Whether evaluations also compute the margin with open orders (on by default). Off, open-order quantities are
+     * ignored and {@link #initialMarginWithOrders()} equals {@link #initialMargin()}: margin states depend on positions
+     * only, so the engine asks for the order variants only where a decision needs them (new orders, withdrawals,
+     * reports) and saves two of the three scenario accumulations per position elsewhere.
+     */
+    public MarginCalculator withOrders(final boolean enabled)
+    {
+        withOrders = enabled;
         return this;
     }
 
@@ -322,8 +335,24 @@ public final class MarginCalculator
         }
         final double q = quantity;
         accumulate(BASE, id, u, q, 1.0);
-        // The order variants hold only what differs from the base. Scenario P&L and Greeks are linear in quantity, so
-        // the difference is the order quantity's own contribution; only the short-option floor is not linear.
+        if (withOrders)
+        {
+            addOrders(id, u, q, openBuyQty, openSellQty);
+        }
+        netTheta[u] += q * thetaMoney[id];
+        netVega[u] += q * (vol[id] > 0 ? vegaMoney[id] / vol[id] : 0.0);
+        if (withIsolated && quantity != 0)
+        {
+            isolatedMaintenance += standaloneMaintenance(id, u, q);
+        }
+    }
+
+    /**
+     * The order variants hold only what differs from the base. Scenario P&amp;L and Greeks are linear in quantity, so
+     * the difference is the order quantity's own contribution; only the short-option floor is not linear.
+     */
+    private void addOrders(final int id, final int u, final double q, final long openBuyQty, final long openSellQty)
+    {
         if (openBuyQty != 0)
         {
             unitHasOrders[u] = true;
@@ -335,12 +364,6 @@ public final class MarginCalculator
             unitHasOrders[u] = true;
             accumulate(ALL_SELLS, id, u, -openSellQty, 1.0);
             floorDifference(ALL_SELLS, id, u, q, q - openSellQty, -openSellQty);
-        }
-        netTheta[u] += q * thetaMoney[id];
-        netVega[u] += q * (vol[id] > 0 ? vegaMoney[id] / vol[id] : 0.0);
-        if (withIsolated && quantity != 0)
-        {
-            isolatedMaintenance += standaloneMaintenance(id, u, q);
         }
     }
 

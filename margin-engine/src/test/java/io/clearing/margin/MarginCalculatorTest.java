@@ -250,6 +250,31 @@ final class MarginCalculatorTest
     }
 
     @ParameterizedTest
+    @ValueSource(longs = {511, 512})
+    void withoutOrdersTheMarginIsThatOfThePositionsAlone(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (final boolean fullRevaluation : new boolean[] {false, true})
+        {
+            calculator.fullRevaluation(fullRevaluation);
+            for (int n = 0; n < BOOKS_PER_SEED; n++)
+            {
+                final RandomBook book = RandomBook.options(random, RandomBook.ANY_EXPIRY, 1 + random.nextInt(3), 0,
+                    true, true);
+                book.withoutOrders().evaluate(calculator);
+                final long positionsOnly = calculator.initialMargin();
+                final long maintenance = calculator.maintenanceMargin();
+                calculator.withOrders(false);
+                book.evaluate(calculator);
+                calculator.withOrders(true);
+                assertEquals(positionsOnly, calculator.initialMargin(), "book " + n);
+                assertEquals(maintenance, calculator.maintenanceMargin(), "book " + n);
+                assertEquals(positionsOnly, calculator.initialMarginWithOrders(), "book " + n);
+            }
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(longs = {601, 602, 603, 604})
     void aWiderPriceRangeTakesEffectOnTheNextEvaluation(final long seed)
     {

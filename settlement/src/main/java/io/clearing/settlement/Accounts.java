@@ -27,8 +27,6 @@ public final class Accounts
     private final long[] equity;
     private final long[] initialMargin;
     private final long[] maintenanceMargin;
-    private final long[] openOrderMargin;
-    private final long[] isolatedInitialMargin;
     private final int[] firstPosition;
     private final int[] positionCount;
     private final int[] openOrderCount;
@@ -52,8 +50,6 @@ public final class Accounts
         equity = new long[capacity];
         initialMargin = new long[capacity];
         maintenanceMargin = new long[capacity];
-        openOrderMargin = new long[capacity];
-        isolatedInitialMargin = new long[capacity];
         firstPosition = new int[capacity];
         positionCount = new int[capacity];
         openOrderCount = new int[capacity];
@@ -143,34 +139,18 @@ public final class Accounts
         return maintenanceMargin[accountId];
     }
 
-    /** @return open-order margin of the last evaluation. */
-    public long openOrderMargin(final int accountId)
-    {
-        return openOrderMargin[accountId];
-    }
-
-    /** @return isolated initial margin of the last evaluation. */
-    public long isolatedInitialMargin(final int accountId)
-    {
-        return isolatedInitialMargin[accountId];
-    }
-
     /** Stores the result of an evaluation. */
     public void evaluated(
         final int accountId,
         final int marginState,
         final long equityValue,
         final long initialMarginValue,
-        final long maintenanceMarginValue,
-        final long openOrderMarginValue,
-        final long isolatedInitialMarginValue)
+        final long maintenanceMarginValue)
     {
         state[accountId] = (byte)marginState;
         equity[accountId] = equityValue;
         initialMargin[accountId] = initialMarginValue;
         maintenanceMargin[accountId] = maintenanceMarginValue;
-        openOrderMargin[accountId] = openOrderMarginValue;
-        isolatedInitialMargin[accountId] = isolatedInitialMarginValue;
     }
 
     /** Invalidates the account's registered price bands: entries carrying an older stamp are stale. */

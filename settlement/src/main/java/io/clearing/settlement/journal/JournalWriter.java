@@ -13,6 +13,7 @@ import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.UnsafeApi;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -49,6 +50,8 @@ public final class JournalWriter implements AutoCloseable
     /** Largest document Chronicle accepts with {@link #BLOCK_SIZE}, in bytes: 256 MiB. */
     public static final int MAX_DOCUMENT_LENGTH = (int)(BLOCK_SIZE / 4);
     private static final int INITIAL_STAGING_CAPACITY = 4096;
+    private static final int DIRECT_COPY_LIMIT = 64 * 1024;
+    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     private final Path directory;
     private final SingleChronicleQueue queue;
@@ -163,7 +166,7 @@ public final class JournalWriter implements AutoCloseable
         {
             try
             {
-                context.wire().bytes().write(staging.byteArray(), 0, totalLength);
+                writeStaged(context.wire().bytes(), totalLength);
             }
             catch (final RuntimeException | Error ex)
             {
@@ -177,6 +180,25 @@ public final class JournalWriter implements AutoCloseable
         System.arraycopy(hashScratch, 0, lastHash, 0, HASH_LENGTH);
 
         return sequence;
+    }
+
+    /**
+     * Copies the staged document into the excerpt. Into mapped memory, one {@code Unsafe.copyMemory} (a memmove):
+     * Chronicle's own heap-to-native copy is a Java loop of 16 bytes per step, about 15% of a fill's journal cost.
+     * Large documents (funding or expiry over many holders) take Chronicle's path, which handles every mapping.
+     */
+    private void writeStaged(final Bytes<?> bytes, final int length)
+    {
+        if (length <= DIRECT_COPY_LIMIT && bytes.isDirectMemory())
+        {
+            bytes.writeSkip(length);
+            final long address = bytes.addressForWrite(bytes.writePosition() - length);
+            UnsafeApi.copyMemory(staging.byteArray(), BYTE_ARRAY_BASE, null, address, length);
+        }
+        else
+        {
+            bytes.write(staging.byteArray(), 0, length);
+        }
     }
 
     /**
