@@ -132,7 +132,9 @@ public final class ClearingCli implements Callable<Integer>
                 }
                 catch (final IOException ex)
                 {
-                    return journalFailure("simulate", journal, 0, ex);
+                    System.err.println("simulate: cannot replace the journal " + journal.toAbsolutePath() + ": " +
+                        describe(ex));
+                    return EXIT_JOURNAL_FAILURE;
                 }
             }
             final Simulator.Statistics statistics = new Simulator.Statistics();
@@ -155,7 +157,7 @@ public final class ClearingCli implements Callable<Integer>
                 }
                 catch (final UncheckedIOException | IllegalStateException ex)
                 {
-                    return journalFailure("simulate", journal, 0, ex);
+                    return startFailure("simulate", journal, ex);
                 }
                 simulator = new Simulator(engine, accounts, commands, seed)
                     .stress(insuranceFund * Fixed.SCALE, liquidationPenaltyPpm)
@@ -254,9 +256,8 @@ public final class ClearingCli implements Callable<Integer>
     }
 
     /**
-     * Reports an engine that stopped or could not start - typically a journal that cannot be written (full disk,
-     * read-only or vanished directory) - on stderr: the cause, how many documents the journal holds, and how to
-     * continue.
+     * Reports an engine that stopped - typically on a journal that cannot be written (full disk, removed or replaced
+     * directory) - on stderr: the cause, how many documents the journal holds, and how to continue.
      *
      * @return {@link #EXIT_JOURNAL_FAILURE}.
      */
@@ -266,6 +267,19 @@ public final class ClearingCli implements Callable<Integer>
         System.err.printf("%s: %,d commands are journaled in %s, and only those were reported; free space or fix " +
             "the directory, then %s%n", command, journaled, journal.toAbsolutePath(), "simulate".equals(command) ?
             "continue with the same options and --resume" : "feed the commands after those to --journal again");
+        return EXIT_JOURNAL_FAILURE;
+    }
+
+    /**
+     * Reports an engine that could not start on its journal (read-only, full or unreadable) on stderr.
+     *
+     * @return {@link #EXIT_JOURNAL_FAILURE}.
+     */
+    static int startFailure(final String command, final Path journal, final Throwable cause)
+    {
+        System.err.println(command + ": cannot start the engine: " + describe(cause));
+        System.err.println(command + ": nothing was sent; the journal in " + journal.toAbsolutePath() +
+            " is as it was");
         return EXIT_JOURNAL_FAILURE;
     }
 
@@ -359,7 +373,7 @@ public final class ClearingCli implements Callable<Integer>
                 }
                 catch (final UncheckedIOException | IllegalStateException ex)
                 {
-                    return journalFailure("run", journalDirectory, 0, ex);
+                    return startFailure("run", journalDirectory, ex);
                 }
                 String line;
                 long lineNumber = 0;
