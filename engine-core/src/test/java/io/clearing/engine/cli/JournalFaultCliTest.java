@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code simulate} and {@code run} on a filesystem that fills up, in a child JVM as a user runs them: the process
  * prints the journal error (directory and cause) and exits {@link ClearingCli#EXIT_JOURNAL_FAILURE}; what it
  * reported is exactly what it journaled; and once space is freed {@code simulate --resume} finishes the run with the
- * final hash of an uninterrupted one.
+ * final hash of an uninterrupted one. On a read-only filesystem the engine does not start, and the journal is left
+ * as it was.
  */
 final class JournalFaultCliTest
 {
@@ -52,6 +53,27 @@ final class JournalFaultCliTest
             disk.resize(64 << 20);
             assertEquals(0, execute("simulate", "--journal", journal.toString(), "--resume"));
             assertEquals(ClearingCli.lastHash(reference), ClearingCli.lastHash(journal));
+        }
+    }
+
+    @Test
+    void simulateResumingOnAReadOnlyFileSystemRefusesToStartAndSaysNothingWasSent() throws Exception
+    {
+        try (Tmpfs disk = Tmpfs.mount(work.resolve("disk"), 48 << 20))
+        {
+            final Path journal = disk.path().resolve("journal");
+            assertEquals(0, execute("simulate", "--journal", journal.toString()));
+            final String hash = ClearingCli.lastHash(journal);
+            disk.remountReadOnly();
+
+            final Path log = work.resolve("simulate.log");
+            assertEquals(ClearingCli.EXIT_JOURNAL_FAILURE,
+                child(log, "simulate", "--journal", journal.toString(), "--resume"));
+            final String output = Files.readString(log, StandardCharsets.UTF_8);
+            assertTrue(output.contains("simulate: cannot start the engine: journal " + journal.toAbsolutePath() +
+                ": the journal directory is on a read-only filesystem"), output);
+            assertTrue(output.contains("nothing was sent"), output);
+            assertEquals(hash, ClearingCli.lastHash(journal));
         }
     }
 
