@@ -35,6 +35,13 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  * On start, an existing journal is replayed through the state machine, so the engine resumes where it stopped.
+ * <p>
+ * Journal faults: when a document cannot be journaled (full disk, journal directory removed or replaced) the engine
+ * stops before that command reaches any listener: {@link #failure()} holds the exception, whose message names the
+ * journal directory and the cause, {@link #isRunning()} turns false and {@link #offer} returns
+ * {@link #OFFER_CLOSED}. Nothing of the failed document is written (see {@link JournalWriter}), so every command a
+ * listener saw is journaled and nothing else is. The stopped engine's in-memory state has applied the failed
+ * command; discard it, fix the fault, and start a new engine on the same directory, which replays the journal.
  */
 public final class ClearingEngine implements AutoCloseable
 {
@@ -48,6 +55,7 @@ public final class ClearingEngine implements AutoCloseable
     public static final int SLOT_CAPACITY = 512;
 
     private final Path journalDirectory;
+    private final long journalPreallocationBytes;
     private final int ringSize;
     private final WaitStrategyKind waitStrategy;
     private final List<EngineListener> listeners;
@@ -67,6 +75,7 @@ public final class ClearingEngine implements AutoCloseable
     private ClearingEngine(final Builder builder)
     {
         journalDirectory = builder.journalDirectory;
+        journalPreallocationBytes = builder.journalPreallocationBytes;
         ringSize = builder.ringSize;
         waitStrategy = builder.waitStrategy;
         listeners = new ArrayList<>(builder.listeners);
@@ -92,7 +101,10 @@ public final class ClearingEngine implements AutoCloseable
      * Opens the journal, replays what it holds, and starts the business-logic thread.
      *
      * @return this engine.
-     * @throws IllegalStateException if already started, or the journal does not replay to the events it recorded.
+     * @throws IllegalStateException if already started, the journal directory cannot be created, or the journal does
+     *                               not replay to the events it recorded.
+     * @throws java.io.UncheckedIOException if the journal cannot be opened for writing or its disk allocated
+     *                                      (read-only or full filesystem); the message names the directory.
      */
     public synchronized ClearingEngine start()
     {
@@ -106,12 +118,22 @@ public final class ClearingEngine implements AutoCloseable
         }
         catch (final java.io.IOException ex)
         {
-            throw new IllegalStateException("cannot create journal directory " + journalDirectory, ex);
+            throw new IllegalStateException("cannot create journal directory " + journalDirectory.toAbsolutePath() +
+                ": " + ex, ex);
         }
-        journal = new JournalWriter(journalDirectory);
+        journal = new JournalWriter(journalDirectory, journalPreallocationBytes);
         if (journal.lastSequence() > 0)
         {
-            replayedDocuments = Replay.restore(journalDirectory, logic, events);
+            try
+            {
+                replayedDocuments = Replay.restore(journalDirectory, logic, events);
+            }
+            catch (final RuntimeException ex)
+            {
+                journal.close();
+                journal = null;
+                throw ex;
+            }
         }
         disruptor = new Disruptor<>(CommandSlot::new, ringSize, runnable ->
         {
@@ -197,7 +219,10 @@ public final class ClearingEngine implements AutoCloseable
         return running;
     }
 
-    /** @return the journal failure that stopped the engine, or null. */
+    /**
+     * @return what stopped the engine - a journal write that failed (an {@link java.io.UncheckedIOException} naming
+     * the journal directory and the cause) or an exception of the business logic - or null while it runs.
+     */
     public Throwable failure()
     {
         return failure;
@@ -299,7 +324,7 @@ public final class ClearingEngine implements AutoCloseable
             }
             catch (final RuntimeException | Error ex)
             {
-                // Nothing half-written is visible (Chronicle documents are atomic); stop accepting commands.
+                // Nothing of the document was written; stop before any listener hears of the command.
                 failure = ex;
                 running = false;
                 return;
@@ -346,6 +371,7 @@ public final class ClearingEngine implements AutoCloseable
     public static final class Builder
     {
         private Path journalDirectory;
+        private long journalPreallocationBytes = JournalWriter.DEFAULT_PREALLOCATION_BYTES;
         private int ringSize = 1 << 16;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
         private RiskParameters riskParameters = new RiskParameters();
@@ -361,6 +387,21 @@ public final class ClearingEngine implements AutoCloseable
         public Builder journalDirectory(final Path directory)
         {
             journalDirectory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /**
+         * Disk the journal keeps allocated beyond its next document, in bytes (default
+         * {@link JournalWriter#DEFAULT_PREALLOCATION_BYTES}); the engine stops on a full disk while this much may
+         * still be free. See {@link JournalWriter#JournalWriter(Path, long)}.
+         */
+        public Builder journalPreallocationBytes(final long bytes)
+        {
+            if (bytes <= 0)
+            {
+                throw new IllegalArgumentException("journal preallocation must be > 0: " + bytes);
+            }
+            journalPreallocationBytes = bytes;
             return this;
         }
 

@@ -24,6 +24,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,8 @@ import java.util.stream.Stream;
 public final class ClearingCli implements Callable<Integer>
 {
     static final int DEFAULT_ACCOUNT_CAPACITY = 1 << 18;
+    /** Exit code of {@code simulate} and {@code run} when the engine stops or cannot start (journal failure). */
+    static final int EXIT_JOURNAL_FAILURE = 3;
 
     /** @param args command line. */
     public static void main(final String[] args)
@@ -123,7 +126,16 @@ public final class ClearingCli implements Callable<Integer>
             }
             if (!resume)
             {
-                deleteRecursively(journal);
+                try
+                {
+                    deleteRecursively(journal);
+                }
+                catch (final IOException ex)
+                {
+                    System.err.println("simulate: cannot replace the journal " + journal.toAbsolutePath() + ": " +
+                        describe(ex));
+                    return EXIT_JOURNAL_FAILURE;
+                }
             }
             final Simulator.Statistics statistics = new Simulator.Statistics();
             final long started;
@@ -139,7 +151,14 @@ public final class ClearingCli implements Callable<Integer>
                 .build();
             try (engine)
             {
-                engine.start();
+                try
+                {
+                    engine.start();
+                }
+                catch (final UncheckedIOException | IllegalStateException ex)
+                {
+                    return startFailure("simulate", journal, ex);
+                }
                 simulator = new Simulator(engine, accounts, commands, seed)
                     .stress(insuranceFund * Fixed.SCALE, liquidationPenaltyPpm)
                     .resumeAfter(engine.lastSequence());
@@ -151,8 +170,18 @@ public final class ClearingCli implements Callable<Integer>
                 System.err.printf("simulate: %,d accounts, %,d commands, seed %d, journal %s%n",
                     accounts, commands, seed, journal.toAbsolutePath());
                 started = System.nanoTime();
-                simulator.run(sent -> System.err.printf("  %,d commands sent (%.0f%%)%n", sent,
-                    100.0 * sent / commands));
+                try
+                {
+                    simulator.run(sent -> System.err.printf("  %,d commands sent (%.0f%%)%n", sent,
+                        100.0 * sent / commands));
+                }
+                catch (final IllegalStateException ex)
+                {
+                    if (engine.failure() == null)
+                    {
+                        throw ex;
+                    }
+                }
                 while (statistics.documents < simulator.sent() && engine.isRunning())
                 {
                     Thread.sleep(1);
@@ -160,7 +189,7 @@ public final class ClearingCli implements Callable<Integer>
                 elapsedNanos = System.nanoTime() - started;
                 if (engine.failure() != null)
                 {
-                    throw new IllegalStateException("engine stopped", engine.failure());
+                    return journalFailure("simulate", journal, engine.lastSequence(), engine.failure());
                 }
             }
             engine.stateMachine().marginTotals(totals);
@@ -224,6 +253,42 @@ public final class ClearingCli implements Callable<Integer>
             }
             return conservation < 0 ? 0 : 1;
         }
+    }
+
+    /**
+     * Reports an engine that stopped - typically on a journal that cannot be written (full disk, removed or replaced
+     * directory) - on stderr: the cause, how many documents the journal holds, and how to continue.
+     *
+     * @return {@link #EXIT_JOURNAL_FAILURE}.
+     */
+    static int journalFailure(final String command, final Path journal, final long journaled, final Throwable cause)
+    {
+        System.err.println(command + ": the engine stopped: " + describe(cause));
+        System.err.printf("%s: %,d commands are journaled in %s, and only those were reported; free space or fix " +
+            "the directory, then %s%n", command, journaled, journal.toAbsolutePath(), "simulate".equals(command) ?
+            "continue with the same options and --resume" : "feed the commands after those to --journal again");
+        return EXIT_JOURNAL_FAILURE;
+    }
+
+    /**
+     * Reports an engine that could not start on its journal (read-only, full or unreadable) on stderr.
+     *
+     * @return {@link #EXIT_JOURNAL_FAILURE}.
+     */
+    static int startFailure(final String command, final Path journal, final Throwable cause)
+    {
+        System.err.println(command + ": cannot start the engine: " + describe(cause));
+        System.err.println(command + ": nothing was sent; the journal in " + journal.toAbsolutePath() +
+            " is as it was");
+        return EXIT_JOURNAL_FAILURE;
+    }
+
+    private static String describe(final Throwable cause)
+    {
+        // UncheckedIOException's own message repeats its cause's class name; the IOException's message is the news.
+        final Throwable shown = cause instanceof UncheckedIOException && cause.getCause() != null ?
+            cause.getCause() : cause;
+        return shown.getMessage() == null ? shown.toString() : shown.getMessage();
     }
 
     static String lastHash(final Path journal)
@@ -302,7 +367,14 @@ public final class ClearingCli implements Callable<Integer>
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[ClearingEngine.SLOT_CAPACITY]);
             try (engine; BufferedReader reader = Files.newBufferedReader(in, StandardCharsets.UTF_8))
             {
-                engine.start();
+                try
+                {
+                    engine.start();
+                }
+                catch (final UncheckedIOException | IllegalStateException ex)
+                {
+                    return startFailure("run", journalDirectory, ex);
+                }
                 String line;
                 long lineNumber = 0;
                 while ((line = reader.readLine()) != null)
@@ -346,14 +418,25 @@ public final class ClearingCli implements Callable<Integer>
                     }
                     if (engine.submit(buffer, 0, length) < 0)
                     {
-                        System.err.println("engine stopped: " + engine.failure());
-                        return 1;
+                        break;
                     }
                     submitted++;
                 }
                 while (processed.get() < submitted && engine.isRunning())
                 {
                     Thread.onSpinWait();
+                }
+                if (engine.failure() != null)
+                {
+                    synchronized (lock)
+                    {
+                        generator.flush();
+                        if (out != null)
+                        {
+                            generator.close();
+                        }
+                    }
+                    return journalFailure("run", journalDirectory, engine.lastSequence(), engine.failure());
                 }
             }
             synchronized (lock)

@@ -15,6 +15,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.UnsafeApi;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -39,6 +41,12 @@ import static io.clearing.settlement.journal.JournalDocument.TIMESTAMP_OFFSET;
  * the file; document bytes depend on the arguments alone. An existing journal keeps the roll cycle it was created
  * with.
  * <p>
+ * Disk faults: the writer keeps the current file allocated on disk ahead of its last document (by the
+ * preallocation, {@link #DEFAULT_PREALLOCATION_BYTES} unless given; see {@link DiskReservation}), so a full disk, or
+ * a journal directory that was removed or replaced while open, makes {@link #append} throw an
+ * {@link UncheckedIOException} naming the directory and the cause before any byte of the document is written. The
+ * writer never stores into an unallocated page of the memory-mapped file, where a full disk would raise SIGBUS.
+ * <p>
  * A journal has exactly one writer at a time, across processes too: a second writer would fork the chain.
  * Not thread-safe: confine an instance to one thread at a time. {@link #append} allocates nothing in steady state
  * (the staging buffer grows only when a document is larger than any before).
@@ -49,19 +57,31 @@ public final class JournalWriter implements AutoCloseable
     public static final long BLOCK_SIZE = 1L << 30;
     /** Largest document Chronicle accepts with {@link #BLOCK_SIZE}, in bytes: 256 MiB. */
     public static final int MAX_DOCUMENT_LENGTH = (int)(BLOCK_SIZE / 4);
+    /** Disk kept allocated beyond the next document by default, in bytes: 8 MiB. */
+    public static final long DEFAULT_PREALLOCATION_BYTES = 8L << 20;
     private static final int INITIAL_STAGING_CAPACITY = 4096;
     private static final int DIRECT_COPY_LIMIT = 64 * 1024;
     private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
+    private static final int NO_FILE = Integer.MIN_VALUE;
+    /** Chronicle's own bytes around a document: excerpt headers and, now and then, an index array. */
+    private static final long HEADER_SLACK_BYTES = 64L << 10;
 
     private final Path directory;
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
+    private final DiskReservation reservation;
+    /** Upper bound of what Chronicle writes around one document besides the document itself. */
+    private final long metadataSlackBytes;
     private final JournalHasher hasher = new JournalHasher();
     private final ExpandableArrayBuffer staging = new ExpandableArrayBuffer(INITIAL_STAGING_CAPACITY);
     private final JournalDocument lastDocument = new JournalDocument();
     private final byte[] lastHash = new byte[HASH_LENGTH];
     private final byte[] hashScratch = new byte[HASH_LENGTH];
     private long lastSequence;
+    /** Roll cycle of the file holding the last document, {@link #NO_FILE} before the first. */
+    private int fileCycle = NO_FILE;
+    /** Byte offset in that file just past the last document. */
+    private long fileEnd;
 
     /**
      * Opens the journal in {@code directory}, creating it if absent, and recovers the chain head from its last
@@ -73,7 +93,24 @@ public final class JournalWriter implements AutoCloseable
      */
     public JournalWriter(final Path directory)
     {
-        this(directory, LargeRollCycles.LARGE_DAILY, SystemTimeProvider.INSTANCE);
+        this(directory, DEFAULT_PREALLOCATION_BYTES);
+    }
+
+    /**
+     * Opens the journal in {@code directory}, creating it if absent, and recovers the chain head from its last
+     * document.
+     *
+     * @param directory          of the Chronicle queue.
+     * @param preallocationBytes disk allocated beyond the next document each time the writer extends its
+     *                           allocation, {@code > 0}: the writer stops with an exception while this much may
+     *                           still be free. Larger means fewer extensions; each is one {@code fallocate} call.
+     * @throws IllegalStateException if the last document is malformed or fails its hash, as extending a damaged
+     *                               chain would hide the damage.
+     * @throws UncheckedIOException  if the files cannot be opened or allocated (read-only or full filesystem).
+     */
+    public JournalWriter(final Path directory, final long preallocationBytes)
+    {
+        this(directory, LargeRollCycles.LARGE_DAILY, SystemTimeProvider.INSTANCE, preallocationBytes);
     }
 
     /**
@@ -81,27 +118,73 @@ public final class JournalWriter implements AutoCloseable
      */
     JournalWriter(final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider)
     {
+        this(directory, rollCycle, timeProvider, DEFAULT_PREALLOCATION_BYTES);
+    }
+
+    private JournalWriter(
+        final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider, final long preallocationBytes)
+    {
         this.directory = directory;
         // One document holds a command and all its events; a funding or expiry over 100,000 holders is tens of MB.
         // Chronicle caps a document at a quarter of the block size, so blocks are 1 GiB (documents up to 256 MiB).
-        queue = SingleChronicleQueueBuilder.binary(directory).rollCycle(rollCycle).timeProvider(timeProvider)
-            .blockSize(BLOCK_SIZE).build();
+        queue = open(directory, rollCycle, timeProvider);
+        DiskReservation opened = null;
         try
         {
+            opened = new DiskReservation(directory, preallocationBytes);
+            reservation = opened;
+            // Two index arrays of 8-byte entries (a file's first one and its index of indexes) bound what Chronicle
+            // adds besides documents.
+            metadataSlackBytes = 2L * queue.indexCount() * Long.BYTES + HEADER_SLACK_BYTES;
+            reservation.allocateWhole(directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE));
             recoverChainHead();
+            if (fileCycle != NO_FILE)
+            {
+                // Rolling to a new file later writes an end-of-file marker here.
+                reservation.ensureAllocated(fileEnd + metadataSlackBytes);
+            }
             appender = queue.createAppender();
         }
         catch (final RuntimeException ex)
         {
+            if (opened != null)
+            {
+                opened.close();
+            }
             queue.close();
             throw ex;
         }
     }
 
+    private static SingleChronicleQueue open(
+        final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider)
+    {
+        try
+        {
+            return SingleChronicleQueueBuilder.binary(directory).rollCycle(rollCycle).timeProvider(timeProvider)
+                .blockSize(BLOCK_SIZE).build();
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new UncheckedIOException(new IOException("journal " + directory.toAbsolutePath() +
+                ": cannot open for writing: " + rootMessage(ex), ex));
+        }
+    }
+
+    private static String rootMessage(final Throwable ex)
+    {
+        Throwable root = ex;
+        while (root.getCause() != null && root.getCause() != root)
+        {
+            root = root.getCause();
+        }
+        return root == ex ? String.valueOf(ex.getMessage()) : ex.getMessage() + " (" + root + ")";
+    }
+
     /**
      * Appends the next document, sequence {@link #lastSequence()} + 1, chained to {@link #lastHash(byte[])}.
      * The document is visible to readers whole once this returns; if it throws, nothing was written and the chain
-     * head is unchanged.
+     * head is unchanged. Before writing, the disk the document needs is allocated (see {@link DiskReservation}).
      *
      * @param timestamp     the command's sequencer timestamp in nanoseconds since the epoch, stored as given.
      * @param command       buffer holding the command frame, stored as given even if malformed.
@@ -116,6 +199,9 @@ public final class JournalWriter implements AutoCloseable
      * @throws IllegalArgumentException if a length is negative, the document would exceed
      *                                  {@link #MAX_DOCUMENT_LENGTH}, or the entries do not exactly fill the events
      *                                  region.
+     * @throws UncheckedIOException     if the disk cannot hold the document (full filesystem) or the journal's
+     *                                  file or directory was removed or replaced; the message names the directory
+     *                                  and the cause.
      */
     public long append(
         final long timestamp,
@@ -162,11 +248,25 @@ public final class JournalWriter implements AutoCloseable
         hasher.hash(staging, 0, hashOffset, hashScratch);
         staging.putBytes(hashOffset, hashScratch);
 
+        // Chronicle writes the excerpt header, the document and perhaps an index array after the previous one.
+        final long neededBytes = totalLength + 2 * metadataSlackBytes;
+        if (queue.cycle() > fileCycle)
+        {
+            reservation.checkBeforeNewFile(neededBytes);
+        }
+        else
+        {
+            reservation.ensureAllocated(fileEnd + neededBytes);
+        }
+
+        final long end;
         try (DocumentContext context = appender.writingDocument())
         {
             try
             {
-                writeStaged(context.wire().bytes(), totalLength);
+                final Bytes<?> bytes = context.wire().bytes();
+                writeStaged(bytes, totalLength);
+                end = bytes.writePosition();
             }
             catch (final RuntimeException | Error ex)
             {
@@ -175,6 +275,21 @@ public final class JournalWriter implements AutoCloseable
                 throw ex;
             }
         }
+        catch (final UncheckedIOException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new UncheckedIOException(new IOException("journal " + directory.toAbsolutePath() +
+                ": cannot write document " + sequence + ": " + rootMessage(ex), ex));
+        }
+        if (appender.cycle() != fileCycle)
+        {
+            fileCycle = appender.cycle();
+            reservation.useFile(appender.currentFile().toPath());
+        }
+        fileEnd = end;
 
         lastSequence = sequence;
         System.arraycopy(hashScratch, 0, lastHash, 0, HASH_LENGTH);
@@ -236,6 +351,7 @@ public final class JournalWriter implements AutoCloseable
         }
         finally
         {
+            reservation.close();
             queue.close();
         }
     }
@@ -272,6 +388,9 @@ public final class JournalWriter implements AutoCloseable
                 }
 
                 lastSequence = lastDocument.sequence();
+                fileCycle = queue.rollCycle().toCycle(context.index());
+                fileEnd = bytes.readLimit();
+                reservation.useFile(tailer.currentFile().toPath());
             }
         }
     }
