@@ -120,8 +120,9 @@ public class JournalAppendBenchmark
     /**
      * A journal document of a realistic shape, built once (setup only, allocates): a Fill command frame and an events
      * region of exactly the requested size. The region repeats the 8 event frames one fill settles into (TradeSettled
-     * for each side, then 6 BalanceChanged: realized PnL and fees), in that order, as long as the next whole frame
-     * fits; the rest, if any, is one entry of zero bytes (the journal does not parse frames, only their lengths).
+     * for each side, then 6 BalanceChanged for the realized PnL and fee transfers; field values are illustrative), in
+     * that order, as long as the next whole frame fits; the rest, if any, is one entry of zero bytes (the journal
+     * does not parse frames, only their lengths).
      */
     static final class Document
     {

@@ -149,6 +149,7 @@ public class PipelineBenchmark
         {
             buildMarket();
         }
+        // One round trip in every pipeline, so the listener has seen the business-logic thread.
         deposit();
         if (delivery.rejections != 0)
         {
@@ -253,7 +254,7 @@ public class PipelineBenchmark
             .price(MARK).encodedLength());
         roundTrip(markPriceEncoder.wrapAndApplyHeader(frame, 0, header).timestamp(++time).instrumentId(PERPETUAL)
             .price(MARK).impliedVolatility(0.0).encodedLength());
-        deposit(LIQUIDITY, 500_000_000L * Fixed.SCALE);
+        fund(LIQUIDITY, 500_000_000L * Fixed.SCALE);
         final NewOrderEncoder order = new NewOrderEncoder();
         final FillEncoder fill = new FillEncoder();
         roundTrip(order.wrapAndApplyHeader(frame, 0, header).timestamp(++time).orderId(1).accountId(LIQUIDITY)
@@ -262,7 +263,7 @@ public class PipelineBenchmark
         for (int h = 0; h < HOLDERS; h++)
         {
             final int account = Accounts.FIRST_USER_ACCOUNT + h;
-            deposit(account, 1_000L * Fixed.SCALE);
+            fund(account, 1_000L * Fixed.SCALE);
             roundTrip(order.wrapAndApplyHeader(frame, 0, header).timestamp(++time).orderId(2L + h).accountId(account)
                 .instrumentId(PERPETUAL).side(Side.BUY).price(MARK).quantity(1).reduceOnly(BooleanType.FALSE)
                 .encodedLength());
@@ -272,7 +273,7 @@ public class PipelineBenchmark
         }
     }
 
-    private void deposit(final int account, final long amount)
+    private void fund(final int account, final long amount)
     {
         roundTrip(depositEncoder.wrapAndApplyHeader(frame, 0, header).timestamp(++time).accountId(account)
             .assetId(0).amount(amount).encodedLength());
