@@ -227,7 +227,8 @@ public class FillBenchmark
         return offset;
     }
 
-    private static void deleteRecursively(final Path directory)
+    /** Deletes a directory and everything under it (setup and teardown only). */
+    static void deleteRecursively(final Path directory)
     {
         try (Stream<Path> paths = Files.walk(directory))
         {
