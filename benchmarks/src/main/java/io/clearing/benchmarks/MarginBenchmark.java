@@ -30,9 +30,11 @@ import java.util.concurrent.TimeUnit;
  * volatility 50%..80% by strike and expiry. Seeded quantities: -20..20 contracts without 0, an open buy of 1..10
  * with odds 1/3 and an open sell of 1..10 with odds 1/3, independently.
  * <p>
- * Variants: {@code recomputeHotPath} (the engine's evaluation: risk arrays, i.e. full revaluation per instrument
- * combined per position, isolated margin off), {@code recomputeWithIsolated} (the same plus the isolated margin, as
- * for reports) and {@code recomputeExpansion} (the delta-gamma-vega expansion mode, isolated margin off).
+ * Variants: {@code recomputeHotPath} (the engine's pre-trade evaluation: risk arrays, i.e. full revaluation per
+ * instrument combined per position, with the open orders' riskiest side, isolated margin off),
+ * {@code recomputePositionsOnly} (the engine's evaluation after fills, ticks and payments: the same without the open
+ * orders), {@code recomputeWithIsolated} (the pre-trade evaluation plus the isolated margin, as for reports) and
+ * {@code recomputeExpansion} (the delta-gamma-vega expansion mode, with orders, isolated margin off).
  * {@code refreshOptionGreeks} is the per-option work of an index tick: Black-76 Greeks and the 29-scenario risk
  * array.
  * <p>
@@ -65,6 +67,8 @@ public class MarginBenchmark
         final Portfolio portfolio = new Portfolio();
         final MarginCalculator withIsolated = new MarginCalculator(new RiskParameters());
         final MarginCalculator hotPath = new MarginCalculator(new RiskParameters()).withIsolated(false);
+        final MarginCalculator positionsOnly =
+            new MarginCalculator(new RiskParameters()).withIsolated(false).withOrders(false);
 
         /** Defines and marks the instruments, draws the positions. */
         @Setup
@@ -73,6 +77,7 @@ public class MarginBenchmark
             portfolio.build(positions);
             portfolio.load(withIsolated);
             portfolio.load(hotPath);
+            portfolio.load(positionsOnly);
         }
     }
 
@@ -228,6 +233,18 @@ public class MarginBenchmark
     public long recomputeHotPath(final Account account)
     {
         return account.portfolio.recompute(account.hotPath);
+    }
+
+    /**
+     * @param account the positions and a calculator with the isolated margin and the open orders off, as the engine
+     *                evaluates an account after a fill, a tick or a payment (orders count only in the pre-trade and
+     *                withdrawal checks).
+     * @return initial margin of the positions, 1e-8 margin currency.
+     */
+    @Benchmark
+    public long recomputePositionsOnly(final Account account)
+    {
+        return account.portfolio.recompute(account.positionsOnly);
     }
 
     /**
