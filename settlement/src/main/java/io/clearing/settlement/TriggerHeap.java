@@ -4,13 +4,16 @@ package io.clearing.settlement;
  * A binary min-heap of price triggers (trigger price, account, evaluation stamp). Entries are never updated in
  * place: a re-evaluated account pushes fresh entries and its older ones become stale (their stamp no longer matches
  * the account's), to be dropped when popped or when the heap compacts. Ties break on account id, so pops are
- * deterministic. Storage grows by doubling only when compaction cannot make room. Not thread-safe.
+ * deterministic. Storage grows by doubling only when compaction cannot make room. Compaction runs when the storage
+ * is full, so the capacity is part of the state a snapshot restores. Not thread-safe.
  */
 final class TriggerHeap
 {
-    private long[] trigger = new long[8];
-    private int[] account = new int[8];
-    private int[] stamp = new int[8];
+    private static final int INITIAL_CAPACITY = 8;
+
+    private long[] trigger = new long[INITIAL_CAPACITY];
+    private int[] account = new int[INITIAL_CAPACITY];
+    private int[] stamp = new int[INITIAL_CAPACITY];
     private int size;
 
     int size()
@@ -119,6 +122,51 @@ final class TriggerHeap
         trigger[i] = t;
         account[i] = a;
         stamp[i] = s;
+    }
+
+    int capacity()
+    {
+        return trigger.length;
+    }
+
+    /** @return true when the heap is as constructed: empty, initial storage. */
+    boolean isInitial()
+    {
+        return size == 0 && trigger.length == INITIAL_CAPACITY;
+    }
+
+    long trigger(final int i)
+    {
+        return trigger[i];
+    }
+
+    int account(final int i)
+    {
+        return account[i];
+    }
+
+    int stamp(final int i)
+    {
+        return stamp[i];
+    }
+
+    /** Replaces the storage by {@code capacity} entries holding none, to be filled by {@link #restore}. */
+    void restoreStorage(final int capacity, final int entries)
+    {
+        if (capacity < Math.max(1, entries))
+        {
+            throw new IllegalStateException("snapshot: heap of " + entries + " entries in capacity " + capacity);
+        }
+        trigger = new long[capacity];
+        account = new int[capacity];
+        stamp = new int[capacity];
+        size = entries;
+    }
+
+    /** Sets entry {@code i} as stored in a snapshot: the array order is the heap order. */
+    void restore(final int i, final long triggerValue, final int accountId, final int stampValue)
+    {
+        set(i, triggerValue, accountId, stampValue);
     }
 
     private static boolean less(final long t1, final int a1, final long t2, final int a2)
