@@ -337,6 +337,12 @@ public final class ClearingEngine implements AutoCloseable
         return snapshots == null ? 0 : snapshots.maxEncodeNanos();
     }
 
+    /** @return the pauses of the business-logic thread to encode snapshots since start, summed, ns. */
+    public long totalSnapshotEncodeNanos()
+    {
+        return snapshots == null ? 0 : snapshots.totalEncodeNanos();
+    }
+
     /** @return the last snapshot written since start, or null. */
     public SnapshotFile lastSnapshot()
     {

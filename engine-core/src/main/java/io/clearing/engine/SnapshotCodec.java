@@ -185,7 +185,8 @@ public final class SnapshotCodec
         if (headerDecoder.version() != SnapshotHeaderDecoder.SCHEMA_VERSION ||
             headerDecoder.blockLength() != SnapshotHeaderDecoder.BLOCK_LENGTH)
         {
-            return "unsupported schema version " + headerDecoder.version();
+            return "unsupported schema version " + headerDecoder.version() + " (header block length " +
+                headerDecoder.blockLength() + ")";
         }
         snapshotHeaderDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, SnapshotHeaderDecoder.BLOCK_LENGTH,
             SnapshotHeaderDecoder.SCHEMA_VERSION);

@@ -35,6 +35,7 @@ final class SnapshotWriter implements AutoCloseable
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong maxEncodeNanos = new AtomicLong();
+    private final AtomicLong totalEncodeNanos = new AtomicLong();
     private final AtomicReference<SnapshotFile> last = new AtomicReference<>();
     private Future<?> inFlight;
 
@@ -57,9 +58,20 @@ final class SnapshotWriter implements AutoCloseable
     {
         awaitInFlight();
         final long started = System.nanoTime();
-        final int contentLength = codec.encode(machine, sequence, chainHash, buffer);
+        final int contentLength;
+        try
+        {
+            contentLength = codec.encode(machine, sequence, chainHash, buffer);
+        }
+        catch (final RuntimeException ex)
+        {
+            // E.g. a state too large for one buffer: the engine goes on, the journal is the record.
+            failed(sequence, result, ex);
+            return;
+        }
         final long encodeNanos = System.nanoTime() - started;
         maxEncodeNanos.accumulateAndGet(encodeNanos, Math::max);
+        totalEncodeNanos.addAndGet(encodeNanos);
         inFlight = executor.submit(() -> write(sequence, contentLength, encodeNanos, result));
     }
 
@@ -83,12 +95,17 @@ final class SnapshotWriter implements AutoCloseable
         }
         catch (final Exception ex)
         {
-            failures.incrementAndGet();
-            LOG.log(System.Logger.Level.WARNING, "snapshot at sequence " + sequence + " not written: " + ex);
-            if (result != null)
-            {
-                result.completeExceptionally(ex);
-            }
+            failed(sequence, result, ex);
+        }
+    }
+
+    private void failed(final long sequence, final CompletableFuture<SnapshotFile> result, final Exception ex)
+    {
+        failures.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "snapshot at sequence " + sequence + " not written: " + ex);
+        if (result != null)
+        {
+            result.completeExceptionally(ex);
         }
     }
 
@@ -129,6 +146,12 @@ final class SnapshotWriter implements AutoCloseable
     long maxEncodeNanos()
     {
         return maxEncodeNanos.get();
+    }
+
+    /** @return the business-logic thread's encode pauses summed, ns. */
+    long totalEncodeNanos()
+    {
+        return totalEncodeNanos.get();
     }
 
     /** @return the last snapshot written, or null. */

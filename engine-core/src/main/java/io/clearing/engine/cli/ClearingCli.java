@@ -226,6 +226,7 @@ public final class ClearingCli implements Callable<Integer>
             snapshots.put("written", engine.snapshotsWritten());
             snapshots.put("failures", engine.snapshotFailures());
             snapshots.put("maxEncodeMillis", engine.maxSnapshotEncodeNanos() / 1e6);
+            snapshots.put("totalEncodeMillis", engine.totalSnapshotEncodeNanos() / 1e6);
             final io.clearing.engine.SnapshotFile lastSnapshot = engine.lastSnapshot();
             if (lastSnapshot != null)
             {
@@ -256,10 +257,13 @@ public final class ClearingCli implements Callable<Integer>
                 engine.stateMachine().bandRegistrations());
             out.printf("conservation        %s%n", conservation < 0 ? "holds (every asset: balances = deposits - " +
                 "withdrawals)" : "BROKEN for asset " + conservation);
-            out.printf("snapshots           %,d written (every %,d documents), longest encode pause %.1f ms%s%n",
-                engine.snapshotsWritten(), snapshotEvery, engine.maxSnapshotEncodeNanos() / 1e6,
-                lastSnapshot == null ? "" : String.format(", last at %,d: %,d bytes, written in %.1f ms in the " +
-                "background", lastSnapshot.sequence(), lastSnapshot.bytes(), lastSnapshot.writeNanos() / 1e6));
+            out.printf("snapshots           %,d written (%s), encode pauses %.1f ms in all, longest %.1f ms%s%n",
+                engine.snapshotsWritten(), snapshotEvery == 0 ? "periodic snapshots off" :
+                String.format("every %,d documents", snapshotEvery), engine.totalSnapshotEncodeNanos() / 1e6,
+                engine.maxSnapshotEncodeNanos() / 1e6,
+                lastSnapshot == null ? "" : String.format(", last at %,d: %,d bytes, encoded in %.1f ms, written " +
+                "in %.1f ms in the background", lastSnapshot.sequence(), lastSnapshot.bytes(),
+                lastSnapshot.encodeNanos() / 1e6, lastSnapshot.writeNanos() / 1e6));
             out.printf("final hash          %s%n", finalHash);
             out.printf("journal             %s%n", journal.toAbsolutePath());
             if (summaryJson != null)
