@@ -177,7 +177,8 @@ public final class ClearingEngine implements AutoCloseable
         if (!customLogic)
         {
             loaded = SnapshotLoader.loadNewest(journalDirectory, lastSequence, accountCapacity, skipped);
-            stateMachine = loaded != null ? loaded.machine() : new ClearingStateMachine(accountCapacity, riskParameters);
+            stateMachine = loaded != null ? loaded.machine() :
+                new ClearingStateMachine(accountCapacity, riskParameters);
             logic = stateMachine;
         }
         final long loadNanos = System.nanoTime() - loadStarted;
@@ -497,7 +498,8 @@ public final class ClearingEngine implements AutoCloseable
             {
                 if (request != null)
                 {
-                    request.completeExceptionally(new IllegalStateException("the journal is empty: nothing to snapshot"));
+                    request.completeExceptionally(
+                        new IllegalStateException("the journal is empty: nothing to snapshot"));
                 }
                 return;
             }

@@ -157,7 +157,8 @@ public final class SnapshotCodec
     public int seal(final MutableDirectBuffer buffer, final int contentLength)
     {
         hasher.hash(buffer, 0, contentLength, hash);
-        trailerEncoder.wrapAndApplyHeader(buffer, contentLength, headerEncoder).putContentHash(hash, 0, JournalDocument.HASH_LENGTH);
+        trailerEncoder.wrapAndApplyHeader(buffer, contentLength, headerEncoder)
+            .putContentHash(hash, 0, JournalDocument.HASH_LENGTH);
         return trailerEncoder.limit();
     }
 

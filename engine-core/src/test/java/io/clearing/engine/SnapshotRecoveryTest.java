@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -177,8 +178,8 @@ final class SnapshotRecoveryTest
 
         assertEquals(0, restarted.recovery().snapshotSequence());
         assertEquals(3, restarted.recovery().skippedSnapshots().size());
-        assertTrue(restarted.recovery().skippedSnapshots().get(0).endsWith("account capacity 2048, the engine has 4096"),
-            restarted.recovery().skippedSnapshots().get(0));
+        final String reason = restarted.recovery().skippedSnapshots().get(0);
+        assertTrue(reason.endsWith("account capacity 2048, the engine has 4096"), reason);
         assertEquals(3, snapshotFiles().size(), "left in place for an engine with the right capacity");
     }
 
@@ -227,8 +228,8 @@ final class SnapshotRecoveryTest
             .accountCapacity(CAPACITY).build())
         {
             engine.start();
-            final java.util.concurrent.ExecutionException thrown = assertThrows(
-                java.util.concurrent.ExecutionException.class, () -> engine.requestSnapshot().get(60, TimeUnit.SECONDS));
+            final ExecutionException thrown =
+                assertThrows(ExecutionException.class, () -> engine.requestSnapshot().get(60, TimeUnit.SECONDS));
             assertEquals("the journal is empty: nothing to snapshot", thrown.getCause().getMessage());
         }
     }

@@ -120,7 +120,8 @@ public final class ClearingCli implements Callable<Integer>
             "(default ${DEFAULT-VALUE}; 0: none). A restart loads the newest and replays only what follows it.")
         long snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
 
-        @Option(names = "--snapshots-kept", description = "Snapshot files kept, newest first (default ${DEFAULT-VALUE}).")
+        @Option(names = "--snapshots-kept",
+            description = "Snapshot files kept, newest first (default ${DEFAULT-VALUE}).")
         int snapshotsKept = 3;
 
         @Override

@@ -24,7 +24,8 @@ final class RecoverCommand implements Callable<Integer>
     @Option(names = "--journal", required = true, description = "Journal directory.")
     Path journal;
 
-    @Option(names = "--account-capacity", description = "Account capacity the engine ran with (default ${DEFAULT-VALUE}).")
+    @Option(names = "--account-capacity",
+        description = "Account capacity the engine ran with (default ${DEFAULT-VALUE}).")
     int accountCapacity = ClearingCli.DEFAULT_ACCOUNT_CAPACITY;
 
     @Option(names = "--json", description = "Also write the report as JSON to this file.")
