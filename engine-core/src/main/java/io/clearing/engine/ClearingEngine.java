@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -34,14 +35,16 @@ import java.util.function.Supplier;
  *     long result = engine.offer(buffer, 0, length);   // >= 0 accepted, < 0 see OFFER_* codes
  * }
  * }</pre>
- * On start, an existing journal is replayed through the state machine, so the engine resumes where it stopped.
- * <p>
  * Journal faults: when a document cannot be journaled (full disk, journal directory removed or replaced) the engine
  * stops before that command reaches any listener: {@link #failure()} holds the exception, whose message names the
  * journal directory and the cause, {@link #isRunning()} turns false and {@link #offer} returns
  * {@link #OFFER_CLOSED}. Nothing of the failed document is written (see {@link JournalWriter}), so every command a
  * listener saw is journaled and nothing else is. The stopped engine's in-memory state has applied the failed
  * command; discard it, fix the fault, and start a new engine on the same directory, which replays the journal.
+ * <p>
+ * On start the engine resumes where it stopped: it loads the newest valid snapshot (see {@link Builder#snapshotEvery}
+ * and {@link #requestSnapshot()}) and replays the journal after it, or replays the whole journal when there is none;
+ * {@link #recovery()} reports what it did.
  */
 public final class ClearingEngine implements AutoCloseable
 {
@@ -59,18 +62,25 @@ public final class ClearingEngine implements AutoCloseable
     private final int ringSize;
     private final WaitStrategyKind waitStrategy;
     private final List<EngineListener> listeners;
-    private final ClearingStateMachine stateMachine;
-    private final StateMachine logic;
+    private final int accountCapacity;
+    private final RiskParameters riskParameters;
+    private final long snapshotEvery;
+    private final int snapshotsKept;
+    private final boolean customLogic;
     private final EventWriter events = new EventWriter();
+    private final byte[] chainHash = new byte[JournalDocument.HASH_LENGTH];
     private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong backPressured = new AtomicLong();
 
     private Disruptor<CommandSlot> disruptor;
     private RingBuffer<CommandSlot> ring;
     private JournalWriter journal;
+    private ClearingStateMachine stateMachine;
+    private StateMachine logic;
+    private SnapshotWriter snapshots;
+    private volatile Recovery recovery;
     private volatile boolean running;
     private volatile Throwable failure;
-    private long replayedDocuments;
 
     private ClearingEngine(final Builder builder)
     {
@@ -79,26 +89,49 @@ public final class ClearingEngine implements AutoCloseable
         ringSize = builder.ringSize;
         waitStrategy = builder.waitStrategy;
         listeners = new ArrayList<>(builder.listeners);
-        if (builder.stateMachineFactory == null)
+        accountCapacity = builder.accountCapacity;
+        riskParameters = builder.riskParameters;
+        snapshotEvery = builder.snapshotEvery;
+        snapshotsKept = builder.snapshotsKept;
+        customLogic = builder.stateMachineFactory != null;
+        if (customLogic)
         {
-            stateMachine = new ClearingStateMachine(builder.accountCapacity, builder.riskParameters);
-            logic = stateMachine;
-        }
-        else
-        {
-            stateMachine = null;
             logic = Objects.requireNonNull(builder.stateMachineFactory.get(), "stateMachine supplier returned null");
         }
     }
 
-    /** @return a builder with defaults: ring 65,536, yielding wait, default risk parameters, 262,144 accounts. */
+    /**
+     * What {@link #start()} did to rebuild the state from the journal directory.
+     *
+     * @param snapshotSequence  journal sequence of the snapshot loaded, 0 when none was.
+     * @param snapshotFile      the snapshot loaded, or null.
+     * @param snapshotBytes     its length, 0 when none.
+     * @param skippedSnapshots  "file: reason" for every snapshot passed over, newest first.
+     * @param snapshotLoadNanos finding, reading, verifying and decoding the snapshot (building the empty state when
+     *                          there is none).
+     * @param replayedDocuments journal documents replayed after the snapshot (all of them when none was loaded).
+     * @param replayNanos       replaying them.
+     */
+    public record Recovery(long snapshotSequence, Path snapshotFile, long snapshotBytes, List<String> skippedSnapshots,
+        long snapshotLoadNanos, long replayedDocuments, long replayNanos)
+    {
+    }
+
+    /**
+     * @return a builder with defaults: ring 65,536, yielding wait, default risk parameters, 262,144 accounts, no
+     * periodic snapshots, 3 snapshots kept.
+     */
     public static Builder builder()
     {
         return new Builder();
     }
 
     /**
-     * Opens the journal, replays what it holds, and starts the business-logic thread.
+     * Opens the journal, rebuilds the state - the newest valid snapshot, then the journal after it - and starts the
+     * business-logic thread. A snapshot is valid when it is whole and its hash holds, it is at a sequence the journal
+     * holds and carries the hash of the journal's document there, and it was built for this account capacity; the
+     * others are passed over (see {@link #recovery()}), logged, and renamed {@code .rejected} unless only the
+     * capacity differs.
      *
      * @return this engine.
      * @throws IllegalStateException if already started, the journal directory cannot be created, or the journal does
@@ -122,18 +155,19 @@ public final class ClearingEngine implements AutoCloseable
                 ": " + ex, ex);
         }
         journal = new JournalWriter(journalDirectory, journalPreallocationBytes);
-        if (journal.lastSequence() > 0)
+        try
         {
-            try
-            {
-                replayedDocuments = Replay.restore(journalDirectory, logic, events);
-            }
-            catch (final RuntimeException ex)
-            {
-                journal.close();
-                journal = null;
-                throw ex;
-            }
+            recovery = restore(journal.lastSequence());
+        }
+        catch (final RuntimeException ex)
+        {
+            journal.close();
+            journal = null;
+            throw ex;
+        }
+        if (!customLogic)
+        {
+            snapshots = new SnapshotWriter(new SnapshotStore(journalDirectory), snapshotsKept);
         }
         disruptor = new Disruptor<>(CommandSlot::new, ringSize, runnable ->
         {
@@ -146,6 +180,67 @@ public final class ClearingEngine implements AutoCloseable
         ring = disruptor.start();
         running = true;
         return this;
+    }
+
+    private Recovery restore(final long lastSequence)
+    {
+        final long loadStarted = System.nanoTime();
+        final List<String> skipped = new ArrayList<>();
+        SnapshotLoader.Loaded loaded = null;
+        if (!customLogic)
+        {
+            loaded = SnapshotLoader.loadNewest(journalDirectory, lastSequence, accountCapacity, skipped);
+            stateMachine = loaded != null ? loaded.machine() :
+                new ClearingStateMachine(accountCapacity, riskParameters);
+            logic = stateMachine;
+        }
+        final long loadNanos = System.nanoTime() - loadStarted;
+        final long from = loaded == null ? 0 : loaded.sequence();
+        final long replayStarted = System.nanoTime();
+        final long replayed = lastSequence > from ? Replay.restore(journalDirectory, logic, events, from) : 0;
+        return new Recovery(from, loaded == null ? null : loaded.file(), loaded == null ? 0 : loaded.bytes(),
+            List.copyOf(skipped), loadNanos, replayed, System.nanoTime() - replayStarted);
+    }
+
+    /**
+     * Asks for a snapshot of the whole state. The business-logic thread takes it between two commands, after every
+     * command offered before this call and before every command offered after it, so it reflects exactly the
+     * documents journaled up to then. It is not a command: nothing is journaled, and replays and audits write no
+     * files. The file is written by a background thread; the future completes once it is durable.
+     *
+     * @return completed with the snapshot written, or exceptionally when the engine is not running, its journal is
+     * still empty, or the file cannot be written.
+     * @throws UnsupportedOperationException if the engine runs a custom {@link StateMachine}.
+     */
+    public CompletableFuture<SnapshotFile> requestSnapshot()
+    {
+        if (customLogic)
+        {
+            throw new UnsupportedOperationException("snapshots need the ClearingStateMachine");
+        }
+        final CompletableFuture<SnapshotFile> result = new CompletableFuture<>();
+        while (true)
+        {
+            if (!running)
+            {
+                result.completeExceptionally(new IllegalStateException("the engine is not running"));
+                return result;
+            }
+            try
+            {
+                final long sequence = ring.tryNext();
+                final CommandSlot slot = ring.get(sequence);
+                slot.length = 0;
+                slot.snapshotRequest = result;
+                slot.submitNanos = System.nanoTime();
+                ring.publish(sequence);
+                return result;
+            }
+            catch (final InsufficientCapacityException ex)
+            {
+                Thread.yield();
+            }
+        }
     }
 
     /**
@@ -228,10 +323,47 @@ public final class ClearingEngine implements AutoCloseable
         return failure;
     }
 
-    /** @return documents replayed from an existing journal at start. */
+    /** @return documents replayed from the journal at start (after the snapshot loaded, if any). */
     public long replayedDocuments()
     {
-        return replayedDocuments;
+        final Recovery report = recovery;
+        return report == null ? 0 : report.replayedDocuments();
+    }
+
+    /** @return what {@link #start()} did to rebuild the state, or null before start. */
+    public Recovery recovery()
+    {
+        return recovery;
+    }
+
+    /** @return snapshots written since start (periodic and requested). */
+    public long snapshotsWritten()
+    {
+        return snapshots == null ? 0 : snapshots.written();
+    }
+
+    /** @return snapshots that could not be written since start. */
+    public long snapshotFailures()
+    {
+        return snapshots == null ? 0 : snapshots.failures();
+    }
+
+    /** @return the longest pause of the business-logic thread to encode a snapshot since start, ns. */
+    public long maxSnapshotEncodeNanos()
+    {
+        return snapshots == null ? 0 : snapshots.maxEncodeNanos();
+    }
+
+    /** @return the pauses of the business-logic thread to encode snapshots since start, summed, ns. */
+    public long totalSnapshotEncodeNanos()
+    {
+        return snapshots == null ? 0 : snapshots.totalEncodeNanos();
+    }
+
+    /** @return the last snapshot written since start, or null. */
+    public SnapshotFile lastSnapshot()
+    {
+        return snapshots == null ? null : snapshots.last();
     }
 
     /** @return listener calls that threw. */
@@ -247,16 +379,21 @@ public final class ClearingEngine implements AutoCloseable
     }
 
     /**
-     * The state machine, for inspection once the engine is closed (or from a listener, on the engine thread).
+     * The state machine, for inspection once the engine is closed (or from a listener, on the engine thread). It is
+     * built or loaded from a snapshot by {@link #start()}.
      *
      * @return the state machine.
-     * @throws IllegalStateException if the builder was given another {@link StateMachine}.
+     * @throws IllegalStateException before start, or if the builder was given another {@link StateMachine}.
      */
     public ClearingStateMachine stateMachine()
     {
-        if (stateMachine == null)
+        if (customLogic)
         {
             throw new IllegalStateException("this engine runs a custom state machine, not ClearingStateMachine");
+        }
+        if (stateMachine == null)
+        {
+            throw new IllegalStateException("not started: the state machine is built or loaded by start()");
         }
         return stateMachine;
     }
@@ -273,7 +410,10 @@ public final class ClearingEngine implements AutoCloseable
         return journal == null ? 0 : journal.lastSequence();
     }
 
-    /** Processes everything already enqueued, stops the business-logic thread and closes the journal. */
+    /**
+     * Processes everything already enqueued, stops the business-logic thread, waits for a snapshot being written and
+     * closes the journal.
+     */
     @Override
     public synchronized void close()
     {
@@ -289,6 +429,10 @@ public final class ClearingEngine implements AutoCloseable
             disruptor.shutdown();
             disruptor = null;
         }
+        if (snapshots != null)
+        {
+            snapshots.close();
+        }
         if (journal != null)
         {
             journal.close();
@@ -301,6 +445,8 @@ public final class ClearingEngine implements AutoCloseable
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[SLOT_CAPACITY]);
         int length;
         long submitNanos;
+        /** Not null: this slot is a snapshot request, not a command. */
+        CompletableFuture<SnapshotFile> snapshotRequest;
     }
 
     private final class BusinessLogicHandler implements EventHandler<CommandSlot>
@@ -308,6 +454,20 @@ public final class ClearingEngine implements AutoCloseable
         @Override
         public void onEvent(final CommandSlot slot, final long sequence, final boolean endOfBatch)
         {
+            final CompletableFuture<SnapshotFile> snapshotRequest = slot.snapshotRequest;
+            if (snapshotRequest != null)
+            {
+                slot.snapshotRequest = null;
+                if (failure != null)
+                {
+                    snapshotRequest.completeExceptionally(new IllegalStateException("the engine stopped", failure));
+                }
+                else
+                {
+                    takeSnapshot(snapshotRequest);
+                }
+                return;
+            }
             if (failure != null)
             {
                 return;
@@ -341,6 +501,26 @@ public final class ClearingEngine implements AutoCloseable
                     listenerFailures.incrementAndGet();
                 }
             }
+            if (snapshotEvery > 0 && journalSequence % snapshotEvery == 0)
+            {
+                takeSnapshot(null);
+            }
+        }
+
+        private void takeSnapshot(final CompletableFuture<SnapshotFile> request)
+        {
+            final long journalSequence = journal.lastSequence();
+            if (journalSequence == 0)
+            {
+                if (request != null)
+                {
+                    request.completeExceptionally(
+                        new IllegalStateException("the journal is empty: nothing to snapshot"));
+                }
+                return;
+            }
+            journal.lastHash(chainHash);
+            snapshots.take(stateMachine, journalSequence, chainHash, request);
         }
     }
 
@@ -376,6 +556,8 @@ public final class ClearingEngine implements AutoCloseable
         private WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
         private RiskParameters riskParameters = new RiskParameters();
         private int accountCapacity = 1 << 18;
+        private long snapshotEvery;
+        private int snapshotsKept = 3;
         private Supplier<? extends StateMachine> stateMachineFactory;
         private final List<EngineListener> listeners = new ArrayList<>();
 
@@ -438,11 +620,39 @@ public final class ClearingEngine implements AutoCloseable
         }
 
         /**
+         * Takes a snapshot after every journal document whose sequence is a multiple of {@code documents} (so at the
+         * same sequences across restarts). The business-logic thread pauses to encode the state; a background thread
+         * writes the file. 0 (the default) takes none; {@link ClearingEngine#requestSnapshot()} works either way.
+         * Restart time is the snapshot load plus the replay of up to {@code documents} journal documents.
+         */
+        public Builder snapshotEvery(final long documents)
+        {
+            if (documents < 0)
+            {
+                throw new IllegalArgumentException("snapshot interval must be >= 0: " + documents);
+            }
+            snapshotEvery = documents;
+            return this;
+        }
+
+        /** How many snapshot files to keep, newest first, at least 1 (default 3); older ones are deleted. */
+        public Builder snapshotsKept(final int count)
+        {
+            if (count < 1)
+            {
+                throw new IllegalArgumentException("snapshots kept must be >= 1: " + count);
+            }
+            snapshotsKept = count;
+            return this;
+        }
+
+        /**
          * Replaces the business logic: the engine runs the machine the supplier returns (called once, by
          * {@link #build()}) instead of a {@link ClearingStateMachine}, journaling and delivering its events the same way
          * and replaying the journal through it on start; {@link ClearingEngine#stateMachine()} then throws. For
          * measuring the pipeline without business logic, and for other deterministic machines.
-         * The risk parameters and account capacity are then unused.
+         * The risk parameters, account capacity and snapshots are then unused (snapshots need the
+         * ClearingStateMachine).
          */
         public Builder stateMachine(final Supplier<? extends StateMachine> factory)
         {
@@ -464,6 +674,10 @@ public final class ClearingEngine implements AutoCloseable
             {
                 throw new IllegalStateException("journalDirectory is required");
             }
+            if (stateMachineFactory != null && snapshotEvery > 0)
+            {
+                throw new IllegalStateException("snapshots need the ClearingStateMachine, not a custom state machine");
+            }
             return new ClearingEngine(this);
         }
     }
@@ -475,12 +689,22 @@ public final class ClearingEngine implements AutoCloseable
         {
         }
 
-        static long restore(final Path directory, final StateMachine machine, final EventWriter events)
+        /**
+         * Applies the journal's documents after {@code afterSequence} and checks each re-executes to its events.
+         *
+         * @return documents replayed.
+         */
+        static long restore(final Path directory, final StateMachine machine, final EventWriter events,
+            final long afterSequence)
         {
             final JournalDocument document = new JournalDocument();
             long count = 0;
             try (JournalReader reader = new JournalReader(directory))
             {
+                if (afterSequence > 0 && !reader.seek(afterSequence + 1))
+                {
+                    throw new IllegalStateException("journal has no document " + (afterSequence + 1));
+                }
                 while (reader.next(document))
                 {
                     machine.apply(document.buffer(), document.commandOffset(), document.commandLength(), events);

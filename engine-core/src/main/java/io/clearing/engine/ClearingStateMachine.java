@@ -126,6 +126,8 @@ public final class ClearingStateMachine implements StateMachine
         orders = new Orders(accountCapacity, 1024);
         watch = new PriceWatch(accounts);
         calculator = new MarginCalculator(this.parameters).withIsolated(false).withOrders(false);
+        // Holds the deposit totals until the first command brings an event writer (apply() re-creates it then).
+        ledger = new Ledger(accounts, null);
         pending = new boolean[accountCapacity];
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
         {
@@ -2093,7 +2095,7 @@ public final class ClearingStateMachine implements StateMachine
         return parameters;
     }
 
-    /** @return the ledger, or null before the first command. */
+    /** @return the ledger: balances' deposit and withdrawal totals and the conservation check. */
     public Ledger ledger()
     {
         return ledger;
@@ -2114,9 +2116,12 @@ public final class ClearingStateMachine implements StateMachine
      */
     public void evaluate(final int accountId, final long[] out)
     {
+        // A report is not engine work: the evaluation counter stays a function of the commands (it is snapshotted).
+        final long counted = evaluations;
         calculator.withIsolated(true);
         computeWithOrders(accountId);
         calculator.withIsolated(false);
+        evaluations = counted;
         out[0] = evalState;
         out[1] = evalCollateral;
         out[2] = evalUnrealized;
@@ -2127,7 +2132,7 @@ public final class ClearingStateMachine implements StateMachine
         out[7] = evalIsolated;
     }
 
-    /** @return account evaluations (margin computations) since start. */
+    /** @return account evaluations (margin computations) done by commands since the first command. */
     public long evaluations()
     {
         return evaluations;
@@ -2153,6 +2158,7 @@ public final class ClearingStateMachine implements StateMachine
      */
     public void marginTotals(final long[] out)
     {
+        final long counted = evaluations;
         calculator.withIsolated(true);
         long cross = 0;
         long isolated = 0;
@@ -2168,8 +2174,73 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         calculator.withIsolated(false);
+        evaluations = counted;
         out[0] = cross;
         out[1] = isolated;
         out[2] = withRisk;
     }
+
+    // ------------------------------------------------------------------------------------------------ snapshots
+
+    /** @return the margin calculator (SnapshotCodec). */
+    MarginCalculator calculator()
+    {
+        return calculator;
+    }
+
+    /** @return the price watch (SnapshotCodec). */
+    PriceWatch watch()
+    {
+        return watch;
+    }
+
+    /** @return the margin currency asset, -1 before one is defined. */
+    int marginAsset()
+    {
+        return marginAsset;
+    }
+
+    /** @return liquidation and deleverage trades so far. */
+    long liquidationTrades()
+    {
+        return liquidationTrades;
+    }
+
+    /** @return engine time of the option's last re-pricing, 0 if never. */
+    long lastOptionRefresh(final int instrumentId)
+    {
+        return lastOptionRefresh[instrumentId];
+    }
+
+    /** Restores the scalars of a snapshot into a machine that has applied nothing. */
+    void restoreScalars(final long engineTime, final int marginAssetId, final long liquidationTradeCount,
+        final long evaluationCount, final long triggeredEvaluationCount)
+    {
+        now = engineTime;
+        marginAsset = marginAssetId;
+        liquidationTrades = liquidationTradeCount;
+        evaluations = evaluationCount;
+        triggeredEvaluations = triggeredEvaluationCount;
+    }
+
+    /**
+     * Re-registers a restored instrument with the calculator and the option lists, as its definition did (same
+     * calls, same order), and restores its last re-pricing time; its market state is restored after this.
+     */
+    void restoreInstrument(final int id, final long lastRefresh)
+    {
+        final int underlying = instruments.underlying(id);
+        if (instruments.isOption(id))
+        {
+            calculator.defineOption(id, underlying, instruments.kind(id) == Instruments.CALL,
+                instruments.contractSize(id), instruments.strike(id), instruments.expiry(id));
+            optionsByUnderlying[underlying].addInt(id);
+        }
+        else
+        {
+            calculator.defineFuture(id, underlying, instruments.contractSize(id), instruments.expiry(id));
+        }
+        lastOptionRefresh[id] = lastRefresh;
+    }
+
 }

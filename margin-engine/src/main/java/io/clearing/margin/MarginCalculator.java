@@ -37,6 +37,10 @@ public final class MarginCalculator
     public static final int SCENARIOS = GRID_SCENARIOS + 2;
     /** Row length of the flat scenario arrays: SCENARIOS padded to a multiple of 8 doubles. */
     private static final int STRIDE = 32;
+    /** Scalars at the start of an instrument's market state ({@link #marketState}), before the risk array. */
+    public static final int MARKET_STATE_SCALARS = 10;
+    /** Values in an instrument's market state: the scalars and the risk array. */
+    public static final int MARKET_STATE_LENGTH = MARKET_STATE_SCALARS + SCENARIOS;
     /** Futures expiries per underlying tracked for the roll shock; more are merged into the last. */
     public static final int MAX_EXPIRIES = 16;
 
@@ -724,5 +728,62 @@ public final class MarginCalculator
     public double contractValue(final int id)
     {
         return value[id];
+    }
+
+    // ------------------------------------------------------------------------------------------------ snapshots
+
+    /**
+     * Copies what the instrument's last market-data update (or parameter rebuild) left, the state later evaluations
+     * read besides the definition, in this order: forward, volatility, years to expiry, per-contract delta, gamma,
+     * vega and theta money, volatility up and down shocks, contract value, then the {@link #SCENARIOS} entries of the
+     * risk array. With {@link #riskArrayVersion(int)} and the definition it is the instrument's whole row, so a
+     * snapshot restores it exactly rather than recomputing it at another time.
+     *
+     * @param id  a defined instrument.
+     * @param out receives {@link #MARKET_STATE_LENGTH} values from index 0.
+     */
+    public void marketState(final int id, final double[] out)
+    {
+        out[0] = forward[id];
+        out[1] = vol[id];
+        out[2] = years[id];
+        out[3] = deltaMoney[id];
+        out[4] = gammaMoney[id];
+        out[5] = vegaMoney[id];
+        out[6] = thetaMoney[id];
+        out[7] = volUpShock[id];
+        out[8] = volDownShock[id];
+        out[9] = value[id];
+        System.arraycopy(riskArray, id * STRIDE, out, MARKET_STATE_SCALARS, SCENARIOS);
+    }
+
+    /** @return the {@link RiskParameters#version()} the instrument's risk array was built under. */
+    public long riskArrayVersion(final int id)
+    {
+        return arrayVersion[id];
+    }
+
+    /**
+     * Restores what {@link #marketState} and {@link #riskArrayVersion} read, on an instrument defined with the same
+     * definition.
+     *
+     * @param id               a defined instrument.
+     * @param state            {@link #MARKET_STATE_LENGTH} values in the order of {@link #marketState}.
+     * @param riskArrayVersion the parameter version the risk array was built under.
+     */
+    public void restoreMarketState(final int id, final double[] state, final long riskArrayVersion)
+    {
+        forward[id] = state[0];
+        vol[id] = state[1];
+        years[id] = state[2];
+        deltaMoney[id] = state[3];
+        gammaMoney[id] = state[4];
+        vegaMoney[id] = state[5];
+        thetaMoney[id] = state[6];
+        volUpShock[id] = state[7];
+        volDownShock[id] = state[8];
+        value[id] = state[9];
+        System.arraycopy(state, MARKET_STATE_SCALARS, riskArray, id * STRIDE, SCENARIOS);
+        arrayVersion[id] = riskArrayVersion;
     }
 }

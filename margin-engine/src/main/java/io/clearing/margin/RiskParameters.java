@@ -172,6 +172,17 @@ public final class RiskParameters
         return version;
     }
 
+    /**
+     * Restores the change counter, after the values, when loading a snapshot: risk arrays remember the version they
+     * were built under.
+     *
+     * @param value the {@link #version()} of the parameters the snapshot was taken from.
+     */
+    public void restoreVersion(final long value)
+    {
+        version = value;
+    }
+
     /** @return true for parameters that may be set per underlying. */
     public static boolean isPerUnderlying(final int parameter)
     {

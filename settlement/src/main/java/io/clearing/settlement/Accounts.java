@@ -1,11 +1,14 @@
 package io.clearing.settlement;
 
 import io.clearing.sbe.MarginState;
+import io.clearing.sbe.snapshot.AccountTableDecoder;
+import io.clearing.sbe.snapshot.AccountTableEncoder;
 
 /**
  * Accounts by id: whether open, balances per asset, the cached margin figures of the last evaluation, and the heads
  * of the account's position list. Ids are dense, 0 to capacity - 1; ids below {@link #FIRST_USER_ACCOUNT} are the
- * system accounts. Struct-of-arrays, allocated once. Not thread-safe.
+ * system accounts. Struct-of-arrays, allocated once. A snapshot ({@link #writeSnapshot}) holds every account that
+ * is open or differs from a never-opened one, so a restored table is this table. Not thread-safe.
  */
 public final class Accounts
 {
@@ -209,5 +212,118 @@ public final class Accounts
     public void addOpenOrders(final int accountId, final int delta)
     {
         openOrderCount[accountId] += delta;
+    }
+
+    /**
+     * Writes every account that is open or not in its initial state (in practice: the open ones), ascending id, and
+     * every non-zero balance.
+     *
+     * @param encoder wrapped at the message; its groups are written in schema order.
+     */
+    public void writeSnapshot(final AccountTableEncoder encoder)
+    {
+        int rows = 0;
+        int nonZeroBalances = 0;
+        for (int id = 0; id < capacity; id++)
+        {
+            if (!isInitial(id))
+            {
+                rows++;
+            }
+        }
+        for (int i = 0; i < balances.length; i++)
+        {
+            if (balances[i] != 0)
+            {
+                nonZeroBalances++;
+            }
+        }
+        final AccountTableEncoder.AccountsEncoder accountRows = encoder.accountsCount(rows);
+        for (int id = 0; id < capacity; id++)
+        {
+            if (!isInitial(id))
+            {
+                accountRows.next()
+                    .accountId(id)
+                    .open((short)(open[id] ? 1 : 0))
+                    .state(state[id])
+                    .positionCount(positionCount[id])
+                    .openOrderCount(openOrderCount[id])
+                    .firstPositionSlot(firstPosition[id])
+                    .evaluationStamp(evaluationStamp[id])
+                    .equity(equity[id])
+                    .initialMargin(initialMargin[id])
+                    .maintenanceMargin(maintenanceMargin[id])
+                    .reservedFillLoss(reservedFillLoss[id]);
+            }
+        }
+        final AccountTableEncoder.BalancesEncoder balanceRows = encoder.balancesCount(nonZeroBalances);
+        for (int i = 0; i < balances.length; i++)
+        {
+            if (balances[i] != 0)
+            {
+                balanceRows.next()
+                    .accountId(i / Limits.MAX_ASSETS)
+                    .assetId(i % Limits.MAX_ASSETS)
+                    .balance(balances[i]);
+            }
+        }
+    }
+
+    /**
+     * Loads a snapshot written by {@link #writeSnapshot} into this table, which must be newly constructed with the
+     * same capacity.
+     *
+     * @param decoder wrapped at the message.
+     * @throws IllegalStateException if a row names an id outside the capacity.
+     */
+    public void readSnapshot(final AccountTableDecoder decoder)
+    {
+        openCount = 0;
+        java.util.Arrays.fill(open, false);
+        for (final AccountTableDecoder.AccountsDecoder row : decoder.accounts())
+        {
+            final int id = checkedId(row.accountId());
+            open[id] = row.open() == 1;
+            state[id] = (byte)row.state();
+            positionCount[id] = row.positionCount();
+            openOrderCount[id] = row.openOrderCount();
+            firstPosition[id] = row.firstPositionSlot();
+            evaluationStamp[id] = row.evaluationStamp();
+            equity[id] = row.equity();
+            initialMargin[id] = row.initialMargin();
+            maintenanceMargin[id] = row.maintenanceMargin();
+            reservedFillLoss[id] = row.reservedFillLoss();
+        }
+        for (int id = 0; id < capacity; id++)
+        {
+            openCount += open[id] ? 1 : 0;
+        }
+        for (final AccountTableDecoder.BalancesDecoder row : decoder.balances())
+        {
+            final int assetId = row.assetId();
+            if (assetId < 0 || assetId >= Limits.MAX_ASSETS)
+            {
+                throw new IllegalStateException("snapshot: balance of asset " + assetId + " out of range");
+            }
+            balances[checkedId(row.accountId()) * Limits.MAX_ASSETS + assetId] = row.balance();
+        }
+    }
+
+    private int checkedId(final int accountId)
+    {
+        if (accountId < 0 || accountId >= capacity)
+        {
+            throw new IllegalStateException("snapshot: account " + accountId + " outside capacity " + capacity);
+        }
+        return accountId;
+    }
+
+    /** @return true when the account is exactly as construction leaves an id that is never opened. */
+    private boolean isInitial(final int id)
+    {
+        return !open[id] && state[id] == 0 && positionCount[id] == 0 && openOrderCount[id] == 0 &&
+            firstPosition[id] == -1 && evaluationStamp[id] == 0 && equity[id] == 0 && initialMargin[id] == 0 &&
+            maintenanceMargin[id] == 0 && reservedFillLoss[id] == 0;
     }
 }

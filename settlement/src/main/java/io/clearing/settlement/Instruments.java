@@ -1,10 +1,13 @@
 package io.clearing.settlement;
 
 import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.snapshot.InstrumentTableDecoder;
+import io.clearing.sbe.snapshot.InstrumentTableEncoder;
 
 /**
  * Definitions and live market data of instruments, underlyings and collateral assets, by id. Struct-of-arrays,
- * allocated once. Not thread-safe.
+ * allocated once. Only defined ids ever change, so a snapshot of the defined ones is the whole table. Not
+ * thread-safe.
  */
 public final class Instruments
 {
@@ -270,5 +273,116 @@ public final class Instruments
     {
         final int u = assetValuationUnderlying[id];
         return u < 0 ? io.clearing.margin.Fixed.SCALE : indexPrice[u];
+    }
+
+    /**
+     * Writes the defined assets and underlyings (ascending id) and the defined instruments in definition order.
+     *
+     * @param encoder wrapped at the message; its groups are written in schema order.
+     */
+    public void writeSnapshot(final InstrumentTableEncoder encoder)
+    {
+        int assets = 0;
+        for (int id = 0; id < Limits.MAX_ASSETS; id++)
+        {
+            assets += assetDefined[id] ? 1 : 0;
+        }
+        final InstrumentTableEncoder.AssetsEncoder assetRows = encoder.assetsCount(assets);
+        for (int id = 0; id < Limits.MAX_ASSETS; id++)
+        {
+            if (assetDefined[id])
+            {
+                assetRows.next()
+                    .assetId(id)
+                    .valuationUnderlyingId(assetValuationUnderlying[id])
+                    .collateralWeightPpm(assetWeightPpm[id]);
+            }
+        }
+        int underlyings = 0;
+        for (int id = 0; id < Limits.MAX_UNDERLYINGS; id++)
+        {
+            underlyings += underlyingDefined[id] ? 1 : 0;
+        }
+        final InstrumentTableEncoder.UnderlyingsEncoder underlyingRows = encoder.underlyingsCount(underlyings);
+        for (int id = 0; id < Limits.MAX_UNDERLYINGS; id++)
+        {
+            if (underlyingDefined[id])
+            {
+                underlyingRows.next().underlyingId(id).indexPrice(indexPrice[id]);
+            }
+        }
+        final InstrumentTableEncoder.InstrumentsEncoder rows = encoder.instrumentsCount(definedCount);
+        for (int i = 0; i < definedCount; i++)
+        {
+            final int id = definedIds[i];
+            rows.next()
+                .instrumentId(id)
+                .kind(kind[id])
+                .settled((short)(settled[id] ? 1 : 0))
+                .underlyingId(underlying[id])
+                .settlementAssetId(settlementAsset[id])
+                .makerFeePpm(makerFeePpm[id])
+                .takerFeePpm(takerFeePpm[id])
+                .strike(strike[id])
+                .expiryTimestamp(expiry[id])
+                .contractSize(contractSize[id])
+                .markPrice(markPrice[id])
+                .markVolatility(markVolatility[id])
+                .premiumSumE8(premiumSumE8[id])
+                .premiumSamples(premiumSamples[id])
+                .nextFundingTimestamp(nextFunding[id]);
+        }
+    }
+
+    /**
+     * Loads a snapshot written by {@link #writeSnapshot} into this table, which must be newly constructed.
+     *
+     * @param decoder wrapped at the message.
+     * @throws IllegalStateException if an id is out of range.
+     */
+    public void readSnapshot(final InstrumentTableDecoder decoder)
+    {
+        for (final InstrumentTableDecoder.AssetsDecoder row : decoder.assets())
+        {
+            final int id = checked(row.assetId(), Limits.MAX_ASSETS, "asset");
+            assetDefined[id] = true;
+            assetValuationUnderlying[id] = row.valuationUnderlyingId();
+            assetWeightPpm[id] = row.collateralWeightPpm();
+        }
+        for (final InstrumentTableDecoder.UnderlyingsDecoder row : decoder.underlyings())
+        {
+            final int id = checked(row.underlyingId(), Limits.MAX_UNDERLYINGS, "underlying");
+            underlyingDefined[id] = true;
+            indexPrice[id] = row.indexPrice();
+        }
+        for (final InstrumentTableDecoder.InstrumentsDecoder row : decoder.instruments())
+        {
+            final int id = checked(row.instrumentId(), Limits.MAX_INSTRUMENTS, "instrument");
+            defined[id] = true;
+            definedIds[definedCount++] = id;
+            kind[id] = (byte)row.kind();
+            settled[id] = row.settled() == 1;
+            underlying[id] = row.underlyingId();
+            settlementAsset[id] = row.settlementAssetId();
+            makerFeePpm[id] = row.makerFeePpm();
+            takerFeePpm[id] = row.takerFeePpm();
+            strike[id] = row.strike();
+            expiry[id] = row.expiryTimestamp();
+            contractSize[id] = row.contractSize();
+            markPrice[id] = row.markPrice();
+            markVolatility[id] = row.markVolatility();
+            premiumSumE8[id] = row.premiumSumE8();
+            premiumSamples[id] = row.premiumSamples();
+            nextFunding[id] = row.nextFundingTimestamp();
+        }
+    }
+
+    private static int checked(final int id, final int limit, final String what)
+    {
+        if (id < 0 || id >= limit)
+        {
+            throw new IllegalStateException("snapshot: " + what + " " + id + " out of range");
+        }
+        return id;
     }
 }

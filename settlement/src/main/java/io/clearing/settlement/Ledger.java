@@ -1,5 +1,8 @@
 package io.clearing.settlement;
 
+import io.clearing.sbe.snapshot.LedgerTableDecoder;
+import io.clearing.sbe.snapshot.LedgerTableEncoder;
+
 /**
  * The only way balances change. A deposit or withdrawal changes the total; every other movement is a transfer that
  * debits one account and credits another by the same amount, so the sum of all balances of an asset changes only by
@@ -152,5 +155,39 @@ public final class Ledger
             .balanceBefore(before)
             .balanceAfter(after)
             .referenceId(referenceId);
+    }
+
+    /**
+     * Writes the deposit and withdrawal totals of every asset (the balances belong to the account table).
+     *
+     * @param encoder wrapped at the message.
+     */
+    public void writeSnapshot(final LedgerTableEncoder encoder)
+    {
+        final LedgerTableEncoder.AssetsEncoder rows = encoder.assetsCount(Limits.MAX_ASSETS);
+        for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+        {
+            rows.next().assetId(asset).netDepositsHigh(netHigh[asset]).netDepositsLow(netLow[asset]);
+        }
+    }
+
+    /**
+     * Loads the totals written by {@link #writeSnapshot} into this ledger.
+     *
+     * @param decoder wrapped at the message.
+     * @throws IllegalStateException if an asset id is out of range.
+     */
+    public void readSnapshot(final LedgerTableDecoder decoder)
+    {
+        for (final LedgerTableDecoder.AssetsDecoder row : decoder.assets())
+        {
+            final int asset = row.assetId();
+            if (asset < 0 || asset >= Limits.MAX_ASSETS)
+            {
+                throw new IllegalStateException("snapshot: ledger asset " + asset + " out of range");
+            }
+            netHigh[asset] = row.netDepositsHigh();
+            netLow[asset] = row.netDepositsLow();
+        }
     }
 }

@@ -1,13 +1,16 @@
 package io.clearing.settlement;
 
+import io.clearing.sbe.snapshot.OrderTableDecoder;
+import io.clearing.sbe.snapshot.OrderTableEncoder;
 import org.agrona.collections.Long2LongHashMap;
 
 import java.util.Arrays;
 
 /**
  * Open orders that passed the pre-trade check, by order id. An order leaves when it is fully filled, cancelled or
- * its instrument expires; its id may then be used again. Slots are reused LIFO, so slot order is deterministic.
- * Not thread-safe.
+ * its instrument expires; its id may then be used again. Slots are reused LIFO, so slot order is deterministic; a
+ * snapshot holds every slot below the high-water mark, free ones included, so a restored table reuses the same slots
+ * in the same order (expiry cancels in slot order). Not thread-safe.
  */
 public final class Orders
 {
@@ -222,5 +225,100 @@ public final class Orders
     public boolean isReduceOnly(final int slot)
     {
         return reduceOnly[slot];
+    }
+
+    /**
+     * Writes the slots below the high-water mark (free ones too) and the accounts' list heads.
+     *
+     * @param encoder wrapped at the message; its groups are written in schema order.
+     */
+    public void writeSnapshot(final OrderTableEncoder encoder)
+    {
+        encoder.highWater(highWater).freeHead(freeHead).live(live);
+        final OrderTableEncoder.SlotsEncoder slots = encoder.slotsCount(highWater);
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            slots.next()
+                .orderId(orderId[slot])
+                .accountId(account[slot])
+                .instrumentId(instrument[slot])
+                .buy((short)(buy[slot] ? 1 : 0))
+                .reduceOnly((short)(reduceOnly[slot] ? 1 : 0))
+                .nextFree(nextFree[slot])
+                .nextInAccount(nextInAccount[slot])
+                .prevInAccount(prevInAccount[slot])
+                .price(price[slot])
+                .remaining(remaining[slot])
+                .fillLossPerContract(fillLossPerContract[slot]);
+        }
+        int accounts = 0;
+        for (int id = 0; id < firstByAccount.length; id++)
+        {
+            if (firstByAccount[id] != -1)
+            {
+                accounts++;
+            }
+        }
+        final OrderTableEncoder.AccountHeadsEncoder heads = encoder.accountHeadsCount(accounts);
+        for (int id = 0; id < firstByAccount.length; id++)
+        {
+            if (firstByAccount[id] != -1)
+            {
+                heads.next().accountId(id).firstSlot(firstByAccount[id]);
+            }
+        }
+    }
+
+    /**
+     * Loads a snapshot written by {@link #writeSnapshot} into this table, which must be newly constructed with the
+     * same account capacity; the lookup map is rebuilt from the live slots.
+     *
+     * @param decoder wrapped at the message.
+     * @throws IllegalStateException if the slot rows do not match the high-water mark or an id is out of range.
+     */
+    public void readSnapshot(final OrderTableDecoder decoder)
+    {
+        final int slotCount = decoder.highWater();
+        freeHead = decoder.freeHead();
+        live = decoder.live();
+        if (slotCount > orderId.length)
+        {
+            allocate(Math.max(slotCount, orderId.length * 2));
+        }
+        final OrderTableDecoder.SlotsDecoder slots = decoder.slots();
+        if (slots.count() != slotCount)
+        {
+            throw new IllegalStateException("snapshot: " + slots.count() + " order slots, high-water " + slotCount);
+        }
+        int slot = 0;
+        for (final OrderTableDecoder.SlotsDecoder row : slots)
+        {
+            orderId[slot] = row.orderId();
+            account[slot] = row.accountId();
+            instrument[slot] = row.instrumentId();
+            buy[slot] = row.buy() == 1;
+            reduceOnly[slot] = row.reduceOnly() == 1;
+            nextFree[slot] = row.nextFree();
+            nextInAccount[slot] = row.nextInAccount();
+            prevInAccount[slot] = row.prevInAccount();
+            price[slot] = row.price();
+            remaining[slot] = row.remaining();
+            fillLossPerContract[slot] = row.fillLossPerContract();
+            if (orderId[slot] != 0)
+            {
+                slotById.put(orderId[slot], slot);
+            }
+            slot++;
+        }
+        highWater = slotCount;
+        for (final OrderTableDecoder.AccountHeadsDecoder row : decoder.accountHeads())
+        {
+            final int id = row.accountId();
+            if (id < 0 || id >= firstByAccount.length)
+            {
+                throw new IllegalStateException("snapshot: orders of account " + id + " outside capacity");
+            }
+            firstByAccount[id] = row.firstSlot();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.clearing.settlement;
 
+import io.clearing.sbe.snapshot.PositionTableDecoder;
+import io.clearing.sbe.snapshot.PositionTableEncoder;
 import org.agrona.collections.Long2LongHashMap;
 
 import java.util.Arrays;
@@ -9,7 +11,9 @@ import java.util.Arrays;
  * quantity, the cost basis (signed entry notional, 1e-8 settlement asset), the contracts on open buy and sell
  * orders, and links into two insertion-ordered lists - the account's slots and the instrument's holders - so every
  * walk is deterministic and never depends on hash iteration order. The hash map is used for lookup only.
- * Arrays grow by doubling (allocation only at a new high-water mark). Not thread-safe.
+ * Arrays grow by doubling (allocation only at a new high-water mark). A snapshot holds every slot below the
+ * high-water mark, free ones included, so a restored table hands out the same slots in the same order.
+ * Not thread-safe.
  */
 public final class Positions
 {
@@ -304,6 +308,101 @@ public final class Positions
         else
         {
             openSell[slot] += delta;
+        }
+    }
+
+    /**
+     * Writes the slots below the high-water mark (free ones too: the free list decides which slot the next position
+     * takes) and the holder-list heads.
+     *
+     * @param encoder wrapped at the message; its groups are written in schema order.
+     */
+    public void writeSnapshot(final PositionTableEncoder encoder)
+    {
+        encoder.highWater(highWater).freeHead(freeHead).live(live);
+        final PositionTableEncoder.SlotsEncoder slots = encoder.slotsCount(highWater);
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            slots.next()
+                .accountId(account[slot])
+                .instrumentId(instrument[slot])
+                .nextInAccount(nextInAccount[slot])
+                .prevInAccount(prevInAccount[slot])
+                .nextHolder(nextHolder[slot])
+                .prevHolder(prevHolder[slot])
+                .quantity(quantity[slot])
+                .cost(cost[slot])
+                .openBuy(openBuy[slot])
+                .openSell(openSell[slot]);
+        }
+        int instruments = 0;
+        for (int id = 0; id < Limits.MAX_INSTRUMENTS; id++)
+        {
+            if (firstHolder[id] != -1 || holderCount[id] != 0)
+            {
+                instruments++;
+            }
+        }
+        final PositionTableEncoder.HoldersEncoder holders = encoder.holdersCount(instruments);
+        for (int id = 0; id < Limits.MAX_INSTRUMENTS; id++)
+        {
+            if (firstHolder[id] != -1 || holderCount[id] != 0)
+            {
+                holders.next().instrumentId(id).firstSlot(firstHolder[id]).holderCount(holderCount[id]);
+            }
+        }
+    }
+
+    /**
+     * Loads a snapshot written by {@link #writeSnapshot} into this table, which must be newly constructed; the
+     * lookup map is rebuilt from the live slots. The accounts' list heads come with the account table.
+     *
+     * @param decoder wrapped at the message.
+     * @throws IllegalStateException if the slot rows do not match the high-water mark or an id is out of range.
+     */
+    public void readSnapshot(final PositionTableDecoder decoder)
+    {
+        final int slotCount = decoder.highWater();
+        freeHead = decoder.freeHead();
+        live = decoder.live();
+        if (slotCount > account.length)
+        {
+            allocate(Math.max(slotCount, account.length * 2));
+        }
+        final PositionTableDecoder.SlotsDecoder slots = decoder.slots();
+        if (slots.count() != slotCount)
+        {
+            throw new IllegalStateException("snapshot: " + slots.count() + " position slots, high-water " + slotCount);
+        }
+        int slot = 0;
+        for (final PositionTableDecoder.SlotsDecoder row : slots)
+        {
+            account[slot] = row.accountId();
+            instrument[slot] = row.instrumentId();
+            nextInAccount[slot] = row.nextInAccount();
+            prevInAccount[slot] = row.prevInAccount();
+            nextHolder[slot] = row.nextHolder();
+            prevHolder[slot] = row.prevHolder();
+            quantity[slot] = row.quantity();
+            cost[slot] = row.cost();
+            openBuy[slot] = row.openBuy();
+            openSell[slot] = row.openSell();
+            if (account[slot] >= 0)
+            {
+                slotByKey.put(key(account[slot], instrument[slot]), slot);
+            }
+            slot++;
+        }
+        highWater = slotCount;
+        for (final PositionTableDecoder.HoldersDecoder row : decoder.holders())
+        {
+            final int id = row.instrumentId();
+            if (id < 0 || id >= Limits.MAX_INSTRUMENTS)
+            {
+                throw new IllegalStateException("snapshot: holders of instrument " + id + " out of range");
+            }
+            firstHolder[id] = row.firstSlot();
+            holderCount[id] = row.holderCount();
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.clearing.settlement;
 
+import io.clearing.sbe.snapshot.PriceWatchTableDecoder;
+import io.clearing.sbe.snapshot.PriceWatchTableEncoder;
 import org.agrona.collections.IntArrayList;
 
 /**
@@ -12,7 +14,8 @@ import org.agrona.collections.IntArrayList;
  * pops only the accounts whose band it leaves - O(k log n) for k such accounts - and the caller re-evaluates them,
  * which registers fresh bands. Sources are numbered: instrument marks 0..4095, underlying indexes from
  * {@link #INDEX_SOURCE_BASE}, option implied volatilities (ppm) from {@link #VOL_SOURCE_BASE}.
- * Not thread-safe.
+ * A snapshot holds the heaps exactly as in memory, stale entries and capacity included, so a restored watch is this
+ * watch. Not thread-safe.
  */
 public final class PriceWatch
 {
@@ -133,5 +136,105 @@ public final class PriceWatch
     public long registrations()
     {
         return registrations;
+    }
+
+    /**
+     * Writes every heap not in its initial state (by source, upper side first) and their entries in array order.
+     *
+     * @param encoder wrapped at the message; its groups are written in schema order.
+     */
+    public void writeSnapshot(final PriceWatchTableEncoder encoder)
+    {
+        encoder.registrations(registrations);
+        int heaps = 0;
+        int entries = 0;
+        for (int source = 0; source < SOURCES; source++)
+        {
+            for (int side = 0; side < 2; side++)
+            {
+                final TriggerHeap heap = heap(source, side);
+                if (!heap.isInitial())
+                {
+                    heaps++;
+                    entries += heap.size();
+                }
+            }
+        }
+        final PriceWatchTableEncoder.HeapsEncoder heapRows = encoder.heapsCount(heaps);
+        for (int source = 0; source < SOURCES; source++)
+        {
+            for (int side = 0; side < 2; side++)
+            {
+                final TriggerHeap heap = heap(source, side);
+                if (!heap.isInitial())
+                {
+                    heapRows.next().source(source).side((short)side).entryCapacity(heap.capacity())
+                        .entryCount(heap.size());
+                }
+            }
+        }
+        final PriceWatchTableEncoder.EntriesEncoder entryRows = encoder.entriesCount(entries);
+        for (int source = 0; source < SOURCES; source++)
+        {
+            for (int side = 0; side < 2; side++)
+            {
+                final TriggerHeap heap = heap(source, side);
+                for (int i = 0, size = heap.size(); i < size; i++)
+                {
+                    entryRows.next().trigger(heap.trigger(i)).accountId(heap.account(i)).stamp(heap.stamp(i));
+                }
+            }
+        }
+    }
+
+    /**
+     * Loads a snapshot written by {@link #writeSnapshot} into this watch, which must be newly constructed.
+     *
+     * @param decoder wrapped at the message.
+     * @throws IllegalStateException if a source or side is out of range or the entries do not add up.
+     */
+    public void readSnapshot(final PriceWatchTableDecoder decoder)
+    {
+        registrations = decoder.registrations();
+        // Heap rows come before the entry rows: remember the order to fill them in.
+        final PriceWatchTableDecoder.HeapsDecoder heapRows = decoder.heaps();
+        final TriggerHeap[] order = new TriggerHeap[heapRows.count()];
+        int heaps = 0;
+        long expectedEntries = 0;
+        for (final PriceWatchTableDecoder.HeapsDecoder row : heapRows)
+        {
+            final int source = row.source();
+            final int side = row.side();
+            if (source < 0 || source >= SOURCES || side > 1)
+            {
+                throw new IllegalStateException("snapshot: heap of source " + source + " side " + side);
+            }
+            final TriggerHeap heap = heap(source, side);
+            heap.restoreStorage(row.entryCapacity(), row.entryCount());
+            order[heaps++] = heap;
+            expectedEntries += row.entryCount();
+        }
+        final PriceWatchTableDecoder.EntriesDecoder entryRows = decoder.entries();
+        if (entryRows.count() != expectedEntries)
+        {
+            throw new IllegalStateException("snapshot: " + entryRows.count() + " heap entries, heaps hold " +
+                expectedEntries);
+        }
+        int heap = 0;
+        int i = 0;
+        for (final PriceWatchTableDecoder.EntriesDecoder row : entryRows)
+        {
+            while (i == order[heap].size())
+            {
+                heap++;
+                i = 0;
+            }
+            order[heap].restore(i++, row.trigger(), row.accountId(), row.stamp());
+        }
+    }
+
+    private TriggerHeap heap(final int source, final int side)
+    {
+        return side == 0 ? upper[source] : lowerNegated[source];
     }
 }

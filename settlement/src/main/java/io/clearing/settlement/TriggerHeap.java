@@ -4,14 +4,17 @@ package io.clearing.settlement;
  * A binary min-heap of price triggers (trigger price, account, evaluation stamp). Entries are never updated in
  * place: a re-evaluated account pushes fresh entries and its older ones become stale (their stamp no longer matches
  * the account's), to be dropped when popped or when the heap compacts. Ties break on account id, so pops are
- * deterministic. Storage grows by doubling only when compaction cannot make room. Not thread-safe.
+ * deterministic. Storage grows by doubling only when compaction cannot make room. Compaction runs when the storage
+ * is full, so the capacity is part of the state a snapshot restores. Not thread-safe.
  * <p>
  * One entry is two adjacent longs - the trigger, then the account in the high half and the stamp in the low half - so
  * moving an entry touches one cache line, not three parallel arrays.
  */
 final class TriggerHeap
 {
-    private long[] entries = new long[16];
+    private static final int INITIAL_CAPACITY = 8;
+
+    private long[] entries = new long[2 * INITIAL_CAPACITY];
     private int size;
 
     int size()
@@ -126,6 +129,51 @@ final class TriggerHeap
         {
             siftDown(i, e[2 * i], e[2 * i + 1]);
         }
+    }
+
+    /** @return entries the storage holds before it must compact or grow. */
+    int capacity()
+    {
+        return entries.length / 2;
+    }
+
+    /** @return true when the heap is as constructed: empty, initial storage. */
+    boolean isInitial()
+    {
+        return size == 0 && capacity() == INITIAL_CAPACITY;
+    }
+
+    long trigger(final int i)
+    {
+        return entries[2 * i];
+    }
+
+    int account(final int i)
+    {
+        return (int)(entries[2 * i + 1] >>> 32);
+    }
+
+    int stamp(final int i)
+    {
+        return (int)entries[2 * i + 1];
+    }
+
+    /** Replaces the storage by {@code capacity} entries holding none, to be filled by {@link #restore}. */
+    void restoreStorage(final int capacity, final int entryCount)
+    {
+        if (capacity < Math.max(1, entryCount))
+        {
+            throw new IllegalStateException("snapshot: heap of " + entryCount + " entries in capacity " + capacity);
+        }
+        entries = new long[2 * capacity];
+        size = entryCount;
+    }
+
+    /** Sets entry {@code i} as stored in a snapshot: the array order is the heap order. */
+    void restore(final int i, final long triggerValue, final int accountId, final int stampValue)
+    {
+        entries[2 * i] = triggerValue;
+        entries[2 * i + 1] = pack(accountId, stampValue);
     }
 
     private static long pack(final int accountId, final int stampValue)

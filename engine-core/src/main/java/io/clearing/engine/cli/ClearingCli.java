@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.ClearingEngine;
+import io.clearing.engine.SnapshotStore;
 import io.clearing.engine.WaitStrategyKind;
 import io.clearing.engine.audit.Auditor;
 import io.clearing.margin.Fixed;
@@ -41,12 +42,14 @@ import java.util.stream.Stream;
     description = "Low-latency cross-margined clearing engine for crypto derivatives.",
     subcommands = {ClearingCli.Simulate.class, ClearingCli.Run.class, ClearingCli.Dump.class,
         ClearingCli.Audit.class, PriceCommand.class, EfficiencyCommand.class, StatementCommand.class,
-        BenchCommand.class})
+        BenchCommand.class, RecoverCommand.class})
 public final class ClearingCli implements Callable<Integer>
 {
     static final int DEFAULT_ACCOUNT_CAPACITY = 1 << 18;
     /** Exit code of {@code simulate} and {@code run} when the engine stops or cannot start (journal failure). */
     static final int EXIT_JOURNAL_FAILURE = 3;
+    /** Default snapshot interval of {@code simulate}, in journal documents. */
+    static final long DEFAULT_SNAPSHOT_EVERY = 1_000_000L;
 
     /** @param args command line. */
     public static void main(final String[] args)
@@ -116,12 +119,25 @@ public final class ClearingCli implements Callable<Integer>
             "generator offers as fast as it can, so latency includes queueing in a full ring.")
         int ringSize = 8192;
 
+        @Option(names = "--snapshot-every", description = "Snapshot the engine's state every N journal documents " +
+            "(default ${DEFAULT-VALUE}; 0: none). A restart loads the newest and replays only what follows it.")
+        long snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
+
+        @Option(names = "--snapshots-kept",
+            description = "Snapshot files kept, newest first (default ${DEFAULT-VALUE}).")
+        int snapshotsKept = 3;
+
         @Override
         public Integer call() throws Exception
         {
             if (accounts < 2 || accounts > DEFAULT_ACCOUNT_CAPACITY - 16)
             {
                 System.err.println("--accounts must be between 2 and " + (DEFAULT_ACCOUNT_CAPACITY - 16));
+                return 2;
+            }
+            if (snapshotEvery < 0 || snapshotsKept < 1)
+            {
+                System.err.println("--snapshot-every must be >= 0 and --snapshots-kept >= 1");
                 return 2;
             }
             if (!resume)
@@ -147,6 +163,8 @@ public final class ClearingCli implements Callable<Integer>
                 .waitStrategy(waitStrategy)
                 .ringSize(ringSize)
                 .accountCapacity(DEFAULT_ACCOUNT_CAPACITY)
+                .snapshotEvery(snapshotEvery)
+                .snapshotsKept(snapshotsKept)
                 .listener(statistics)
                 .build();
             try (engine)
@@ -164,8 +182,12 @@ public final class ClearingCli implements Callable<Integer>
                     .resumeAfter(engine.lastSequence());
                 if (engine.lastSequence() > 0)
                 {
-                    System.err.printf("simulate: resuming after %,d journaled commands (replayed)%n",
-                        engine.lastSequence());
+                    final ClearingEngine.Recovery recovery = engine.recovery();
+                    System.err.printf("simulate: resuming after %,d journaled commands: %s, %,d documents " +
+                        "replayed in %,d ms%n", engine.lastSequence(), recovery.snapshotSequence() == 0 ?
+                        "no snapshot" : String.format("snapshot at %,d loaded in %,d ms", recovery.snapshotSequence(),
+                        recovery.snapshotLoadNanos() / 1_000_000), recovery.replayedDocuments(),
+                        recovery.replayNanos() / 1_000_000);
                 }
                 System.err.printf("simulate: %,d accounts, %,d commands, seed %d, journal %s%n",
                     accounts, commands, seed, journal.toAbsolutePath());
@@ -229,6 +251,26 @@ public final class ClearingCli implements Callable<Integer>
             summary.put("bandRegistrations", engine.stateMachine().bandRegistrations());
             summary.put("finalHash", finalHash);
             summary.put("journal", journal.toAbsolutePath().toString());
+            final ObjectNode snapshots = summary.putObject("snapshots");
+            snapshots.put("every", snapshotEvery);
+            snapshots.put("written", engine.snapshotsWritten());
+            snapshots.put("failures", engine.snapshotFailures());
+            snapshots.put("maxEncodeMillis", engine.maxSnapshotEncodeNanos() / 1e6);
+            snapshots.put("totalEncodeMillis", engine.totalSnapshotEncodeNanos() / 1e6);
+            final io.clearing.engine.SnapshotFile lastSnapshot = engine.lastSnapshot();
+            if (lastSnapshot != null)
+            {
+                snapshots.put("lastSequence", lastSnapshot.sequence());
+                snapshots.put("lastBytes", lastSnapshot.bytes());
+                snapshots.put("lastEncodeMillis", lastSnapshot.encodeNanos() / 1e6);
+                snapshots.put("lastWriteMillis", lastSnapshot.writeNanos() / 1e6);
+            }
+            final ClearingEngine.Recovery recovery = engine.recovery();
+            final ObjectNode recovered = summary.putObject("recovery");
+            recovered.put("snapshotSequence", recovery.snapshotSequence());
+            recovered.put("snapshotLoadMillis", recovery.snapshotLoadNanos() / 1e6);
+            recovered.put("replayedDocuments", recovery.replayedDocuments());
+            recovered.put("replayMillis", recovery.replayNanos() / 1e6);
             final PrintStream out = System.out;
             out.printf("commands            %,d in %.2f s (%,.0f commands/s)%n", simulator.sent(), seconds,
                 simulator.sent() / seconds);
@@ -245,6 +287,13 @@ public final class ClearingCli implements Callable<Integer>
                 engine.stateMachine().bandRegistrations());
             out.printf("conservation        %s%n", conservation < 0 ? "holds (every asset: balances = deposits - " +
                 "withdrawals)" : "BROKEN for asset " + conservation);
+            out.printf("snapshots           %,d written (%s), encode pauses %.1f ms in all, longest %.1f ms%s%n",
+                engine.snapshotsWritten(), snapshotEvery == 0 ? "periodic snapshots off" :
+                String.format("every %,d documents", snapshotEvery), engine.totalSnapshotEncodeNanos() / 1e6,
+                engine.maxSnapshotEncodeNanos() / 1e6,
+                lastSnapshot == null ? "" : String.format(", last at %,d: %,d bytes, encoded in %.1f ms, written " +
+                "in %.1f ms in the background", lastSnapshot.sequence(), lastSnapshot.bytes(),
+                lastSnapshot.encodeNanos() / 1e6, lastSnapshot.writeNanos() / 1e6));
             out.printf("final hash          %s%n", finalHash);
             out.printf("journal             %s%n", journal.toAbsolutePath());
             if (summaryJson != null)
@@ -551,10 +600,11 @@ public final class ClearingCli implements Callable<Integer>
         }
     }
 
-    /** {@code audit}: verify and re-execute a journal. */
+    /** {@code audit}: verify and re-execute a journal, from its start or from a snapshot; check snapshots. */
     @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Verify the hash chain, re-execute every command and compare every event bit for bit, " +
-            "check conservation at every document.")
+            "check conservation at every document; optionally start from a snapshot, or prove every snapshot " +
+            "equal to the re-executed state.")
     static final class Audit implements Callable<Integer>
     {
         @Option(names = "--journal", required = true, description = "Journal directory.")
@@ -567,12 +617,28 @@ public final class ClearingCli implements Callable<Integer>
         @Option(names = "--json", description = "Also write the result as JSON to this file.")
         Path json;
 
+        @Option(names = "--snapshot", description = "Start from this snapshot: check its hash and that the " +
+            "journal's document at its sequence has its chain hash, then re-execute only the documents after it.")
+        Path snapshot;
+
+        @Option(names = "--verify-snapshots", description = "Audit from the first document and, at each " +
+            "snapshot's sequence, prove the re-executed state byte-identical to the snapshot file.")
+        boolean verifySnapshots;
+
         @Override
         public Integer call() throws IOException
         {
+            if (snapshot != null && verifySnapshots)
+            {
+                System.err.println("--snapshot and --verify-snapshots exclude each other");
+                return 2;
+            }
             final long started = System.nanoTime();
-            final Auditor.Result result = new Auditor(accountCapacity, new RiskParameters())
-                .audit(journal, documents -> System.err.printf("  %,d documents verified%n", documents));
+            final Auditor auditor = new Auditor(accountCapacity, new RiskParameters());
+            final java.util.function.LongConsumer progress =
+                documents -> System.err.printf("  %,d documents verified%n", documents);
+            final Auditor.Result result = snapshot != null ? auditor.auditFromSnapshot(journal, snapshot, progress) :
+                verifySnapshots ? auditor.verifySnapshots(journal, progress) : auditor.audit(journal, progress);
             final double seconds = (System.nanoTime() - started) / 1e9;
             if (json != null)
             {
@@ -587,19 +653,55 @@ public final class ClearingCli implements Callable<Integer>
                     node.put("failedSequence", result.failedSequence());
                     node.put("failure", result.failure());
                 }
+                node.put("startSequence", result.startSequence());
+                if (verifySnapshots)
+                {
+                    final var checks = node.putArray("snapshots");
+                    for (final Auditor.SnapshotCheck check : result.snapshots())
+                    {
+                        final ObjectNode entry = checks.addObject();
+                        entry.put("file", check.file().toAbsolutePath().toString());
+                        entry.put("sequence", check.sequence());
+                        entry.put("identical", check.identical());
+                        entry.put("detail", check.detail());
+                    }
+                }
                 node.put("elapsedSeconds", seconds);
                 node.put("journal", journal.toAbsolutePath().toString());
                 mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), node);
             }
+            for (final Auditor.SnapshotCheck check : result.snapshots())
+            {
+                System.out.printf("snapshot %s (sequence %d): %s%s%n", check.file().getFileName(), check.sequence(),
+                    check.identical() ? "" : "DIFFERS: ", check.detail());
+            }
+            if (verifySnapshots && result.snapshots().isEmpty())
+            {
+                System.out.println("no snapshots in " + journal.resolve(SnapshotStore.DIRECTORY_NAME));
+            }
+            final String from = result.startSequence() > 0 ?
+                " after the snapshot at sequence " + result.startSequence() : "";
             if (result.ok())
             {
-                System.out.printf("audit OK: %,d documents, last sequence %d, final hash %s (%.1f s, %,.0f " +
-                    "documents/s)%n", result.documents(), result.lastSequence(), result.finalHash(), seconds,
+                System.out.printf("audit OK: %,d documents%s, last sequence %d, final hash %s (%.1f s, %,.0f " +
+                    "documents/s)%n", result.documents(), from, result.lastSequence(), result.finalHash(), seconds,
                     result.documents() / Math.max(seconds, 1e-9));
                 return 0;
             }
-            System.out.printf("audit FAILED at sequence %d: %s (%,d documents verified before it)%n",
-                result.failedSequence(), result.failure(), result.documents());
+            if (result.failedSequence() < 0)
+            {
+                System.out.printf("audit FAILED: %s (the journal holds: %,d documents, last sequence %d)%n",
+                    result.failure(), result.documents(), result.lastSequence());
+            }
+            else if (result.failedSequence() == 0)
+            {
+                System.out.printf("audit FAILED: %s%n", result.failure());
+            }
+            else
+            {
+                System.out.printf("audit FAILED at sequence %d: %s (%,d documents verified before it%s)%n",
+                    result.failedSequence(), result.failure(), result.documents(), from);
+            }
             return 1;
         }
     }

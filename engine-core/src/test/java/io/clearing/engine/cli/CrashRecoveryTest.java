@@ -1,11 +1,14 @@
 package io.clearing.engine.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.File;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,31 +19,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kill -9 in the middle of a simulate run (once it has journaled some documents: a kill while Chronicle is still
- * creating the queue's metadata can leave a lock that blocks reopening - a known limit, see docs/audit.md), restart it with --resume, let it finish: the journal's final hash - which
- * chains every command and every event - equals that of an uninterrupted run. Nothing lost, duplicated or
- * half-written.
+ * creating the queue's metadata can leave a lock that blocks reopening - a known limit, see docs/audit.md), restart it
+ * with --resume, let it finish: the journal's final hash - which chains every command and every event - equals that of
+ * an uninterrupted run. Nothing lost, duplicated or half-written. With snapshots on, the kill lands between two
+ * snapshot writes and the restart loads the newest snapshot and replays only the journal after it - and still ends in
+ * the same journal as the run that took no snapshots.
  */
 final class CrashRecoveryTest
 {
     private static final long COMMANDS = 300_000;
     private static final String[] RUN = {"--accounts", "2000", "--commands", Long.toString(COMMANDS), "--seed", "11"};
+    private static final long SNAPSHOT_EVERY = 40_000;
+    private static final String[] NO_SNAPSHOTS = {"--snapshot-every", "0"};
+    private static final String[] SNAPSHOTS = {"--snapshot-every", Long.toString(SNAPSHOT_EVERY)};
 
     @TempDir
-    Path work;
+    static Path work;
 
     @Test
     void aRunKilledMidwayAndResumedEndsInTheSameJournal() throws Exception
     {
-        final Path reference = work.resolve("reference");
-        assertEquals(0, simulate(reference, false));
-        final String expected = ClearingCli.lastHash(reference);
+        final String expected = referenceHash();
 
         // Kill once the run is under way (at least this many documents journaled), plus a different extra delay.
         final long[] killAfterDocuments = {20_000, 60_000};
         for (int attempt = 0; attempt < killAfterDocuments.length; attempt++)
         {
             final Path journal = work.resolve("killed-" + attempt);
-            final Process child = startChild(journal);
+            final Process child = startChild(journal, NO_SNAPSHOTS);
             final long deadline = System.currentTimeMillis() + 60_000;
             while (child.isAlive() && journaledDocuments(journal) < killAfterDocuments[attempt] &&
                 System.currentTimeMillis() < deadline)
@@ -53,10 +59,51 @@ final class CrashRecoveryTest
             assertTrue(stillRunning, "the child finished before the kill: nothing was tested");
             final long journaled = journaledDocuments(journal);
             assertTrue(journaled < COMMANDS, "killed mid-run, " + journaled + " documents journaled");
-            assertEquals(0, simulate(journal, true), "resume after kill " + attempt);
+            assertEquals(0, simulate(journal, true, NO_SNAPSHOTS), "resume after kill " + attempt);
             assertEquals(expected, ClearingCli.lastHash(journal),
                 "kill " + attempt + " (child still running when killed: " + stillRunning + ")");
         }
+    }
+
+    @Test
+    void aRunWithSnapshotsKilledBetweenTwoSnapshotWritesRestartsFromTheNewestAndEndsInTheSameJournal()
+        throws Exception
+    {
+        final String expected = referenceHash();
+        final Path journal = work.resolve("killed-with-snapshots");
+        final Path awaited = journal.resolve("snapshots").resolve("snapshot-00000000000000120000.sbe");
+        final Process child = startChild(journal, SNAPSHOTS);
+        final long deadline = System.currentTimeMillis() + 120_000;
+        while (child.isAlive() && !Files.exists(awaited) && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(5);
+        }
+        final boolean stillRunning = child.isAlive();
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(stillRunning, "the child finished before the kill: nothing was tested");
+        final long journaled = journaledDocuments(journal);
+        assertTrue(journaled >= 120_000 && journaled < COMMANDS, "killed mid-run, " + journaled + " documents");
+
+        final Path summary = work.resolve("resumed.json");
+        assertEquals(0, simulate(journal, true, SNAPSHOTS[0], SNAPSHOTS[1], "--summary-json", summary.toString()));
+
+        final JsonNode recovery = new ObjectMapper().readTree(summary.toFile()).get("recovery");
+        final long loaded = recovery.get("snapshotSequence").asLong();
+        assertTrue(loaded >= 120_000 && loaded % SNAPSHOT_EVERY == 0 && loaded <= journaled,
+            "loaded the snapshot at " + loaded + " of a journal killed at " + journaled);
+        assertEquals(journaled - loaded, recovery.get("replayedDocuments").asLong(), "replayed only the tail");
+        assertEquals(expected, ClearingCli.lastHash(journal), "same journal as the run without snapshots");
+    }
+
+    private String referenceHash()
+    {
+        final Path reference = work.resolve("reference");
+        if (!Files.exists(reference))
+        {
+            assertEquals(0, simulate(reference, false, NO_SNAPSHOTS));
+        }
+        return ClearingCli.lastHash(reference);
     }
 
     private static long journaledDocuments(final Path journal)
@@ -75,10 +122,11 @@ final class CrashRecoveryTest
         }
     }
 
-    private int simulate(final Path journal, final boolean resume)
+    private int simulate(final Path journal, final boolean resume, final String... extra)
     {
         final List<String> args = new ArrayList<>(List.of("simulate", "--journal", journal.toString()));
         args.addAll(List.of(RUN));
+        args.addAll(List.of(extra));
         if (resume)
         {
             args.add("--resume");
@@ -86,7 +134,7 @@ final class CrashRecoveryTest
         return new CommandLine(new ClearingCli()).execute(args.toArray(new String[0]));
     }
 
-    private Process startChild(final Path journal) throws Exception
+    private Process startChild(final Path journal, final String... extra) throws Exception
     {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -104,6 +152,7 @@ final class CrashRecoveryTest
         command.add("--journal");
         command.add(journal.toString());
         command.addAll(List.of(RUN));
+        command.addAll(List.of(extra));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(new File("/dev/null")).start();
     }
 }

@@ -1,0 +1,95 @@
+package io.clearing.engine.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.clearing.engine.ClearingEngine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code recover}: starts an engine on an existing journal exactly as a restart does - the newest valid snapshot,
+ * then the journal after it - reports what it took and stops. Reproduces the restart-time figures of
+ * docs/performance.md.
+ */
+@Command(name = "recover", mixinStandardHelpOptions = true,
+    description = "Start an engine on a journal as a restart would (newest valid snapshot, then the journal after " +
+        "it), print the snapshot load and tail replay times, and stop.")
+final class RecoverCommand implements Callable<Integer>
+{
+    @Option(names = "--journal", required = true, description = "Journal directory.")
+    Path journal;
+
+    @Option(names = "--account-capacity",
+        description = "Account capacity the engine ran with (default ${DEFAULT-VALUE}).")
+    int accountCapacity = ClearingCli.DEFAULT_ACCOUNT_CAPACITY;
+
+    @Option(names = "--json", description = "Also write the report as JSON to this file.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (!Files.isDirectory(journal))
+        {
+            System.err.println("no journal at " + journal.toAbsolutePath());
+            return 2;
+        }
+        final ClearingEngine engine = ClearingEngine.builder().journalDirectory(journal)
+            .accountCapacity(accountCapacity).build();
+        final long started = System.nanoTime();
+        engine.start();
+        final long startNanos = System.nanoTime() - started;
+        final long lastSequence = engine.lastSequence();
+        final int openAccounts = engine.stateMachine().accounts().openCount();
+        engine.close();
+        final ClearingEngine.Recovery recovery = engine.recovery();
+
+        final PrintStream out = System.out;
+        out.printf("journal     %s, last sequence %,d, %,d open accounts%n", journal.toAbsolutePath(), lastSequence,
+            openAccounts);
+        for (final String skipped : recovery.skippedSnapshots())
+        {
+            out.printf("skipped     %s%n", skipped);
+        }
+        if (recovery.snapshotFile() == null)
+        {
+            out.println("snapshot    none usable: the whole journal is replayed");
+        }
+        else
+        {
+            out.printf("snapshot    %s at sequence %,d, %,d bytes: loaded in %.1f ms (read, hash checked, decoded)%n",
+                recovery.snapshotFile().getFileName(), recovery.snapshotSequence(), recovery.snapshotBytes(),
+                recovery.snapshotLoadNanos() / 1e6);
+        }
+        out.printf("replay      %,d documents after it in %.1f ms (%,.0f documents/s)%n",
+            recovery.replayedDocuments(), recovery.replayNanos() / 1e6,
+            recovery.replayedDocuments() / Math.max(recovery.replayNanos() / 1e9, 1e-9));
+        out.printf("restart     %.1f ms from start() called to ready (journal opened, state loaded, tail replayed)%n",
+            startNanos / 1e6);
+        if (json != null)
+        {
+            final ObjectMapper mapper = new ObjectMapper();
+            final ObjectNode node = mapper.createObjectNode();
+            node.put("journal", journal.toAbsolutePath().toString());
+            node.put("lastSequence", lastSequence);
+            node.put("openAccounts", openAccounts);
+            node.put("snapshotSequence", recovery.snapshotSequence());
+            node.put("snapshotFile", recovery.snapshotFile() == null ? null :
+                recovery.snapshotFile().toAbsolutePath().toString());
+            node.put("snapshotBytes", recovery.snapshotBytes());
+            node.put("snapshotLoadMillis", recovery.snapshotLoadNanos() / 1e6);
+            node.put("replayedDocuments", recovery.replayedDocuments());
+            node.put("replayMillis", recovery.replayNanos() / 1e6);
+            node.put("restartMillis", startNanos / 1e6);
+            final var skipped = node.putArray("skippedSnapshots");
+            recovery.skippedSnapshots().forEach(skipped::add);
+            mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), node);
+        }
+        return 0;
+    }
+}

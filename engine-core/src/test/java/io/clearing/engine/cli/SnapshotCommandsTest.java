@@ -1,0 +1,211 @@
+package io.clearing.engine.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clearing.engine.SnapshotCodec;
+import io.clearing.engine.SnapshotStore;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code audit --snapshot}, {@code audit --verify-snapshots} and {@code recover}, in-process, on a simulate journal
+ * with a snapshot every 5,000 documents.
+ */
+final class SnapshotCommandsTest
+{
+    private static final int DOCUMENTS = 20_000;
+
+    @TempDir
+    static Path shared;
+    private static Path journal;
+    private static long last;
+    private static String fullAuditHash;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void simulate()
+    {
+        journal = shared.resolve("journal");
+        assertEquals(0, new CommandLine(new ClearingCli()).execute("simulate", "--journal", journal.toString(),
+            "--accounts", "400", "--commands", Integer.toString(DOCUMENTS), "--seed", "5", "--snapshot-every", "5000",
+            "--snapshots-kept", "4"));
+        try (io.clearing.settlement.journal.JournalReader reader =
+            new io.clearing.settlement.journal.JournalReader(journal))
+        {
+            last = reader.lastSequence();
+        }
+        final Outcome audit = run("audit", "--journal", journal.toString());
+        assertEquals(0, audit.exitCode(), audit.output());
+        fullAuditHash = audit.output().replaceAll("(?s).*final hash ([0-9a-f]{64}).*", "$1");
+    }
+
+    @Test
+    void verifySnapshotsProvesEverySnapshotIdenticalToTheReexecutedState()
+    {
+        final Outcome outcome = run("audit", "--journal", journal.toString(), "--verify-snapshots");
+
+        assertEquals(0, outcome.exitCode(), outcome.output());
+        for (final long sequence : new long[] {5_000, 10_000, 15_000, 20_000})
+        {
+            assertTrue(outcome.output().contains("snapshot " + SnapshotStore.fileName(sequence) + " (sequence " +
+                sequence + "): identical, "), outcome.output());
+        }
+        assertTrue(outcome.output().contains(String.format("audit OK: %,d documents, last sequence %d, final hash %s",
+            last, last, fullAuditHash)), outcome.output());
+    }
+
+    @Test
+    void auditFromASnapshotReexecutesOnlyTheDocumentsAfterItToTheSameFinalHash()
+    {
+        final Outcome outcome = run("audit", "--journal", journal.toString(), "--snapshot",
+            snapshot(journal, 10_000).toString());
+
+        assertEquals(0, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().startsWith(String.format("audit OK: %,d documents after the snapshot at " +
+            "sequence 10000, last sequence %d, final hash %s", last - 10_000, last, fullAuditHash)), outcome.output());
+    }
+
+    @Test
+    void verifySnapshotsWritesEachCheckAsJson() throws IOException
+    {
+        final Path json = work.resolve("audit.json");
+        assertEquals(0, run("audit", "--journal", journal.toString(), "--verify-snapshots", "--json",
+            json.toString()).exitCode());
+
+        final JsonNode result = new ObjectMapper().readTree(json.toFile());
+        assertTrue(result.get("ok").asBoolean());
+        assertEquals(4, result.get("snapshots").size());
+        for (final JsonNode check : result.get("snapshots"))
+        {
+            assertTrue(check.get("identical").asBoolean(), check.toString());
+        }
+    }
+
+    @Test
+    void aResealedSnapshotWithAlteredStateFailsVerification() throws IOException
+    {
+        final Path copy = copyJournal();
+        final Path altered = snapshot(copy, 15_000);
+        final long at = Files.size(altered) / 2;
+        reseal(altered, at);
+
+        final Outcome outcome = run("audit", "--journal", journal.toString(), "--verify-snapshots",
+            "--json", work.resolve("r.json").toString());
+        assertEquals(0, outcome.exitCode(), "the original journal's snapshots are untouched");
+
+        final Outcome verify = run("audit", "--journal", copy.toString(), "--verify-snapshots");
+        assertEquals(1, verify.exitCode(), verify.output());
+        assertTrue(verify.output().contains("snapshot " + SnapshotStore.fileName(15_000) + " (sequence 15000): " +
+            "DIFFERS: differs from the re-executed state at byte " + at), verify.output());
+        assertTrue(verify.output().contains("audit FAILED: a snapshot differs from the re-executed state"),
+            verify.output());
+    }
+
+    @Test
+    void auditFromACorruptSnapshotFailsNamingIt() throws IOException
+    {
+        final Path corrupt = work.resolve(SnapshotStore.fileName(10_000));
+        Files.copy(snapshot(journal, 10_000), corrupt);
+        final byte[] bytes = Files.readAllBytes(corrupt);
+        bytes[bytes.length / 3] ^= 1;
+        Files.write(corrupt, bytes);
+
+        final Outcome outcome = run("audit", "--journal", journal.toString(), "--snapshot", corrupt.toString());
+
+        assertEquals(1, outcome.exitCode());
+        assertEquals("audit FAILED: snapshot " + SnapshotStore.fileName(10_000) +
+            ": content hash mismatch: the file is corrupt\n", outcome.output());
+    }
+
+    @Test
+    void recoverReportsTheSnapshotLoadedAndTheTailReplayed()
+    {
+        final Outcome outcome = run("recover", "--journal", journal.toString());
+
+        assertEquals(0, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("snapshot    " + SnapshotStore.fileName(20_000) +
+            " at sequence 20,000, "), outcome.output());
+        assertTrue(outcome.output().contains(String.format("replay      %,d documents after it in ", last - 20_000)),
+            outcome.output());
+    }
+
+    /** @return a journal directory sharing the journal's queue files by symbolic link, with its own snapshots. */
+    private Path copyJournal() throws IOException
+    {
+        final Path copy = work.resolve("journal-copy");
+        Files.createDirectories(copy.resolve(SnapshotStore.DIRECTORY_NAME));
+        try (var files = Files.list(journal))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                if (Files.isRegularFile(file))
+                {
+                    Files.createSymbolicLink(copy.resolve(file.getFileName()), file);
+                }
+            }
+        }
+        try (var files = Files.list(journal.resolve(SnapshotStore.DIRECTORY_NAME)))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                Files.copy(file, copy.resolve(SnapshotStore.DIRECTORY_NAME).resolve(file.getFileName()));
+            }
+        }
+        return copy;
+    }
+
+    /** Changes one byte of the content and recomputes the trailer: intact as a file, wrong as a state. */
+    private static void reseal(final Path file, final long position) throws IOException
+    {
+        final UnsafeBuffer bytes = SnapshotStore.read(file);
+        final ExpandableDirectByteBuffer altered = new ExpandableDirectByteBuffer(bytes.capacity());
+        altered.putBytes(0, bytes, 0, bytes.capacity());
+        altered.putByte((int)position, (byte)(altered.getByte((int)position) ^ 0x10));
+        final int length = new SnapshotCodec().seal(altered, bytes.capacity() - SnapshotCodec.TRAILER_LENGTH);
+        final byte[] out = new byte[length];
+        altered.getBytes(0, out);
+        Files.write(file, out);
+    }
+
+    private static Path snapshot(final Path journalDirectory, final long sequence)
+    {
+        return journalDirectory.resolve(SnapshotStore.DIRECTORY_NAME).resolve(SnapshotStore.fileName(sequence));
+    }
+
+    private record Outcome(int exitCode, String output)
+    {
+    }
+
+    private static Outcome run(final String... args)
+    {
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        final PrintStream original = System.out;
+        final int exitCode;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            exitCode = new CommandLine(new ClearingCli()).execute(args);
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+        return new Outcome(exitCode, captured.toString(StandardCharsets.UTF_8));
+    }
+}
