@@ -101,6 +101,8 @@ public final class MarginCalculator
     private final double[] riskArray = new double[MAX_INSTRUMENTS * STRIDE];
     private final double[] scratchArray = new double[SCENARIOS];
     private final long[] arrayVersion = new long[MAX_INSTRUMENTS];
+    // An option updated since its Greeks and risk array were last computed (see updateOption).
+    private final boolean[] stale = new boolean[MAX_INSTRUMENTS];
     private boolean withIsolated = true;
     private boolean withOrders = true;
     private final boolean[] unitHasOrders = new boolean[MAX_UNDERLYINGS];
@@ -227,7 +229,8 @@ public final class MarginCalculator
     }
 
     /**
-     * Refreshes an option's per-contract Greeks with Black-76 (rate 0: linear options margined on the forward).
+     * Records an option's market data; its per-contract Greeks (Black-76, rate 0: linear options margined on the
+     * forward) and risk array are computed from it at the first use that needs them, with the same result as at once.
      *
      * @param forwardPrice underlying price the option is valued on, 1e-8, positive.
      * @param impliedVol   mark implied volatility, annualised fraction.
@@ -236,13 +239,12 @@ public final class MarginCalculator
     public void updateOption(final int id, final long forwardPrice, final double impliedVol, final long now)
     {
         final double f = forwardPrice / UNITS;
-        final double t = Math.max(0.0, (expiry[id] - now) / YEAR_NANOS);
-        final double sigma = Math.max(0.0, impliedVol);
         forward[id] = f;
-        years[id] = t;
-        vol[id] = sigma;
+        years[id] = Math.max(0.0, (expiry[id] - now) / YEAR_NANOS);
+        vol[id] = Math.max(0.0, impliedVol);
         if (f <= 0.0)
         {
+            stale[id] = false;
             deltaMoney[id] = 0;
             gammaMoney[id] = 0;
             vegaMoney[id] = 0;
@@ -251,7 +253,19 @@ public final class MarginCalculator
             java.util.Arrays.fill(riskArray, id * STRIDE, id * STRIDE + SCENARIOS, 0.0);
             return;
         }
-        Black76.greeks(kind[id] == 1, f, strike[id], t, 0.0, sigma, greeks);
+        // The Greeks and the 29 repricings wait for the first evaluation that needs them: a tick no holder's band
+        // notices costs nothing per option. They depend only on the inputs stored above, so computing them later
+        // gives the same bits as computing them now.
+        stale[id] = true;
+    }
+
+    /** Computes an option's Greeks and risk array from the inputs of its last {@link #updateOption}. */
+    private void refreshOption(final int id)
+    {
+        stale[id] = false;
+        final double f = forward[id];
+        final double sigma = vol[id];
+        Black76.greeks(kind[id] == 1, f, strike[id], years[id], 0.0, sigma, greeks);
         final double s = size[id];
         value[id] = s * greeks.price();
         deltaMoney[id] = s * greeks.delta() * f;
@@ -280,6 +294,19 @@ public final class MarginCalculator
         positionPnl(id, u, 1.0, scratchArray);
         System.arraycopy(scratchArray, 0, riskArray, id * STRIDE, SCENARIOS);
         arrayVersion[id] = parameters.version();
+    }
+
+    /** Brings an instrument's Greeks and risk array up to its last update and the current parameters. */
+    private void refreshIfNeeded(final int id)
+    {
+        if (stale[id])
+        {
+            refreshOption(id);
+        }
+        else if (arrayVersion[id] != parameters.version())
+        {
+            rebuild(id);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ evaluation
@@ -327,10 +354,7 @@ public final class MarginCalculator
      */
     public void add(final int id, final long quantity, final long openBuyQty, final long openSellQty)
     {
-        if (arrayVersion[id] != parameters.version())
-        {
-            rebuild(id);
-        }
+        refreshIfNeeded(id);
         final int u = underlying[id];
         if (!isTouched[u])
         {
@@ -720,6 +744,7 @@ public final class MarginCalculator
         {
             return 0.0;
         }
+        refreshIfNeeded(id);
         final double vegaPerVol = Math.abs(vegaMoney[id] / vol[id]) * UNITS / PPM;
         return vegaPerVol * (parameters.initialMarginFactorPpm() / PPM) * (2.0 + volUpShock[id]) * 2.0;
     }
@@ -727,6 +752,7 @@ public final class MarginCalculator
     /** @return per-contract value of an option at the last update (currency), or size x mark for a future. */
     public double contractValue(final int id)
     {
+        refreshIfNeeded(id);
         return value[id];
     }
 
@@ -744,6 +770,7 @@ public final class MarginCalculator
      */
     public void marketState(final int id, final double[] out)
     {
+        refreshIfNeeded(id);
         out[0] = forward[id];
         out[1] = vol[id];
         out[2] = years[id];
@@ -760,6 +787,7 @@ public final class MarginCalculator
     /** @return the {@link RiskParameters#version()} the instrument's risk array was built under. */
     public long riskArrayVersion(final int id)
     {
+        refreshIfNeeded(id);
         return arrayVersion[id];
     }
 
@@ -785,5 +813,6 @@ public final class MarginCalculator
         value[id] = state[9];
         System.arraycopy(state, MARKET_STATE_SCALARS, riskArray, id * STRIDE, SCENARIOS);
         arrayVersion[id] = riskArrayVersion;
+        stale[id] = false;
     }
 }
