@@ -22,7 +22,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * command says whose it is. Command {@code serial} of the stream is a pure function of the serial, so a verifier can
  * regenerate what a producer sent.
  * <p>
- * The mix (rounds of ten, as in {@link AllocationTest}): a maker and a taker order and the fill that closes both, a
+ * The mix (rounds of ten; {@link AllocationTest} measures it too): a maker and a taker order and the fill that closes both, a
  * mark tick, an index tick, a resting order and its cancel, a deposit and a withdrawal of the same amount, a risk
  * query. Trade direction alternates every pass over the accounts and prices oscillate in a band, so positions, open
  * orders and balances stay bounded: a steady state in which memory must not grow. Every command is valid (none is
