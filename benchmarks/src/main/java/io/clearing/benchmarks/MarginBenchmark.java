@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
  * {@code recomputePositionsOnly} (the engine's evaluation after fills, ticks and payments: the same without the open
  * orders), {@code recomputeWithIsolated} (the pre-trade evaluation plus the isolated margin, as for reports) and
  * {@code recomputeExpansion} (the delta-gamma-vega expansion mode, with orders, isolated margin off).
- * {@code refreshOptionGreeks} is the per-option work of an index tick: Black-76 Greeks and the 29-scenario risk
- * array.
+ * {@code refreshOptionGreeks} is the per-option work after an index tick, paid at the option's first use: Black-76
+ * Greeks and the 29-scenario risk array.
  * <p>
  * Run: {@code java $(cat engine-core/target/jvm.flags) -jar benchmarks/target/benchmarks.jar MarginBenchmark -prof gc}
  */
@@ -258,8 +258,9 @@ public class MarginBenchmark
     }
 
     /**
-     * One option refreshed on an index tick: Black-76 Greeks, the expiry-scaled volatility shocks and the 29-scenario
-     * risk array.
+     * One option refreshed after an index tick: Black-76 Greeks, the expiry-scaled volatility shocks and the
+     * 29-scenario risk array. {@code updateOption} only records the inputs; {@code contractValue} is a first use, so
+     * it pays the refresh, as the first evaluation after a tick does in the engine.
      *
      * @param ticks the options and the cycle of ticks.
      * @return the option's per-contract value after the refresh, currency.
