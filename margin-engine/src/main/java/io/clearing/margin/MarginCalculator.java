@@ -17,9 +17,15 @@ import io.clearing.margin.option.OptionGreeks;
  * filled). The same positions margined one by one give the isolated margin, for reporting capital efficiency.
  * <p>
  * Per-contract Greeks live in an instrument table refreshed on market data ({@link #updateFuture},
- * {@link #updateOption}); an evaluation ({@link #begin()}, {@link #add}, {@link #finish()}) is then linear in the
- * account's positions with a constant-size scenario step per risk unit, and allocates nothing. Money in results is
- * 1e-8 margin currency, rounded up. Bit-deterministic: IEEE arithmetic and StrictMath only. Not thread-safe.
+ * {@link #updateOption}), with every per-contract contribution to margin (risk array, delta, gamma, vega, floor) in
+ * whole money units (1e-8 margin currency). An evaluation ({@link #begin()}, {@link #add}, {@link #finish()}) adds
+ * positions; or, with <em>risk rows</em> ({@link #newRow}), it adds one kept aggregate per risk unit
+ * ({@link #addRow}): a row follows fills and order changes exactly ({@link #updateRow}, constant work per change)
+ * and is rebuilt from the positions only after market data of its unit changed, so an evaluation whose rows are
+ * current costs the same for 1 or 1,000 positions. Whole units make every sum over positions exact (below 2^53), so
+ * a row kept through any sequence of changes and a rebuild give the same bits. Results are rounded up to units.
+ * Nothing allocates after the row table reached its size. Bit-deterministic: IEEE arithmetic and StrictMath only.
+ * Not thread-safe.
  */
 public final class MarginCalculator
 {
@@ -48,6 +54,22 @@ public final class MarginCalculator
     private static final int ALL_BUYS = 1;
     private static final int ALL_SELLS = 2;
     private static final int VARIANTS = 3;
+    // Layout of one variant's block in the accumulators and in a risk row: the scenario P&L row (STRIDE values), net
+    // delta, gamma, volatility-up and -down vega, the short-option floor, then the futures delta by expiry slot.
+    private static final int DELTA = STRIDE;
+    private static final int GAMMA = STRIDE + 1;
+    private static final int VEGA_UP = STRIDE + 2;
+    private static final int VEGA_DOWN = STRIDE + 3;
+    private static final int FLOOR = STRIDE + 4;
+    private static final int EXPIRY = STRIDE + 8;
+    private static final int BLOCK = EXPIRY + 16;
+    private static final int UNIT_BLOCK = VARIANTS * BLOCK;
+    /**
+     * Largest sum of |contracts| x {@link #magnitude} over a row's positions (and open orders) for which the row is
+     * kept incrementally: every partial sum of its whole-unit values then stays below 2^52, where double addition is
+     * exact. A larger book is rebuilt from its positions at every evaluation instead, in position order.
+     */
+    private static final double MASS_LIMIT = 0x1p49;
     private static final double UNITS = Fixed.SCALE;
     private static final double PPM = Fixed.PPM;
     private static final double YEAR_NANOS = 365.0 * 24 * 3600 * 1e9;
@@ -78,25 +100,29 @@ public final class MarginCalculator
     private final double[] volDownShock = new double[MAX_INSTRUMENTS];
     private final double[] value = new double[MAX_INSTRUMENTS];
 
-    // Per risk unit and variant accumulators.
-    private final double[][] netDelta = new double[VARIANTS][MAX_UNDERLYINGS];
-    private final double[][] netGamma = new double[VARIANTS][MAX_UNDERLYINGS];
-    private final double[][] netVegaUp = new double[VARIANTS][MAX_UNDERLYINGS];
-    private final double[][] netVegaDown = new double[VARIANTS][MAX_UNDERLYINGS];
-    private final double[][] shortOptionFloor = new double[VARIANTS][MAX_UNDERLYINGS];
-    private final double[][][] futuresDeltaByExpiry = new double[VARIANTS][MAX_UNDERLYINGS][MAX_EXPIRIES];
+    // Per-contract contributions in money units (1e-8 margin currency), rounded to whole units so that any sum of
+    // them over positions is exact in double arithmetic while it stays below 2^53 (see MASS_LIMIT): the order in which
+    // positions are added, removed or re-added then cannot change a bit of the result.
+    private final double[] deltaUnits = new double[MAX_INSTRUMENTS];
+    private final double[] gammaUnits = new double[MAX_INSTRUMENTS];
+    private final double[] vegaUpUnits = new double[MAX_INSTRUMENTS];
+    private final double[] vegaDownUnits = new double[MAX_INSTRUMENTS];
+    private final double[] floorUnits = new double[MAX_INSTRUMENTS];
+    // Largest absolute per-contract contribution of the instrument: bounds the sums a contract can enter.
+    private final double[] magnitude = new double[MAX_INSTRUMENTS];
+
     private final long[][] expiryKeys = new long[MAX_UNDERLYINGS][MAX_EXPIRIES];
     private final int[] expiryCount = new int[MAX_UNDERLYINGS];
     private final byte[] expirySlot = new byte[MAX_INSTRUMENTS];
-    // Scenario P&L per (variant, unit), flat and padded to STRIDE so the per-position loop is one contiguous, vectorisable
-    // multiply-add over two rows.
-    private final double[] scenarioPnl = new double[VARIANTS * MAX_UNDERLYINGS * STRIDE];
+    // The evaluation's accumulators: one unit block (VARIANTS blocks of BLOCK values) per risk unit, in the layout of a
+    // risk row, so a row is added to an evaluation by one copy.
+    private final double[] acc = new double[MAX_UNDERLYINGS * UNIT_BLOCK];
     private final double[] netTheta = new double[MAX_UNDERLYINGS];
     private final double[] netVega = new double[MAX_UNDERLYINGS];
     private final double[] scratchPnl = new double[SCENARIOS];
-    private final int[] touched = new int[MAX_UNDERLYINGS];
-    private final boolean[] isTouched = new boolean[MAX_UNDERLYINGS];
-    private int touchedCount;
+    // Risk units in the evaluation, bit u for unit u: finish() walks them in ascending order whatever the order of
+    // add() and addRow() calls, so both paths sum the units' margins in the same order.
+    private long touchedMask;
     private boolean fullRevaluation = true;
     private final double[] riskArray = new double[MAX_INSTRUMENTS * STRIDE];
     private final double[] scratchArray = new double[SCENARIOS];
@@ -106,6 +132,18 @@ public final class MarginCalculator
     private boolean withIsolated = true;
     private boolean withOrders = true;
     private final boolean[] unitHasOrders = new boolean[MAX_UNDERLYINGS];
+
+    // Risk rows: one account's aggregates in one risk unit (see newRow).
+    private final long[] unitEpoch = new long[MAX_UNDERLYINGS];
+    private long globalEpoch;
+    private double[] rowData = new double[16 * UNIT_BLOCK];
+    private int[] rowUnit = new int[16];
+    private long[] rowUnitEpoch = new long[16];
+    private long[] rowGlobalEpoch = new long[16];
+    private long[] rowVersion = new long[16];
+    private double[] rowMass = new double[16];
+    private int[] rowOrderPositions = new int[16];
+    private int rowCount;
 
     private double isolatedMaintenance;
     private long initialMargin;
@@ -130,7 +168,11 @@ public final class MarginCalculator
      */
     public MarginCalculator fullRevaluation(final boolean enabled)
     {
-        fullRevaluation = enabled;
+        if (enabled != fullRevaluation)
+        {
+            fullRevaluation = enabled;
+            globalEpoch++;
+        }
         return this;
     }
 
@@ -225,6 +267,7 @@ public final class MarginCalculator
         forward[id] = mark;
         value[id] = size[id] * mark;
         deltaMoney[id] = size[id] * mark;
+        unitEpoch[underlying[id]]++;
         rebuild(id);
     }
 
@@ -242,6 +285,7 @@ public final class MarginCalculator
         forward[id] = f;
         years[id] = Math.max(0.0, (expiry[id] - now) / YEAR_NANOS);
         vol[id] = Math.max(0.0, impliedVol);
+        unitEpoch[underlying[id]]++;
         if (f <= 0.0)
         {
             stale[id] = false;
@@ -251,12 +295,28 @@ public final class MarginCalculator
             thetaMoney[id] = 0;
             value[id] = 0;
             java.util.Arrays.fill(riskArray, id * STRIDE, id * STRIDE + SCENARIOS, 0.0);
+            deriveUnits(id);
             return;
         }
         // The Greeks and the 29 repricings wait for the first evaluation that needs them: a tick no holder's band
         // notices costs nothing per option. They depend only on the inputs stored above, so computing them later
         // gives the same bits as computing them now.
         stale[id] = true;
+    }
+
+    /**
+     * Marks every risk row of a unit out of date, for a change the calculator does not see (an instrument's mark set
+     * at expiry, say): each is rebuilt from its positions at its next use.
+     */
+    public void invalidate(final int underlyingId)
+    {
+        unitEpoch[underlyingId]++;
+    }
+
+    /** Marks every risk row out of date (after a snapshot load, say); drops none. */
+    public void invalidateAll()
+    {
+        globalEpoch++;
     }
 
     /** Computes an option's Greeks and risk array from the inputs of its last {@link #updateOption}. */
@@ -276,8 +336,9 @@ public final class MarginCalculator
     }
 
     /**
-     * Rebuilds what depends on the parameters: an option's volatility shocks and every instrument's risk array. Kept
-     * in both modes, so the mode can change between evaluations; redone lazily when the parameters change.
+     * Rebuilds what depends on the parameters: an option's volatility shocks and every instrument's risk array (whole
+     * money units per contract). Kept in both modes, so the mode can change between evaluations; redone lazily when
+     * the parameters change.
      */
     private void rebuild(final int id)
     {
@@ -292,8 +353,37 @@ public final class MarginCalculator
             volDownShock[id] = Math.min(1.0, parameters.volDownPpm(u) / PPM * scale);
         }
         positionPnl(id, u, 1.0, scratchArray);
-        System.arraycopy(scratchArray, 0, riskArray, id * STRIDE, SCENARIOS);
+        final int from = id * STRIDE;
+        for (int s = 0; s < SCENARIOS; s++)
+        {
+            riskArray[from + s] = Math.rint(scratchArray[s] * UNITS);
+        }
         arrayVersion[id] = parameters.version();
+        deriveUnits(id);
+    }
+
+    /**
+     * The per-contract contributions in whole money units, from the Greeks, shocks and risk array in place (a pure
+     * function of them and the parameters, so a restored instrument derives the same bits).
+     */
+    private void deriveUnits(final int id)
+    {
+        final boolean option = kind[id] != 0;
+        deltaUnits[id] = Math.rint(deltaMoney[id] * UNITS);
+        gammaUnits[id] = option ? Math.rint(gammaMoney[id] * UNITS) : 0.0;
+        vegaUpUnits[id] = option ? Math.rint(vegaMoney[id] * volUpShock[id] * UNITS) : 0.0;
+        vegaDownUnits[id] = option ? Math.rint(vegaMoney[id] * volDownShock[id] * UNITS) : 0.0;
+        floorUnits[id] = option ?
+            Math.rint(size[id] * Math.max(0.0, forward[id]) * (parameters.shortOptionMinimumPpm() / PPM) * UNITS) : 0.0;
+        double largest = Math.max(Math.abs(deltaUnits[id]), Math.max(Math.abs(gammaUnits[id]), floorUnits[id]));
+        largest = Math.max(largest, Math.max(Math.abs(vegaUpUnits[id]), Math.abs(vegaDownUnits[id])));
+        final int from = id * STRIDE;
+        for (int s = 0; s < SCENARIOS; s++)
+        {
+            largest = Math.max(largest, Math.abs(riskArray[from + s]));
+        }
+        // NaN (a value beyond double range) counts as too large to keep incrementally.
+        magnitude[id] = largest == largest ? largest : Double.POSITIVE_INFINITY;
     }
 
     /** Brings an instrument's Greeks and risk array up to its last update and the current parameters. */
@@ -314,29 +404,17 @@ public final class MarginCalculator
     /** Starts the evaluation of one account. */
     public void begin()
     {
-        for (int i = 0; i < touchedCount; i++)
+        for (long mask = touchedMask; mask != 0; mask &= mask - 1)
         {
-            final int u = touched[i];
-            isTouched[u] = false;
+            final int u = Long.numberOfTrailingZeros(mask);
             // Order variants are touched only when the unit had orders; clear only what was used.
-            final int variants = unitHasOrders[u] ? VARIANTS : 1;
-            final int expiries = Math.min(MAX_EXPIRIES, expiryCount[u]);
-            for (int v = 0; v < variants; v++)
-            {
-                netDelta[v][u] = 0;
-                netGamma[v][u] = 0;
-                netVegaUp[v][u] = 0;
-                netVegaDown[v][u] = 0;
-                shortOptionFloor[v][u] = 0;
-                java.util.Arrays.fill(futuresDeltaByExpiry[v][u], 0, expiries, 0.0);
-                final int row = (v * MAX_UNDERLYINGS + u) * STRIDE;
-                java.util.Arrays.fill(scenarioPnl, row, row + SCENARIOS, 0.0);
-            }
+            final int from = u * UNIT_BLOCK;
+            java.util.Arrays.fill(acc, from, from + (unitHasOrders[u] ? UNIT_BLOCK : BLOCK), 0.0);
             unitHasOrders[u] = false;
             netTheta[u] = 0;
             netVega[u] = 0;
         }
-        touchedCount = 0;
+        touchedMask = 0;
         isolatedMaintenance = 0;
         initialMargin = 0;
         initialMarginWithOrders = 0;
@@ -356,16 +434,14 @@ public final class MarginCalculator
     {
         refreshIfNeeded(id);
         final int u = underlying[id];
-        if (!isTouched[u])
-        {
-            isTouched[u] = true;
-            touched[touchedCount++] = u;
-        }
+        touchedMask |= 1L << u;
         final double q = quantity;
-        accumulate(BASE, id, u, q, 1.0);
-        if (withOrders)
+        final int block = u * UNIT_BLOCK;
+        accumulate(acc, block, BASE, id, q, 1.0);
+        if (withOrders && (openBuyQty != 0 || openSellQty != 0))
         {
-            addOrders(id, u, q, openBuyQty, openSellQty);
+            unitHasOrders[u] = true;
+            addOrders(acc, block, id, q, openBuyQty, openSellQty, 1.0);
         }
         netTheta[u] += q * thetaMoney[id];
         netVega[u] += q * (vol[id] > 0 ? vegaMoney[id] / vol[id] : 0.0);
@@ -379,76 +455,74 @@ public final class MarginCalculator
      * The order variants hold only what differs from the base. Scenario P&amp;L and Greeks are linear in quantity, so
      * the difference is the order quantity's own contribution; only the short-option floor is not linear.
      */
-    private void addOrders(final int id, final int u, final double q, final long openBuyQty, final long openSellQty)
+    private void addOrders(final double[] data, final int block, final int id, final double q, final long openBuyQty,
+        final long openSellQty, final double sign)
     {
         if (openBuyQty != 0)
         {
-            unitHasOrders[u] = true;
-            accumulate(ALL_BUYS, id, u, openBuyQty, 1.0);
-            floorDifference(ALL_BUYS, id, u, q, q + openBuyQty, openBuyQty);
+            accumulate(data, block, ALL_BUYS, id, openBuyQty, sign);
+            floorDifference(data, block + ALL_BUYS * BLOCK, id, q, q + openBuyQty, openBuyQty, sign);
         }
         if (openSellQty != 0)
         {
-            unitHasOrders[u] = true;
-            accumulate(ALL_SELLS, id, u, -openSellQty, 1.0);
-            floorDifference(ALL_SELLS, id, u, q, q - openSellQty, -openSellQty);
+            accumulate(data, block, ALL_SELLS, id, -openSellQty, sign);
+            floorDifference(data, block + ALL_SELLS * BLOCK, id, q, q - openSellQty, -openSellQty, sign);
         }
     }
 
-    private void accumulate(final int variant, final int id, final int u, final double q, final double sign)
+    private void accumulate(final double[] data, final int block, final int variant, final int id, final double q,
+        final double sign)
     {
         if (q == 0.0)
         {
             return;
         }
         final double signed = sign * q;
-        netDelta[variant][u] += signed * deltaMoney[id];
+        final int to = block + variant * BLOCK;
+        data[to + DELTA] += signed * deltaUnits[id];
         if (kind[id] == 0)
         {
-            futuresDeltaByExpiry[variant][u][expirySlot[id]] += signed * deltaMoney[id];
+            data[to + EXPIRY + expirySlot[id]] += signed * deltaUnits[id];
         }
         else
         {
-            netGamma[variant][u] += signed * gammaMoney[id];
-            netVegaUp[variant][u] += signed * vegaMoney[id] * volUpShock[id];
-            netVegaDown[variant][u] += signed * vegaMoney[id] * volDownShock[id];
+            data[to + GAMMA] += signed * gammaUnits[id];
+            data[to + VEGA_UP] += signed * vegaUpUnits[id];
+            data[to + VEGA_DOWN] += signed * vegaDownUnits[id];
             if (q < 0)
             {
-                shortOptionFloor[variant][u] += sign * -q * size[id] * forward[id] *
-                    (parameters.shortOptionMinimumPpm() / PPM);
+                data[to + FLOOR] += sign * -q * floorUnits[id];
             }
         }
         if (fullRevaluation)
         {
             final double[] array = riskArray;
-            final double[] pnl = scenarioPnl;
             final int from = id * STRIDE;
-            final int to = (variant * MAX_UNDERLYINGS + u) * STRIDE;
             for (int s = 0; s < SCENARIOS; s++)
             {
-                pnl[to + s] += signed * array[from + s];
+                data[to + s] += signed * array[from + s];
             }
         }
     }
 
-    /** Assigns each futures expiry of an underlying its slot once, at definition. */
     /**
      * Corrects a variant's short-option floor: accumulate() of the order quantity alone charged the floor as if the
      * order were a position on its own; the floor of (position + order) less the floor of the position is due.
      */
-    private void floorDifference(final int variant, final int id, final int u, final double q, final double qAfter,
-        final double order)
+    private void floorDifference(final double[] data, final int to, final int id, final double q, final double qAfter,
+        final double order, final double sign)
     {
         if (kind[id] == 0)
         {
             return;
         }
-        final double perContract = size[id] * forward[id] * (parameters.shortOptionMinimumPpm() / PPM);
+        final double perContract = floorUnits[id];
         final double charged = order < 0 ? -order * perContract : 0.0;
         final double due = Math.max(0.0, -qAfter) * perContract - Math.max(0.0, -q) * perContract;
-        shortOptionFloor[variant][u] += due - charged;
+        data[to + FLOOR] += sign * (due - charged);
     }
 
+    /** Assigns each futures expiry of an underlying its slot once, at definition. */
     private int expirySlot(final int u, final long expiryTimestamp)
     {
         final long[] keys = expiryKeys[u];
@@ -469,7 +543,7 @@ public final class MarginCalculator
         return count;
     }
 
-    /** Scenario P&amp;L of {@code q} contracts by full revaluation (Black-76 repricing in every scenario). */
+    /** Scenario P&amp;L of {@code q} contracts by full revaluation (Black-76 repricing in every scenario), currency. */
     private void positionPnl(final int id, final int u, final double q, final double[] out)
     {
         final double range = parameters.priceRangePpm(u) / PPM;
@@ -502,9 +576,10 @@ public final class MarginCalculator
         return scenario == GRID_SCENARIOS ? -extreme : extreme;
     }
 
+    /** Maintenance margin of one position margined on its own, money units. */
     private double standaloneMaintenance(final int id, final int u, final double q)
     {
-        final double d = q * deltaMoney[id];
+        final double d = q * deltaUnits[id];
         double loss;
         double floor = 0.0;
         if (fullRevaluation)
@@ -514,7 +589,7 @@ public final class MarginCalculator
             {
                 scratchPnl[s] = q * riskArray[from + s];
             }
-            loss = worstLoss(scratchPnl);
+            loss = worstLoss(scratchPnl, 0);
         }
         else if (kind[id] == 0)
         {
@@ -522,12 +597,11 @@ public final class MarginCalculator
         }
         else
         {
-            loss = expansionLoss(u, d, q * gammaMoney[id], q * vegaMoney[id] * volUpShock[id],
-                q * vegaMoney[id] * volDownShock[id]);
+            loss = expansionLoss(u, d, q * gammaUnits[id], q * vegaUpUnits[id], q * vegaDownUnits[id]);
         }
         if (kind[id] != 0 && q < 0)
         {
-            floor = -q * size[id] * forward[id] * (parameters.shortOptionMinimumPpm() / PPM);
+            floor = -q * floorUnits[id];
         }
         return Math.max(loss, floor) + Math.abs(d) * (parameters.deltaShockPpm() / PPM);
     }
@@ -554,56 +628,55 @@ public final class MarginCalculator
         return worst;
     }
 
-    private double worstLoss(final double[] pnl)
+    private double worstLoss(final double[] pnl, final int from)
     {
         double worst = 0.0;
         for (int s = 0; s < GRID_SCENARIOS; s++)
         {
-            worst = Math.max(worst, -pnl[s]);
+            worst = Math.max(worst, -pnl[from + s]);
         }
         final double weight = parameters.extremeWeightPpm() / PPM;
-        worst = Math.max(worst, -pnl[GRID_SCENARIOS] * weight);
-        worst = Math.max(worst, -pnl[GRID_SCENARIOS + 1] * weight);
+        worst = Math.max(worst, -pnl[from + GRID_SCENARIOS] * weight);
+        worst = Math.max(worst, -pnl[from + GRID_SCENARIOS + 1] * weight);
         return worst;
     }
 
-    /** Maintenance margin of a risk unit: the base positions, plus a variant's difference when not BASE. */
+    /** Maintenance margin of a risk unit, money units: the base positions, plus a variant's difference when not BASE. */
     private double unitMaintenance(final int variant, final int u)
     {
-        final boolean base = variant == BASE;
-        final double d = netDelta[BASE][u] + (base ? 0.0 : netDelta[variant][u]);
+        final double[] data = acc;
+        final int base = u * UNIT_BLOCK;
+        final boolean isBase = variant == BASE;
+        final int other = base + variant * BLOCK;
+        final double d = data[base + DELTA] + (isBase ? 0.0 : data[other + DELTA]);
         final double loss;
         if (fullRevaluation)
         {
             final double[] pnl = scratchPnl;
-            final int baseRow = u * STRIDE;
-            final int variantRow = (variant * MAX_UNDERLYINGS + u) * STRIDE;
             for (int s = 0; s < SCENARIOS; s++)
             {
-                pnl[s] = scenarioPnl[baseRow + s] + (base ? 0.0 : scenarioPnl[variantRow + s]);
+                pnl[s] = data[base + s] + (isBase ? 0.0 : data[other + s]);
             }
-            loss = worstLoss(pnl);
+            loss = worstLoss(pnl, 0);
         }
         else
         {
             loss = expansionLoss(u, d,
-                netGamma[BASE][u] + (base ? 0.0 : netGamma[variant][u]),
-                netVegaUp[BASE][u] + (base ? 0.0 : netVegaUp[variant][u]),
-                netVegaDown[BASE][u] + (base ? 0.0 : netVegaDown[variant][u]));
+                data[base + GAMMA] + (isBase ? 0.0 : data[other + GAMMA]),
+                data[base + VEGA_UP] + (isBase ? 0.0 : data[other + VEGA_UP]),
+                data[base + VEGA_DOWN] + (isBase ? 0.0 : data[other + VEGA_DOWN]));
         }
         double grossFutures = 0.0;
         double netFutures = 0.0;
-        final double[] byExpiry = futuresDeltaByExpiry[BASE][u];
-        final double[] difference = futuresDeltaByExpiry[variant][u];
         for (int e = 0; e < expiryCount[u]; e++)
         {
-            final double exposure = byExpiry[e] + (base ? 0.0 : difference[e]);
+            final double exposure = data[base + EXPIRY + e] + (isBase ? 0.0 : data[other + EXPIRY + e]);
             grossFutures += Math.abs(exposure);
             netFutures += exposure;
         }
         final double roll = (grossFutures - Math.abs(netFutures)) * (parameters.rollShockPpm() / PPM);
         final double deltaShock = Math.abs(d) * (parameters.deltaShockPpm() / PPM);
-        final double floor = shortOptionFloor[BASE][u] + (base ? 0.0 : shortOptionFloor[variant][u]);
+        final double floor = data[base + FLOOR] + (isBase ? 0.0 : data[other + FLOOR]);
         return Math.max(loss, floor) + deltaShock + roll;
     }
 
@@ -612,9 +685,9 @@ public final class MarginCalculator
     {
         double mm = 0.0;
         double mmWithOrders = 0.0;
-        for (int i = 0; i < touchedCount; i++)
+        for (long mask = touchedMask; mask != 0; mask &= mask - 1)
         {
-            final int u = touched[i];
+            final int u = Long.numberOfTrailingZeros(mask);
             final double base = unitMaintenance(BASE, u);
             mm += base;
             mmWithOrders += unitHasOrders[u] ?
@@ -629,17 +702,160 @@ public final class MarginCalculator
     }
 
     /**
-     * Rounds a margin up to 1e-8 units, saturating at {@link #MAX_MONEY}: a requirement that large cannot be met by
-     * any account, so saturating keeps every decision (reject the order, liquidate) and never throws mid-command.
+     * Rounds a margin up to whole money units (1e-8), saturating at {@link #MAX_MONEY}: a requirement that large
+     * cannot be met by any account, so saturating keeps every decision (reject the order, liquidate) and never throws
+     * mid-command.
      */
-    private static long toMoney(final double currency)
+    private static long toMoney(final double units)
     {
-        final double units = Math.ceil(currency * UNITS);
-        if (!(units >= 0.0))
+        final double rounded = Math.ceil(units);
+        if (!(rounded >= 0.0))
         {
-            return units < 0.0 ? 0 : MAX_MONEY;
+            return rounded < 0.0 ? 0 : MAX_MONEY;
         }
-        return units >= MAX_MONEY ? MAX_MONEY : (long)units;
+        return rounded >= MAX_MONEY ? MAX_MONEY : (long)rounded;
+    }
+
+    // ------------------------------------------------------------------------------------------------ risk rows
+
+    /**
+     * Creates a risk row: the aggregates of one account's positions and open orders in one risk unit (scenario P&amp;L,
+     * net Greeks, short-option floor, futures delta by expiry, each for the positions and for every buy or every sell
+     * filled), kept so that an evaluation costs the same however many positions the account holds there. The caller
+     * maps (account, unit) to rows. A new row is out of date: fill it with {@link #rebuildRow} and {@link #addToRow}.
+     * Allocates only when the row table grows past its high-water mark.
+     *
+     * @param underlyingId the row's risk unit.
+     * @return the row id, dense from 0.
+     */
+    public int newRow(final int underlyingId)
+    {
+        final int row = rowCount;
+        if (row == rowUnit.length)
+        {
+            final int capacity = row * 2;
+            rowData = java.util.Arrays.copyOf(rowData, capacity * UNIT_BLOCK);
+            rowUnit = java.util.Arrays.copyOf(rowUnit, capacity);
+            rowUnitEpoch = java.util.Arrays.copyOf(rowUnitEpoch, capacity);
+            rowGlobalEpoch = java.util.Arrays.copyOf(rowGlobalEpoch, capacity);
+            rowVersion = java.util.Arrays.copyOf(rowVersion, capacity);
+            rowMass = java.util.Arrays.copyOf(rowMass, capacity);
+            rowOrderPositions = java.util.Arrays.copyOf(rowOrderPositions, capacity);
+        }
+        rowCount = row + 1;
+        rowUnit[row] = underlyingId;
+        rowUnitEpoch[row] = unitEpoch[underlyingId] - 1;
+        rowGlobalEpoch[row] = globalEpoch;
+        return row;
+    }
+
+    /** Drops every row; ids are handed out from 0 again. */
+    public void clearRows()
+    {
+        rowCount = 0;
+    }
+
+    /** @return rows created since the last {@link #clearRows()}. */
+    public int rowCount()
+    {
+        return rowCount;
+    }
+
+    /** @return the risk unit of a row. */
+    public int rowUnit(final int row)
+    {
+        return rowUnit[row];
+    }
+
+    /**
+     * Whether a row equals the sum of its positions' contributions now: no market data of its unit, no parameter and
+     * no mode has changed since it was rebuilt, and its book is small enough to be kept exactly (see
+     * {@link #MASS_LIMIT}). A row not current must be rebuilt before {@link #addRow}.
+     */
+    public boolean rowCurrent(final int row)
+    {
+        return rowUnitEpoch[row] == unitEpoch[rowUnit[row]] && rowGlobalEpoch[row] == globalEpoch &&
+            rowVersion[row] == parameters.version() && rowMass[row] <= MASS_LIMIT;
+    }
+
+    /** Empties a row and stamps it current; then {@link #addToRow} each of its positions. */
+    public void rebuildRow(final int row)
+    {
+        final int from = row * UNIT_BLOCK;
+        java.util.Arrays.fill(rowData, from, from + UNIT_BLOCK, 0.0);
+        rowUnitEpoch[row] = unitEpoch[rowUnit[row]];
+        rowGlobalEpoch[row] = globalEpoch;
+        rowVersion[row] = parameters.version();
+        rowMass[row] = 0.0;
+        rowOrderPositions[row] = 0;
+    }
+
+    /**
+     * Adds a position and its open orders to a row being rebuilt.
+     *
+     * @param id instrument on the row's unit.
+     */
+    public void addToRow(final int row, final int id, final long quantity, final long openBuyQty,
+        final long openSellQty)
+    {
+        refreshIfNeeded(id);
+        applyToRow(row, id, quantity, openBuyQty, openSellQty, 1.0);
+    }
+
+    /**
+     * Moves a position of a current row from its old quantities to its new ones, exactly: the row ends equal to a
+     * rebuild from the positions. Does nothing to a row that is not current (its next use rebuilds it).
+     */
+    public void updateRow(final int row, final int id, final long oldQuantity, final long oldBuy, final long oldSell,
+        final long newQuantity, final long newBuy, final long newSell)
+    {
+        if (!rowCurrent(row))
+        {
+            return;
+        }
+        refreshIfNeeded(id);
+        applyToRow(row, id, oldQuantity, oldBuy, oldSell, -1.0);
+        applyToRow(row, id, newQuantity, newBuy, newSell, 1.0);
+    }
+
+    private void applyToRow(final int row, final int id, final long quantity, final long openBuyQty,
+        final long openSellQty, final double sign)
+    {
+        final double q = quantity;
+        final int block = row * UNIT_BLOCK;
+        accumulate(rowData, block, BASE, id, q, sign);
+        if (openBuyQty != 0 || openSellQty != 0)
+        {
+            rowOrderPositions[row] += (int)sign;
+            addOrders(rowData, block, id, q, openBuyQty, openSellQty, sign);
+        }
+        rowMass[row] += sign * (Math.abs(q) + (double)openBuyQty + (double)openSellQty) * magnitude[id];
+    }
+
+    /**
+     * Adds a current row to the evaluation, in place of {@link #add} of each of its positions and with the same result
+     * (isolated margin, net theta and net vega aside: evaluations that need them add positions).
+     */
+    public void addRow(final int row)
+    {
+        final int u = rowUnit[row];
+        final int to = u * UNIT_BLOCK;
+        final boolean orders = withOrders && rowOrderPositions[row] > 0;
+        if ((touchedMask & (1L << u)) != 0)
+        {
+            // A second row of the same unit: add rather than copy.
+            final int length = orders || unitHasOrders[u] ? UNIT_BLOCK : BLOCK;
+            for (int i = 0; i < length; i++)
+            {
+                acc[to + i] += rowData[row * UNIT_BLOCK + i];
+            }
+        }
+        else
+        {
+            System.arraycopy(rowData, row * UNIT_BLOCK, acc, to, orders ? UNIT_BLOCK : BLOCK);
+        }
+        touchedMask |= 1L << u;
+        unitHasOrders[u] |= orders;
     }
 
     /** @return initial margin of the positions, 1e-8 margin currency. */
@@ -672,16 +888,16 @@ public final class MarginCalculator
         return isolatedInitialMargin;
     }
 
-    /** @return net delta of a risk unit: P&amp;L per unit relative move of the underlying, currency. */
+    /** @return net delta of a risk unit in the last evaluation: P&amp;L per unit relative move of the underlying, currency. */
     public double netDelta(final int underlyingId)
     {
-        return netDelta[BASE][underlyingId];
+        return acc[underlyingId * UNIT_BLOCK + DELTA] / UNITS;
     }
 
     /** @return net gamma: d2(P&amp;L)/dr2, currency. */
     public double netGamma(final int underlyingId)
     {
-        return netGamma[BASE][underlyingId];
+        return acc[underlyingId * UNIT_BLOCK + GAMMA] / UNITS;
     }
 
     /** @return net vega: P&amp;L per 1.00 of volatility, currency. */
@@ -814,5 +1030,7 @@ public final class MarginCalculator
         System.arraycopy(state, MARKET_STATE_SCALARS, riskArray, id * STRIDE, SCENARIOS);
         arrayVersion[id] = riskArrayVersion;
         stale[id] = false;
+        deriveUnits(id);
+        unitEpoch[underlying[id]]++;
     }
 }
