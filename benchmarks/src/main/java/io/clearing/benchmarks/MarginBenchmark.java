@@ -36,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  * orders), {@code recomputeWithIsolated} (the pre-trade evaluation plus the isolated margin, as for reports) and
  * {@code recomputeExpansion} (the delta-gamma-vega expansion mode, with orders, isolated margin off).
  * {@code refreshOptionGreeks} is the per-option work after an index tick, paid at the option's first use: Black-76
- * Greeks and the 29-scenario risk array.
+ * Greeks and the 29-scenario risk array. Risk rows (the engine's way): {@code recomputeFromRows} (an evaluation from
+ * current rows, with orders), {@code fillThenRecomputeFromRows} (one position changed, its row kept exactly, then the
+ * evaluation) and {@code tickThenRebuildRow} (a mark tick on unit 0, its row rebuilt from the positions).
  * <p>
  * Run: {@code java $(cat engine-core/target/jvm.flags) -jar benchmarks/target/benchmarks.jar MarginBenchmark -prof gc}
  */
@@ -69,6 +71,9 @@ public class MarginBenchmark
         final MarginCalculator hotPath = new MarginCalculator(new RiskParameters()).withIsolated(false);
         final MarginCalculator positionsOnly =
             new MarginCalculator(new RiskParameters()).withIsolated(false).withOrders(false);
+        final MarginCalculator rows = new MarginCalculator(new RiskParameters()).withIsolated(false);
+        final int[] row = new int[UNDERLYINGS];
+        int fillCount;
 
         /** Defines and marks the instruments, draws the positions. */
         @Setup
@@ -78,6 +83,12 @@ public class MarginBenchmark
             portfolio.load(withIsolated);
             portfolio.load(hotPath);
             portfolio.load(positionsOnly);
+            portfolio.load(rows);
+            for (int u = 0; u < UNDERLYINGS; u++)
+            {
+                row[u] = rows.newRow(u);
+            }
+            portfolio.rebuildRows(rows, row);
         }
     }
 
@@ -203,6 +214,35 @@ public class MarginBenchmark
             }
         }
 
+        /** Rebuilds each out-of-date row from its positions, as the engine does at an evaluation after a tick. */
+        void rebuildRows(final MarginCalculator calculator, final int[] row)
+        {
+            for (int u = 0; u < UNDERLYINGS; u++)
+            {
+                if (!calculator.rowCurrent(row[u]))
+                {
+                    calculator.rebuildRow(row[u]);
+                    for (int k = u; k < count; k += UNDERLYINGS)
+                    {
+                        calculator.addToRow(row[u], k, quantity[k], openBuy[k], openSell[k]);
+                    }
+                }
+            }
+        }
+
+        /** Margin from the rows (one per risk unit held), with or without the open orders. */
+        long recomputeFromRows(final MarginCalculator calculator, final int[] row, final boolean withOrders)
+        {
+            calculator.withOrders(withOrders);
+            calculator.begin();
+            for (int u = 0; u < Math.min(count, UNDERLYINGS); u++)
+            {
+                calculator.addRow(row[u]);
+            }
+            calculator.finish();
+            return calculator.initialMarginWithOrders();
+        }
+
         long recompute(final MarginCalculator calculator)
         {
             calculator.begin();
@@ -245,6 +285,57 @@ public class MarginBenchmark
     public long recomputePositionsOnly(final Account account)
     {
         return account.portfolio.recompute(account.positionsOnly);
+    }
+
+    /**
+     * The engine's evaluation of an account from its risk rows, current (no market data of its units changed since
+     * they were rebuilt): one row per risk unit, with the open orders' riskiest side. Flat in positions.
+     *
+     * @param account the positions, their rows built at setup.
+     * @return initial margin with orders, 1e-8 margin currency.
+     */
+    @Benchmark
+    public long recomputeFromRows(final Account account)
+    {
+        return account.portfolio.recomputeFromRows(account.rows, account.row, true);
+    }
+
+    /**
+     * A fill then the evaluation, as the engine does after a trade: the first position moves by one contract (up on
+     * even calls, back down on odd ones), its row follows exactly ({@code updateRow}, constant work), then the
+     * account is margined from its rows without the open orders.
+     *
+     * @param account the positions, their rows built at setup.
+     * @return initial margin, 1e-8 margin currency.
+     */
+    @Benchmark
+    public long fillThenRecomputeFromRows(final Account account)
+    {
+        final Portfolio portfolio = account.portfolio;
+        final long step = (account.fillCount++ & 1) == 0 ? 1 : -1;
+        final long before = portfolio.quantity[0];
+        portfolio.quantity[0] = before + step;
+        account.rows.updateRow(account.row[0], 0, before, portfolio.openBuy[0], portfolio.openSell[0],
+            before + step, portfolio.openBuy[0], portfolio.openSell[0]);
+        return portfolio.recomputeFromRows(account.rows, account.row, false);
+    }
+
+    /**
+     * A mark tick on the perpetual of risk unit 0 (alternating between two prices) then the evaluation: unit 0's row
+     * is out of date and rebuilt from its positions (linear in them), the other rows are current. What the engine
+     * pays when it evaluates an account after market data of one of its units changed.
+     *
+     * @param account the positions, their rows built at setup.
+     * @return initial margin, 1e-8 margin currency.
+     */
+    @Benchmark
+    public long tickThenRebuildRow(final Account account)
+    {
+        final Portfolio portfolio = account.portfolio;
+        final long mark = (account.fillCount++ & 1) == 0 ? FORWARD_PRICE[0] + 100_000_000L : FORWARD_PRICE[0];
+        account.rows.updateFuture(0, mark);
+        portfolio.rebuildRows(account.rows, account.row);
+        return portfolio.recomputeFromRows(account.rows, account.row, false);
     }
 
     /**

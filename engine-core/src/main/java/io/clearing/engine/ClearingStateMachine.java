@@ -37,6 +37,8 @@ import io.clearing.settlement.PriceWatch;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntArrayList;
 
+import java.util.Arrays;
+
 /**
  * The clearing engine's business logic: one handler per command, in this class, applied on a single thread.
  * <p>
@@ -97,6 +99,22 @@ public final class ClearingStateMachine implements StateMachine
     private boolean committingTouched;
     private boolean rejected;
     private long evaluations;
+    // Risk rows (MarginCalculator#newRow): per account a list of one row per risk unit it holds, each with the
+    // unrealized P&L of its positions; UNDISCOVERED until the account's first evaluation (and after a snapshot load,
+    // which starts a fresh state machine): rows are derived state, rebuilt exactly from the positions when needed.
+    private static final int UNDISCOVERED = -2;
+    private static final double UNREALIZED_MASS_LIMIT = 0x1p60;
+    private final int[] firstRow;
+    private int[] nextRow = new int[1024];
+    private long[] rowUnrealized = new long[1024];
+    private double[] rowUnrealizedMass = new double[1024];
+    private final int[] unitRow = new int[Limits.MAX_UNDERLYINGS];
+    private boolean fullWalk;
+    private long rowsKept;
+    private long rowsRebuilt;
+    private boolean crossCheckRows;
+    private long rowChecks;
+    private long rowMismatches;
     private long triggeredEvaluations;
 
     // Result of the last compute(): not committed until commit().
@@ -133,6 +151,10 @@ public final class ClearingStateMachine implements StateMachine
         {
             optionsByUnderlying[u] = new IntArrayList();
         }
+        firstRow = new int[accountCapacity];
+        Arrays.fill(firstRow, UNDISCOVERED);
+        Arrays.fill(unitRow, -1);
+        positions.observer(this::positionChanged);
     }
 
     @Override
@@ -221,6 +243,7 @@ public final class ClearingStateMachine implements StateMachine
             }
             touchedAccounts.clear();
             calculator.withIsolated(false).withOrders(false);
+            fullWalk = false;
         }
         if (rejected)
         {
@@ -646,6 +669,8 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         instruments.mark(id, price, volatility);
+        // Unrealized P&L in the unit's risk rows moves with any mark.
+        calculator.invalidate(instruments.underlying(id));
         triggered.clear();
         if (instruments.isOption(id))
         {
@@ -1336,6 +1361,7 @@ public final class ClearingStateMachine implements StateMachine
             slot = next;
         }
         instruments.mark(id, value, 0);
+        calculator.invalidate(instruments.underlying(id));
         instruments.settled(id);
     }
 
@@ -1354,9 +1380,7 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.UNKNOWN_ACCOUNT, accountId, accountId, 0, 0);
             return;
         }
-        calculator.withIsolated(true);
-        computeWithOrders(accountId);
-        calculator.withIsolated(false);
+        computeReport(accountId);
         events.accountRiskReport()
             .accountId(accountId)
             .state(MarginState.get((short)evalState))
@@ -1429,29 +1453,39 @@ public final class ClearingStateMachine implements StateMachine
         calculator.withOrders(false);
     }
 
+    /** {@link #computeWithOrders} with the isolated margin, position by position: for reports, not the hot path. */
+    private void computeReport(final int accountId)
+    {
+        calculator.withIsolated(true);
+        fullWalk = true;
+        try
+        {
+            computeWithOrders(accountId);
+        }
+        finally
+        {
+            fullWalk = false;
+            calculator.withIsolated(false);
+        }
+    }
+
     /**
      * Evaluates an account's collateral, PnL and margin into the eval* fields without changing anything. Open orders
-     * count only under {@link #computeWithOrders}: margin states depend on positions alone.
+     * count only under {@link #computeWithOrders}: margin states depend on positions alone. Margin and unrealized
+     * P&amp;L come from the account's risk rows (one per risk unit, kept through fills and order changes, rebuilt after
+     * market data of their unit changed), or position by position for reports: the same bits either way.
      */
     private void compute(final int accountId)
     {
         evaluations++;
         calculator.begin();
-        long unrealized = 0;
-        boolean anyRisk = false;
-        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
-        {
-            final int id = positions.instrument(slot);
-            final long q = positions.quantity(slot);
-            final long size = instruments.contractSize(id);
-            final long mark = instruments.markPrice(id);
-            calculator.add(id, q, positions.openBuy(slot), positions.openSell(slot));
-            // Valuations for decisions saturate rather than throw: the margin step runs after state has changed.
-            unrealized = Fixed.addSaturating(unrealized,
-                Fixed.addSaturating(Fixed.notionalSaturating(q, size, mark), -positions.cost(slot)));
-            anyRisk = true;
-        }
+        final boolean anyRisk = accounts.firstPosition(accountId) >= 0;
+        final long unrealized = fullWalk ? addPositions(accountId) : addRows(accountId);
         calculator.finish();
+        if (crossCheckRows && !fullWalk)
+        {
+            crossCheck(accountId, unrealized);
+        }
         long collateral = 0;
         for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
         {
@@ -1494,6 +1528,223 @@ public final class ClearingStateMachine implements StateMachine
         {
             evalState = MarginState.LIQUIDATION.value();
         }
+    }
+
+    /** Adds every position of the account to the evaluation; @return its unrealized P&amp;L, saturating. */
+    private long addPositions(final int accountId)
+    {
+        long unrealized = 0;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final int id = positions.instrument(slot);
+            calculator.add(id, positions.quantity(slot), positions.openBuy(slot), positions.openSell(slot));
+            // Valuations for decisions saturate rather than throw: the margin step runs after state has changed.
+            unrealized = Fixed.addSaturating(unrealized, unrealized(id, positions.quantity(slot), positions.cost(slot)));
+        }
+        return unrealized;
+    }
+
+    /** Unrealized P&amp;L of one position at its instrument's mark, saturating. */
+    private long unrealized(final int id, final long quantity, final long cost)
+    {
+        return Fixed.addSaturating(
+            Fixed.notionalSaturating(quantity, instruments.contractSize(id), instruments.markPrice(id)), -cost);
+    }
+
+    /**
+     * Adds the account's risk rows to the evaluation, first rebuilding (in one walk of its positions) those that are
+     * not current; @return its unrealized P&amp;L. Integer sums below the mass limits are exact in any order, so rows
+     * kept through changes give the bits of a rebuild; above them, rows are rebuilt at every use, and the unrealized
+     * P&amp;L is summed position by position as {@link #addPositions} does.
+     */
+    private long addRows(final int accountId)
+    {
+        if (firstRow[accountId] == UNDISCOVERED)
+        {
+            firstRow[accountId] = -1;
+            for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+            {
+                final int u = instruments.underlying(positions.instrument(slot));
+                if (findRow(accountId, u) < 0)
+                {
+                    createRow(accountId, u);
+                }
+            }
+        }
+        boolean rebuild = false;
+        for (int row = firstRow[accountId]; row >= 0; row = nextRow[row])
+        {
+            if (rowFresh(row))
+            {
+                rowsKept++;
+            }
+            else
+            {
+                rowsRebuilt++;
+                rebuild = true;
+                unitRow[calculator.rowUnit(row)] = row;
+                calculator.rebuildRow(row);
+                rowUnrealized[row] = 0;
+                rowUnrealizedMass[row] = 0;
+            }
+        }
+        if (rebuild)
+        {
+            for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+            {
+                final int id = positions.instrument(slot);
+                final int row = unitRow[instruments.underlying(id)];
+                if (row >= 0)
+                {
+                    final long q = positions.quantity(slot);
+                    calculator.addToRow(row, id, q, positions.openBuy(slot), positions.openSell(slot));
+                    final long term = unrealized(id, q, positions.cost(slot));
+                    rowUnrealized[row] = Fixed.addSaturating(rowUnrealized[row], term);
+                    rowUnrealizedMass[row] += Math.abs((double)term);
+                }
+            }
+            for (int row = firstRow[accountId]; row >= 0; row = nextRow[row])
+            {
+                unitRow[calculator.rowUnit(row)] = -1;
+            }
+        }
+        long unrealized = 0;
+        double mass = 0;
+        for (int row = firstRow[accountId]; row >= 0; row = nextRow[row])
+        {
+            calculator.addRow(row);
+            unrealized = Fixed.addSaturating(unrealized, rowUnrealized[row]);
+            mass += rowUnrealizedMass[row];
+        }
+        if (!(mass <= UNREALIZED_MASS_LIMIT))
+        {
+            unrealized = 0;
+            for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+            {
+                unrealized = Fixed.addSaturating(unrealized,
+                    unrealized(positions.instrument(slot), positions.quantity(slot), positions.cost(slot)));
+            }
+        }
+        return unrealized;
+    }
+
+    /** Test oracle: the evaluation just made from rows against one position by position (leaves the latter's results). */
+    private void crossCheck(final int accountId, final long unrealized)
+    {
+        final long initial = calculator.initialMargin();
+        final long withOrders = calculator.initialMarginWithOrders();
+        final long maintenance = calculator.maintenanceMargin();
+        calculator.begin();
+        final long walked = addPositions(accountId);
+        calculator.finish();
+        rowChecks++;
+        if (walked != unrealized || initial != calculator.initialMargin() || maintenance !=
+            calculator.maintenanceMargin() || withOrders != calculator.initialMarginWithOrders())
+        {
+            rowMismatches++;
+        }
+    }
+
+    /**
+     * Test support: when on, every evaluation from risk rows is repeated position by position and compared
+     * ({@link #rowChecks()}, {@link #rowMismatches()}).
+     */
+    void crossCheckRows(final boolean enabled)
+    {
+        crossCheckRows = enabled;
+    }
+
+    /** @return evaluations cross-checked since {@link #crossCheckRows} was turned on. */
+    long rowChecks()
+    {
+        return rowChecks;
+    }
+
+    /** @return cross-checked evaluations whose margin or unrealized P&amp;L differed. */
+    long rowMismatches()
+    {
+        return rowMismatches;
+    }
+
+    /** @return risk rows added to evaluations as kept (not rebuilt) since start. */
+    public long rowsKept()
+    {
+        return rowsKept;
+    }
+
+    /** @return risk rows rebuilt from their positions since start. */
+    public long rowsRebuilt()
+    {
+        return rowsRebuilt;
+    }
+
+    /** A row that is current in the calculator and whose unrealized P&amp;L is an exact integer sum. */
+    private boolean rowFresh(final int row)
+    {
+        return calculator.rowCurrent(row) && rowUnrealizedMass[row] <= UNREALIZED_MASS_LIMIT;
+    }
+
+    private int findRow(final int accountId, final int underlyingId)
+    {
+        for (int row = firstRow[accountId]; row >= 0; row = nextRow[row])
+        {
+            if (calculator.rowUnit(row) == underlyingId)
+            {
+                return row;
+            }
+        }
+        return -1;
+    }
+
+    /** A new row, out of date, at the head of the account's list (the order of rows changes no result). */
+    private int createRow(final int accountId, final int underlyingId)
+    {
+        final int row = calculator.newRow(underlyingId);
+        if (row == nextRow.length)
+        {
+            nextRow = Arrays.copyOf(nextRow, row * 2);
+            rowUnrealized = Arrays.copyOf(rowUnrealized, row * 2);
+            rowUnrealizedMass = Arrays.copyOf(rowUnrealizedMass, row * 2);
+        }
+        nextRow[row] = firstRow[accountId];
+        rowUnrealized[row] = 0;
+        rowUnrealizedMass[row] = 0;
+        firstRow[accountId] = row;
+        return row;
+    }
+
+    /**
+     * Keeps the account's row of the slot's risk unit exact through a change of quantity, cost or open orders:
+     * constant work, whatever the number of positions. A row not current is left for its next use to rebuild.
+     */
+    private void positionChanged(final int slot, final long oldQuantity, final long oldCost, final long oldBuy,
+        final long oldSell)
+    {
+        final int accountId = positions.account(slot);
+        if (firstRow[accountId] == UNDISCOVERED)
+        {
+            return;
+        }
+        final int id = positions.instrument(slot);
+        final int u = instruments.underlying(id);
+        final int row = findRow(accountId, u);
+        if (row < 0)
+        {
+            createRow(accountId, u);
+            return;
+        }
+        if (!rowFresh(row))
+        {
+            return;
+        }
+        final long q = positions.quantity(slot);
+        calculator.updateRow(row, id, oldQuantity, oldBuy, oldSell, q, positions.openBuy(slot),
+            positions.openSell(slot));
+        final long before = unrealized(id, oldQuantity, oldCost);
+        final long after = unrealized(id, q, positions.cost(slot));
+        // Exact while the mass stays under its limit (checked at every use); past it the row is rebuilt.
+        rowUnrealized[row] += after - before;
+        rowUnrealizedMass[row] += Math.abs((double)after) - Math.abs((double)before);
     }
 
     /** @return equity a margin-call account needs to be healthy again: initial margin plus the recovery buffer. */
@@ -2118,9 +2369,7 @@ public final class ClearingStateMachine implements StateMachine
     {
         // A report is not engine work: the evaluation counter stays a function of the commands (it is snapshotted).
         final long counted = evaluations;
-        calculator.withIsolated(true);
-        computeWithOrders(accountId);
-        calculator.withIsolated(false);
+        computeReport(accountId);
         evaluations = counted;
         out[0] = evalState;
         out[1] = evalCollateral;
@@ -2160,6 +2409,7 @@ public final class ClearingStateMachine implements StateMachine
     {
         final long counted = evaluations;
         calculator.withIsolated(true);
+        fullWalk = true;
         long cross = 0;
         long isolated = 0;
         long withRisk = 0;
@@ -2174,6 +2424,7 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         calculator.withIsolated(false);
+        fullWalk = false;
         evaluations = counted;
         out[0] = cross;
         out[1] = isolated;

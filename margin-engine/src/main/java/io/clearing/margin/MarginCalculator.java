@@ -65,11 +65,13 @@ public final class MarginCalculator
     private static final int BLOCK = EXPIRY + 16;
     private static final int UNIT_BLOCK = VARIANTS * BLOCK;
     /**
-     * Largest sum of |contracts| x {@link #magnitude} over a row's positions (and open orders) for which the row is
-     * kept incrementally: every partial sum of its whole-unit values then stays below 2^52, where double addition is
-     * exact. A larger book is rebuilt from its positions at every evaluation instead, in position order.
+     * Largest sum of (|contracts| + open buys + open sells) x {@link #magnitude} over a row's positions for which the
+     * row is kept incrementally: every partial sum of its whole-unit values then stays below 2^52 (the magnitude counts
+     * the floor three times, for the order variants' floor corrections), where double arithmetic on integers is exact,
+     * with a factor 2 to spare for the estimate's own rounding. A larger book is rebuilt from its positions at every
+     * evaluation instead, in position order.
      */
-    private static final double MASS_LIMIT = 0x1p49;
+    private static final double MASS_LIMIT = 0x1p52;
     private static final double UNITS = Fixed.SCALE;
     private static final double PPM = Fixed.PPM;
     private static final double YEAR_NANOS = 365.0 * 24 * 3600 * 1e9;
@@ -375,7 +377,7 @@ public final class MarginCalculator
         vegaDownUnits[id] = option ? Math.rint(vegaMoney[id] * volDownShock[id] * UNITS) : 0.0;
         floorUnits[id] = option ?
             Math.rint(size[id] * Math.max(0.0, forward[id]) * (parameters.shortOptionMinimumPpm() / PPM) * UNITS) : 0.0;
-        double largest = Math.max(Math.abs(deltaUnits[id]), Math.max(Math.abs(gammaUnits[id]), floorUnits[id]));
+        double largest = Math.max(Math.abs(deltaUnits[id]), Math.max(Math.abs(gammaUnits[id]), 3.0 * floorUnits[id]));
         largest = Math.max(largest, Math.max(Math.abs(vegaUpUnits[id]), Math.abs(vegaDownUnits[id])));
         final int from = id * STRIDE;
         for (int s = 0; s < SCENARIOS; s++)

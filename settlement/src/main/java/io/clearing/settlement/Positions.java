@@ -32,6 +32,7 @@ public final class Positions
     private int[] prevInAccount;
     private int[] nextHolder;
     private int[] prevHolder;
+    private ChangeObserver observer;
     private int freeHead = -1;
     private int highWater;
     private int live;
@@ -291,16 +292,47 @@ public final class Positions
         return openSell[slot];
     }
 
+    /**
+     * Told of every change of a slot's quantity, cost basis or open orders, right after it, with the values before:
+     * what keeps aggregates over an account's positions (risk rows) exact without walking them.
+     */
+    @FunctionalInterface
+    public interface ChangeObserver
+    {
+        /**
+         * @param slot        the slot; its accessors give the new values.
+         * @param oldQuantity quantity before the change.
+         * @param oldCost     cost basis before.
+         * @param oldBuy      contracts on open buy orders before.
+         * @param oldSell     contracts on open sell orders before.
+         */
+        void changed(int slot, long oldQuantity, long oldCost, long oldBuy, long oldSell);
+    }
+
+    /** @param changeObserver told of every change made by {@link #position} and {@link #addOpen}; null for none. */
+    public void observer(final ChangeObserver changeObserver)
+    {
+        observer = changeObserver;
+    }
+
     /** Sets quantity and cost basis together. */
     public void position(final int slot, final long newQuantity, final long newCost)
     {
+        final long oldQuantity = quantity[slot];
+        final long oldCost = cost[slot];
         quantity[slot] = newQuantity;
         cost[slot] = newCost;
+        if (observer != null)
+        {
+            observer.changed(slot, oldQuantity, oldCost, openBuy[slot], openSell[slot]);
+        }
     }
 
     /** Adjusts open order contracts on one side. */
     public void addOpen(final int slot, final boolean buy, final long delta)
     {
+        final long oldBuy = openBuy[slot];
+        final long oldSell = openSell[slot];
         if (buy)
         {
             openBuy[slot] += delta;
@@ -308,6 +340,10 @@ public final class Positions
         else
         {
             openSell[slot] += delta;
+        }
+        if (observer != null)
+        {
+            observer.changed(slot, quantity[slot], cost[slot], oldBuy, oldSell);
         }
     }
 
