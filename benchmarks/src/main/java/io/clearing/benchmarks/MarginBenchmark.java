@@ -88,7 +88,13 @@ public class MarginBenchmark
             {
                 row[u] = rows.newRow(u);
             }
+            rows.begin();
             portfolio.rebuildRows(rows, row);
+            for (int u = 0; u < Math.min(positions, UNDERLYINGS); u++)
+            {
+                rows.addRow(row[u]);
+            }
+            rows.finish();
         }
     }
 
@@ -214,14 +220,19 @@ public class MarginBenchmark
             }
         }
 
-        /** Rebuilds each out-of-date row from its positions, as the engine does at an evaluation after a tick. */
+        /**
+         * Rebuilds the out-of-date parts of each row from its positions (the open-order part when the calculator
+         * evaluates with orders), inside an evaluation, as the engine does after a tick.
+         */
         void rebuildRows(final MarginCalculator calculator, final int[] row)
         {
-            for (int u = 0; u < UNDERLYINGS; u++)
+            for (int u = 0; u < Math.min(count, UNDERLYINGS); u++)
             {
-                if (!calculator.rowCurrent(row[u]))
+                final boolean positions = !calculator.rowCurrent(row[u]);
+                final boolean orders = calculator.withOrders() && !calculator.rowOrdersCurrent(row[u]);
+                if (positions || orders)
                 {
-                    calculator.rebuildRow(row[u]);
+                    calculator.rebuildRow(row[u], positions, orders);
                     for (int k = u; k < count; k += UNDERLYINGS)
                     {
                         calculator.addToRow(row[u], k, quantity[k], openBuy[k], openSell[k]);
@@ -230,11 +241,12 @@ public class MarginBenchmark
             }
         }
 
-        /** Margin from the rows (one per risk unit held), with or without the open orders. */
+        /** Margin from the rows (one per risk unit held, rebuilt first where out of date), with or without orders. */
         long recomputeFromRows(final MarginCalculator calculator, final int[] row, final boolean withOrders)
         {
             calculator.withOrders(withOrders);
             calculator.begin();
+            rebuildRows(calculator, row);
             for (int u = 0; u < Math.min(count, UNDERLYINGS); u++)
             {
                 calculator.addRow(row[u]);
@@ -334,7 +346,6 @@ public class MarginBenchmark
         final Portfolio portfolio = account.portfolio;
         final long mark = (account.fillCount++ & 1) == 0 ? FORWARD_PRICE[0] + 100_000_000L : FORWARD_PRICE[0];
         account.rows.updateFuture(0, mark);
-        portfolio.rebuildRows(account.rows, account.row);
         return portfolio.recomputeFromRows(account.rows, account.row, false);
     }
 

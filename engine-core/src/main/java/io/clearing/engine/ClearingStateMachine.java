@@ -103,12 +103,20 @@ public final class ClearingStateMachine implements StateMachine
     // unrealized P&L of its positions; UNDISCOVERED until the account's first evaluation (and after a snapshot load,
     // which starts a fresh state machine): rows are derived state, rebuilt exactly from the positions when needed.
     private static final int UNDISCOVERED = -2;
+    /**
+     * Accounts with at least this many position slots are margined from risk rows, smaller ones position by
+     * position: a row costs a few cache misses of its own, which a walk of a handful of positions does not repay
+     * (measured with CommandCostProfile at 100,000 accounts, docs/performance.md). Both give the same bits.
+     */
+    static final int ROW_THRESHOLD = 16;
+    private int rowThreshold = ROW_THRESHOLD;
     private static final double UNREALIZED_MASS_LIMIT = 0x1p60;
     private final int[] firstRow;
     private int[] nextRow = new int[1024];
     private long[] rowUnrealized = new long[1024];
     private double[] rowUnrealizedMass = new double[1024];
     private final int[] unitRow = new int[Limits.MAX_UNDERLYINGS];
+    private final boolean[] rebuildUnrealized = new boolean[Limits.MAX_UNDERLYINGS];
     private boolean fullWalk;
     private long rowsKept;
     private long rowsRebuilt;
@@ -1480,9 +1488,10 @@ public final class ClearingStateMachine implements StateMachine
         evaluations++;
         calculator.begin();
         final boolean anyRisk = accounts.firstPosition(accountId) >= 0;
-        final long unrealized = fullWalk ? addPositions(accountId) : addRows(accountId);
+        final boolean fromRows = !fullWalk && accounts.positionCount(accountId) >= rowThreshold;
+        final long unrealized = fromRows ? addRows(accountId) : addPositions(accountId);
         calculator.finish();
-        if (crossCheckRows && !fullWalk)
+        if (crossCheckRows && fromRows)
         {
             crossCheck(accountId, unrealized);
         }
@@ -1571,21 +1580,29 @@ public final class ClearingStateMachine implements StateMachine
                 }
             }
         }
+        final boolean withOrders = calculator.withOrders();
         boolean rebuild = false;
         for (int row = firstRow[accountId]; row >= 0; row = nextRow[row])
         {
-            if (rowFresh(row))
-            {
-                rowsKept++;
-            }
-            else
+            final boolean stalePositions = !rowFresh(row);
+            final boolean staleOrders = withOrders && !calculator.rowOrdersCurrent(row);
+            if (stalePositions || staleOrders)
             {
                 rowsRebuilt++;
                 rebuild = true;
-                unitRow[calculator.rowUnit(row)] = row;
-                calculator.rebuildRow(row);
-                rowUnrealized[row] = 0;
-                rowUnrealizedMass[row] = 0;
+                final int u = calculator.rowUnit(row);
+                unitRow[u] = row;
+                rebuildUnrealized[u] = stalePositions;
+                calculator.rebuildRow(row, stalePositions, staleOrders);
+                if (stalePositions)
+                {
+                    rowUnrealized[row] = 0;
+                    rowUnrealizedMass[row] = 0;
+                }
+            }
+            else
+            {
+                rowsKept++;
             }
         }
         if (rebuild)
@@ -1593,14 +1610,18 @@ public final class ClearingStateMachine implements StateMachine
             for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
             {
                 final int id = positions.instrument(slot);
-                final int row = unitRow[instruments.underlying(id)];
+                final int u = instruments.underlying(id);
+                final int row = unitRow[u];
                 if (row >= 0)
                 {
                     final long q = positions.quantity(slot);
                     calculator.addToRow(row, id, q, positions.openBuy(slot), positions.openSell(slot));
-                    final long term = unrealized(id, q, positions.cost(slot));
-                    rowUnrealized[row] = Fixed.addSaturating(rowUnrealized[row], term);
-                    rowUnrealizedMass[row] += Math.abs((double)term);
+                    if (rebuildUnrealized[u])
+                    {
+                        final long term = unrealized(id, q, positions.cost(slot));
+                        rowUnrealized[row] = Fixed.addSaturating(rowUnrealized[row], term);
+                        rowUnrealizedMass[row] += Math.abs((double)term);
+                    }
                 }
             }
             for (int row = firstRow[accountId]; row >= 0; row = nextRow[row])
@@ -1652,6 +1673,12 @@ public final class ClearingStateMachine implements StateMachine
     void crossCheckRows(final boolean enabled)
     {
         crossCheckRows = enabled;
+    }
+
+    /** Test support: margin accounts of at least {@code slots} position slots from risk rows (0: every account). */
+    void rowThreshold(final int slots)
+    {
+        rowThreshold = slots;
     }
 
     /** @return evaluations cross-checked since {@link #crossCheckRows} was turned on. */
@@ -1733,13 +1760,15 @@ public final class ClearingStateMachine implements StateMachine
             createRow(accountId, u);
             return;
         }
-        if (!rowFresh(row))
+        final long q = positions.quantity(slot);
+        // The calculator keeps the parts of the row that are current; the unrealized P&L goes with the positions part.
+        final boolean fresh = rowFresh(row);
+        calculator.updateRow(row, id, oldQuantity, oldBuy, oldSell, q, positions.openBuy(slot),
+            positions.openSell(slot));
+        if (!fresh)
         {
             return;
         }
-        final long q = positions.quantity(slot);
-        calculator.updateRow(row, id, oldQuantity, oldBuy, oldSell, q, positions.openBuy(slot),
-            positions.openSell(slot));
         final long before = unrealized(id, oldQuantity, oldCost);
         final long after = unrealized(id, q, positions.cost(slot));
         // Exact while the mass stays under its limit (checked at every use); past it the row is rebuilt.

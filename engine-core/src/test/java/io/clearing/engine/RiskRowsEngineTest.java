@@ -21,6 +21,8 @@ final class RiskRowsEngineTest
     {
         final SnapshotWorkload workload = new SnapshotWorkload(seed, 300, 100_000, deleverage);
         final ClearingStateMachine machine = SnapshotWorkload.newMachine();
+        // Every account from rows, however small, so that every evaluation is cross-checked.
+        machine.rowThreshold(0);
         machine.crossCheckRows(true);
         workload.apply(machine, 0, workload.size(), new EventWriter());
 

@@ -135,17 +135,29 @@ public final class MarginCalculator
     private boolean withOrders = true;
     private final boolean[] unitHasOrders = new boolean[MAX_UNDERLYINGS];
 
-    // Risk rows: one account's aggregates in one risk unit (see newRow).
+    // Risk rows: one account's aggregates in one risk unit (see newRow). Positions part in baseChunks (BLOCK values per
+    // row), open-order part in orderChunks (ORDER_BLOCK per slot, only for rows that were asked for it); chunks of
+    // CHUNK_ROWS rows so that growing never copies row data. Per row: stamps (unit epoch, global epoch, parameter
+    // version) and mass of each part, open-order positions, order slot, parts being rebuilt.
+    private static final int CHUNK_SHIFT = 12;
+    private static final int CHUNK_ROWS = 1 << CHUNK_SHIFT;
+    private static final int CHUNK_MASK = CHUNK_ROWS - 1;
+    private static final int ORDER_BLOCK = UNIT_BLOCK - BLOCK;
+    private static final int POSITIONS = 0;
+    private static final int ORDERS = 1;
+    private static final int STAMP = 6;
     private final long[] unitEpoch = new long[MAX_UNDERLYINGS];
     private long globalEpoch;
-    private double[] rowData = new double[16 * UNIT_BLOCK];
+    private final double[][] baseChunks = new double[1 << 12][];
+    private final double[][] orderChunks = new double[1 << 12][];
     private int[] rowUnit = new int[16];
-    private long[] rowUnitEpoch = new long[16];
-    private long[] rowGlobalEpoch = new long[16];
-    private long[] rowVersion = new long[16];
-    private double[] rowMass = new double[16];
+    private long[] rowStamp = new long[16 * STAMP];
+    private double[] rowMass = new double[16 * 2];
     private int[] rowOrderPositions = new int[16];
+    private int[] rowOrderSlot = new int[16];
+    private byte[] rowBuilding = new byte[16];
     private int rowCount;
+    private int orderSlots;
 
     private double isolatedMaintenance;
     private long initialMargin;
@@ -198,6 +210,12 @@ public final class MarginCalculator
     {
         withOrders = enabled;
         return this;
+    }
+
+    /** @return whether evaluations include the open orders' riskiest side. */
+    public boolean withOrders()
+    {
+        return withOrders;
     }
 
     /** @return whether full revaluation is on. */
@@ -721,11 +739,11 @@ public final class MarginCalculator
     // ------------------------------------------------------------------------------------------------ risk rows
 
     /**
-     * Creates a risk row: the aggregates of one account's positions and open orders in one risk unit (scenario P&amp;L,
-     * net Greeks, short-option floor, futures delta by expiry, each for the positions and for every buy or every sell
-     * filled), kept so that an evaluation costs the same however many positions the account holds there. The caller
-     * maps (account, unit) to rows. A new row is out of date: fill it with {@link #rebuildRow} and {@link #addToRow}.
-     * Allocates only when the row table grows past its high-water mark.
+     * Creates a risk row: the aggregates of one account's positions in one risk unit - scenario P&amp;L, net Greeks,
+     * short-option floor, futures delta by expiry - and, kept apart and only once asked for, the same for every open
+     * buy filled and every open sell filled. The caller maps (account, unit) to rows. An evaluation from current rows
+     * ({@link #addRow}) costs the same however many positions the account holds. A new row is out of date. Allocates
+     * only when the row table passes its high-water mark (in chunks: no copy of row data).
      *
      * @param underlyingId the row's risk unit.
      * @return the row id, dense from 0.
@@ -736,25 +754,37 @@ public final class MarginCalculator
         if (row == rowUnit.length)
         {
             final int capacity = row * 2;
-            rowData = java.util.Arrays.copyOf(rowData, capacity * UNIT_BLOCK);
             rowUnit = java.util.Arrays.copyOf(rowUnit, capacity);
-            rowUnitEpoch = java.util.Arrays.copyOf(rowUnitEpoch, capacity);
-            rowGlobalEpoch = java.util.Arrays.copyOf(rowGlobalEpoch, capacity);
-            rowVersion = java.util.Arrays.copyOf(rowVersion, capacity);
-            rowMass = java.util.Arrays.copyOf(rowMass, capacity);
+            rowStamp = java.util.Arrays.copyOf(rowStamp, capacity * STAMP);
+            rowMass = java.util.Arrays.copyOf(rowMass, capacity * 2);
             rowOrderPositions = java.util.Arrays.copyOf(rowOrderPositions, capacity);
+            rowOrderSlot = java.util.Arrays.copyOf(rowOrderSlot, capacity);
+            rowBuilding = java.util.Arrays.copyOf(rowBuilding, capacity);
+        }
+        if ((row & CHUNK_MASK) == 0 && baseChunks[row >>> CHUNK_SHIFT] == null)
+        {
+            baseChunks[row >>> CHUNK_SHIFT] = new double[CHUNK_ROWS * BLOCK];
         }
         rowCount = row + 1;
         rowUnit[row] = underlyingId;
-        rowUnitEpoch[row] = unitEpoch[underlyingId] - 1;
-        rowGlobalEpoch[row] = globalEpoch;
+        rowOrderSlot[row] = -1;
+        rowOrderPositions[row] = 0;
+        rowBuilding[row] = 0;
+        outOfDate(row, POSITIONS);
+        outOfDate(row, ORDERS);
         return row;
+    }
+
+    private void outOfDate(final int row, final int part)
+    {
+        rowStamp[row * STAMP + part * 3] = unitEpoch[rowUnit[row]] - 1;
     }
 
     /** Drops every row; ids are handed out from 0 again. */
     public void clearRows()
     {
         rowCount = 0;
+        orderSlots = 0;
     }
 
     /** @return rows created since the last {@link #clearRows()}. */
@@ -770,30 +800,82 @@ public final class MarginCalculator
     }
 
     /**
-     * Whether a row equals the sum of its positions' contributions now: no market data of its unit, no parameter and
-     * no mode has changed since it was rebuilt, and its book is small enough to be kept exactly (see
-     * {@link #MASS_LIMIT}). A row not current must be rebuilt before {@link #addRow}.
+     * Whether a row's positions part equals the sum of its positions' contributions now: no market data of its unit,
+     * no parameter and no mode has changed since it was rebuilt, and the book is small enough to be kept exactly (see
+     * {@link #MASS_LIMIT}).
      */
     public boolean rowCurrent(final int row)
     {
-        return rowUnitEpoch[row] == unitEpoch[rowUnit[row]] && rowGlobalEpoch[row] == globalEpoch &&
-            rowVersion[row] == parameters.version() && rowMass[row] <= MASS_LIMIT;
+        return partCurrent(row, POSITIONS);
     }
 
-    /** Empties a row and stamps it current; then {@link #addToRow} each of its positions. */
-    public void rebuildRow(final int row)
+    /** The same for the open-order part of a row (built only by a rebuild that asked for it). */
+    public boolean rowOrdersCurrent(final int row)
     {
-        final int from = row * UNIT_BLOCK;
-        java.util.Arrays.fill(rowData, from, from + UNIT_BLOCK, 0.0);
-        rowUnitEpoch[row] = unitEpoch[rowUnit[row]];
-        rowGlobalEpoch[row] = globalEpoch;
-        rowVersion[row] = parameters.version();
-        rowMass[row] = 0.0;
-        rowOrderPositions[row] = 0;
+        return rowOrderSlot[row] >= 0 && partCurrent(row, ORDERS);
+    }
+
+    private boolean partCurrent(final int row, final int part)
+    {
+        final int stamp = row * STAMP + part * 3;
+        return rowStamp[stamp] == unitEpoch[rowUnit[row]] && rowStamp[stamp + 1] == globalEpoch &&
+            rowStamp[stamp + 2] == parameters.version() && rowMass[row * 2 + part] <= MASS_LIMIT;
     }
 
     /**
-     * Adds a position and its open orders to a row being rebuilt.
+     * Starts rebuilding parts of a row inside an evaluation (after {@link #begin()}, before the row's
+     * {@link #addRow}): {@link #addToRow} each of its positions, then {@link #addRow} stores what was built. The
+     * sums are made in the evaluation's own accumulators, so a rebuild costs what adding the positions costs.
+     *
+     * @param positions rebuild the positions part.
+     * @param orders    rebuild the open-order part.
+     */
+    public void rebuildRow(final int row, final boolean positions, final boolean orders)
+    {
+        final int u = rowUnit[row];
+        final int block = u * UNIT_BLOCK;
+        int building = 0;
+        if (positions)
+        {
+            building |= 1 << POSITIONS;
+            java.util.Arrays.fill(acc, block, block + BLOCK, 0.0);
+            stamp(row, POSITIONS);
+        }
+        if (orders)
+        {
+            building |= 1 << ORDERS;
+            java.util.Arrays.fill(acc, block + BLOCK, block + UNIT_BLOCK, 0.0);
+            if (rowOrderSlot[row] < 0)
+            {
+                rowOrderSlot[row] = newOrderSlot();
+            }
+            rowOrderPositions[row] = 0;
+            stamp(row, ORDERS);
+        }
+        rowBuilding[row] = (byte)building;
+    }
+
+    private void stamp(final int row, final int part)
+    {
+        final int stamp = row * STAMP + part * 3;
+        rowStamp[stamp] = unitEpoch[rowUnit[row]];
+        rowStamp[stamp + 1] = globalEpoch;
+        rowStamp[stamp + 2] = parameters.version();
+        rowMass[row * 2 + part] = 0.0;
+    }
+
+    private int newOrderSlot()
+    {
+        final int slot = orderSlots++;
+        if ((slot & CHUNK_MASK) == 0 && orderChunks[slot >>> CHUNK_SHIFT] == null)
+        {
+            orderChunks[slot >>> CHUNK_SHIFT] = new double[CHUNK_ROWS * ORDER_BLOCK];
+        }
+        return slot;
+    }
+
+    /**
+     * Adds a position and its open orders to the parts of a row being rebuilt.
      *
      * @param id instrument on the row's unit.
      */
@@ -801,63 +883,107 @@ public final class MarginCalculator
         final long openSellQty)
     {
         refreshIfNeeded(id);
-        applyToRow(row, id, quantity, openBuyQty, openSellQty, 1.0);
+        final int building = rowBuilding[row];
+        final double q = quantity;
+        final int block = rowUnit[row] * UNIT_BLOCK;
+        if ((building & (1 << POSITIONS)) != 0)
+        {
+            accumulate(acc, block, BASE, id, q, 1.0);
+            rowMass[row * 2 + POSITIONS] += Math.abs(q) * magnitude[id];
+        }
+        if ((building & (1 << ORDERS)) != 0 && (openBuyQty != 0 || openSellQty != 0))
+        {
+            rowOrderPositions[row]++;
+            addOrders(acc, block, id, q, openBuyQty, openSellQty, 1.0);
+            rowMass[row * 2 + ORDERS] += (Math.abs(q) + (double)openBuyQty + (double)openSellQty) * magnitude[id];
+        }
     }
 
     /**
-     * Moves a position of a current row from its old quantities to its new ones, exactly: the row ends equal to a
-     * rebuild from the positions. Does nothing to a row that is not current (its next use rebuilds it).
+     * Moves a position of a row from its old quantities to its new ones, exactly, in each current part: a part ends
+     * equal to a rebuild from the positions. Parts not current are left for their next use to rebuild.
      */
     public void updateRow(final int row, final int id, final long oldQuantity, final long oldBuy, final long oldSell,
         final long newQuantity, final long newBuy, final long newSell)
     {
-        if (!rowCurrent(row))
+        final boolean positions = oldQuantity != newQuantity && rowCurrent(row);
+        final boolean orders = (oldBuy | oldSell | newBuy | newSell) != 0 && rowOrdersCurrent(row);
+        if (!positions && !orders)
         {
             return;
         }
         refreshIfNeeded(id);
-        applyToRow(row, id, oldQuantity, oldBuy, oldSell, -1.0);
-        applyToRow(row, id, newQuantity, newBuy, newSell, 1.0);
-    }
-
-    private void applyToRow(final int row, final int id, final long quantity, final long openBuyQty,
-        final long openSellQty, final double sign)
-    {
-        final double q = quantity;
-        final int block = row * UNIT_BLOCK;
-        accumulate(rowData, block, BASE, id, q, sign);
-        if (openBuyQty != 0 || openSellQty != 0)
+        if (positions)
         {
-            rowOrderPositions[row] += (int)sign;
-            addOrders(rowData, block, id, q, openBuyQty, openSellQty, sign);
+            final double[] chunk = baseChunks[row >>> CHUNK_SHIFT];
+            final int block = (row & CHUNK_MASK) * BLOCK;
+            accumulate(chunk, block, BASE, id, oldQuantity, -1.0);
+            accumulate(chunk, block, BASE, id, newQuantity, 1.0);
+            rowMass[row * 2 + POSITIONS] += (Math.abs((double)newQuantity) - Math.abs((double)oldQuantity)) *
+                magnitude[id];
         }
-        rowMass[row] += sign * (Math.abs(q) + (double)openBuyQty + (double)openSellQty) * magnitude[id];
+        if (orders)
+        {
+            final int slot = rowOrderSlot[row];
+            final double[] chunk = orderChunks[slot >>> CHUNK_SHIFT];
+            // The order part's blocks sit where a unit block's variants sit, one BLOCK earlier.
+            final int block = (slot & CHUNK_MASK) * ORDER_BLOCK - BLOCK;
+            if ((oldBuy | oldSell) != 0)
+            {
+                rowOrderPositions[row]--;
+                addOrders(chunk, block, id, oldQuantity, oldBuy, oldSell, -1.0);
+            }
+            if ((newBuy | newSell) != 0)
+            {
+                rowOrderPositions[row]++;
+                addOrders(chunk, block, id, newQuantity, newBuy, newSell, 1.0);
+            }
+            rowMass[row * 2 + ORDERS] += ((Math.abs((double)newQuantity) + (double)newBuy + (double)newSell) -
+                (Math.abs((double)oldQuantity) + (double)oldBuy + (double)oldSell)) * magnitude[id];
+        }
     }
 
     /**
-     * Adds a current row to the evaluation, in place of {@link #add} of each of its positions and with the same result
-     * (isolated margin, net theta and net vega aside: evaluations that need them add positions).
+     * Adds a row to the evaluation, in place of {@link #add} of each of its positions and with the same result
+     * (isolated margin, net theta and net vega aside: evaluations that need them add positions). Its positions part
+     * must be current or just rebuilt; so must its order part when the evaluation is {@link #withOrders}. At most one
+     * row per risk unit in an evaluation, and not mixed with {@link #add} on the same unit.
      */
     public void addRow(final int row)
     {
         final int u = rowUnit[row];
         final int to = u * UNIT_BLOCK;
-        final boolean orders = withOrders && rowOrderPositions[row] > 0;
-        if ((touchedMask & (1L << u)) != 0)
+        final int building = rowBuilding[row];
+        rowBuilding[row] = 0;
+        final double[] base = baseChunks[row >>> CHUNK_SHIFT];
+        final int baseFrom = (row & CHUNK_MASK) * BLOCK;
+        if ((building & (1 << POSITIONS)) != 0)
         {
-            // A second row of the same unit: add rather than copy.
-            final int length = orders || unitHasOrders[u] ? UNIT_BLOCK : BLOCK;
-            for (int i = 0; i < length; i++)
-            {
-                acc[to + i] += rowData[row * UNIT_BLOCK + i];
-            }
+            System.arraycopy(acc, to, base, baseFrom, BLOCK);
         }
         else
         {
-            System.arraycopy(rowData, row * UNIT_BLOCK, acc, to, orders ? UNIT_BLOCK : BLOCK);
+            System.arraycopy(base, baseFrom, acc, to, BLOCK);
+        }
+        final boolean orders = withOrders && rowOrderSlot[row] >= 0 && rowOrderPositions[row] > 0;
+        final int slot = rowOrderSlot[row];
+        if ((building & (1 << ORDERS)) != 0)
+        {
+            System.arraycopy(acc, to + BLOCK, orderChunks[slot >>> CHUNK_SHIFT], (slot & CHUNK_MASK) * ORDER_BLOCK,
+                ORDER_BLOCK);
+        }
+        else if (orders)
+        {
+            System.arraycopy(orderChunks[slot >>> CHUNK_SHIFT], (slot & CHUNK_MASK) * ORDER_BLOCK, acc, to + BLOCK,
+                ORDER_BLOCK);
+        }
+        if (!orders && (building & (1 << ORDERS)) != 0)
+        {
+            // Built for later but not counted now: leave the variant blocks as begin() expects them, empty.
+            java.util.Arrays.fill(acc, to + BLOCK, to + UNIT_BLOCK, 0.0);
         }
         touchedMask |= 1L << u;
-        unitHasOrders[u] |= orders;
+        unitHasOrders[u] = orders;
     }
 
     /** @return initial margin of the positions, 1e-8 margin currency. */

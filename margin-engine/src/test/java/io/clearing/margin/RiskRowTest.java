@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Risk rows against the evaluation of every position: on seeded random streams of position and order changes, ticks,
  * parameter changes and mode switches, an account margined from its rows (kept by {@link MarginCalculator#updateRow},
- * rebuilt only when not current) has exactly the margins of the same account margined position by position.
+ * each part rebuilt only when not current, the open-order part only when an evaluation with orders needs it) has
+ * exactly the margins of the same account margined position by position.
  */
 final class RiskRowTest
 {
@@ -93,7 +94,7 @@ final class RiskRowTest
         {
             for (int u = 0; u < UNDERLYINGS; u++)
             {
-                anyTooLarge |= !calculator.rowCurrent(row[a][u]);
+                anyTooLarge |= !calculator.rowCurrent(row[a][u]) || !calculator.rowOrdersCurrent(row[a][u]);
             }
         }
         assertTrue(anyTooLarge, "some row must be beyond the exact range");
@@ -177,14 +178,16 @@ final class RiskRowTest
         for (int u = UNDERLYINGS - 1; u >= 0; u--)
         {
             final int r = row[a][u];
-            if (calculator.rowCurrent(r))
+            final boolean positions = !calculator.rowCurrent(r);
+            final boolean orders = withOrders && !calculator.rowOrdersCurrent(r);
+            if (!positions && !orders)
             {
                 rowsKept++;
             }
             else
             {
                 rowsRebuilt++;
-                calculator.rebuildRow(r);
+                calculator.rebuildRow(r, positions, orders);
                 for (int id = u; id < INSTRUMENTS; id += UNDERLYINGS)
                 {
                     calculator.addToRow(r, id, quantity[a][id], openBuy[a][id], openSell[a][id]);
