@@ -18,12 +18,13 @@ import io.clearing.margin.option.OptionGreeks;
  * <p>
  * Per-contract Greeks live in an instrument table refreshed on market data ({@link #updateFuture},
  * {@link #updateOption}), with every per-contract contribution to margin (risk array, delta, gamma, vega, floor) in
- * whole money units (1e-8 margin currency). An evaluation ({@link #begin()}, {@link #add}, {@link #finish()}) adds
- * positions; or, with <em>risk rows</em> ({@link #newRow}), it adds one kept aggregate per risk unit
+ * whole millionths of the margin currency ({@link #MICROS}). An evaluation ({@link #begin()}, {@link #add},
+ * {@link #finish()}) adds positions; or, with <em>risk rows</em> ({@link #newRow}), it adds one kept aggregate per risk unit
  * ({@link #addRow}): a row follows fills and order changes exactly ({@link #updateRow}, constant work per change)
  * and is rebuilt from the positions only after market data of its unit changed, so an evaluation whose rows are
- * current costs the same for 1 or 1,000 positions. Whole units make every sum over positions exact (below 2^53), so
- * a row kept through any sequence of changes and a rebuild give the same bits. Results are rounded up to units.
+ * current costs the same for 1 or 1,000 positions. Whole quanta make every sum over positions exact (below 2^53), so
+ * a row kept through any sequence of changes and a rebuild give the same bits. Results are rounded up to money units
+ * (1e-8).
  * Nothing allocates after the row table reached its size. Bit-deterministic: IEEE arithmetic and StrictMath only.
  * Not thread-safe.
  */
@@ -66,13 +67,21 @@ public final class MarginCalculator
     private static final int UNIT_BLOCK = VARIANTS * BLOCK;
     /**
      * Largest sum of (|contracts| + open buys + open sells) x {@link #magnitude} over a row's positions for which the
-     * row is kept incrementally: every partial sum of its whole-unit values then stays below 2^52 (the magnitude counts
+     * row is kept incrementally: every partial sum of its whole-quantum values then stays below 2^52 (the magnitude counts
      * the floor three times, for the order variants' floor corrections), where double arithmetic on integers is exact,
      * with a factor 2 to spare for the estimate's own rounding. A larger book is rebuilt from its positions at every
      * evaluation instead, in position order.
      */
     private static final double MASS_LIMIT = 0x1p52;
     private static final double UNITS = Fixed.SCALE;
+    /**
+     * Quantum of every per-contract contribution and of every sum over positions: a millionth of the margin currency
+     * (100 money units). Fine enough that rounding a contract's contribution moves nothing a margin decision sees,
+     * coarse enough that sums stay exact up to 2^52 of it (4.5 billion of the margin currency).
+     */
+    public static final double MICROS = 1e6;
+    /** Money units (1e-8) per quantum. */
+    private static final double UNITS_PER_MICRO = UNITS / MICROS;
     private static final double PPM = Fixed.PPM;
     private static final double YEAR_NANOS = 365.0 * 24 * 3600 * 1e9;
     /**
@@ -102,7 +111,7 @@ public final class MarginCalculator
     private final double[] volDownShock = new double[MAX_INSTRUMENTS];
     private final double[] value = new double[MAX_INSTRUMENTS];
 
-    // Per-contract contributions in money units (1e-8 margin currency), rounded to whole units so that any sum of
+    // Per-contract contributions in millionths of the margin currency, rounded to whole ones so that any sum of
     // them over positions is exact in double arithmetic while it stays below 2^53 (see MASS_LIMIT): the order in which
     // positions are added, removed or re-added then cannot change a bit of the result.
     private final double[] deltaUnits = new double[MAX_INSTRUMENTS];
@@ -357,7 +366,7 @@ public final class MarginCalculator
 
     /**
      * Rebuilds what depends on the parameters: an option's volatility shocks and every instrument's risk array (whole
-     * money units per contract). Kept in both modes, so the mode can change between evaluations; redone lazily when
+     * millionths of the margin currency per contract). Kept in both modes, so the mode can change between evaluations; redone lazily when
      * the parameters change.
      */
     private void rebuild(final int id)
@@ -376,25 +385,25 @@ public final class MarginCalculator
         final int from = id * STRIDE;
         for (int s = 0; s < SCENARIOS; s++)
         {
-            riskArray[from + s] = Math.rint(scratchArray[s] * UNITS);
+            riskArray[from + s] = Math.rint(scratchArray[s] * MICROS);
         }
         arrayVersion[id] = parameters.version();
         deriveUnits(id);
     }
 
     /**
-     * The per-contract contributions in whole money units, from the Greeks, shocks and risk array in place (a pure
+     * The per-contract contributions in whole millionths of the margin currency, from the Greeks, shocks and risk array in place (a pure
      * function of them and the parameters, so a restored instrument derives the same bits).
      */
     private void deriveUnits(final int id)
     {
         final boolean option = kind[id] != 0;
-        deltaUnits[id] = Math.rint(deltaMoney[id] * UNITS);
-        gammaUnits[id] = option ? Math.rint(gammaMoney[id] * UNITS) : 0.0;
-        vegaUpUnits[id] = option ? Math.rint(vegaMoney[id] * volUpShock[id] * UNITS) : 0.0;
-        vegaDownUnits[id] = option ? Math.rint(vegaMoney[id] * volDownShock[id] * UNITS) : 0.0;
+        deltaUnits[id] = Math.rint(deltaMoney[id] * MICROS);
+        gammaUnits[id] = option ? Math.rint(gammaMoney[id] * MICROS) : 0.0;
+        vegaUpUnits[id] = option ? Math.rint(vegaMoney[id] * volUpShock[id] * MICROS) : 0.0;
+        vegaDownUnits[id] = option ? Math.rint(vegaMoney[id] * volDownShock[id] * MICROS) : 0.0;
         floorUnits[id] = option ?
-            Math.rint(size[id] * Math.max(0.0, forward[id]) * (parameters.shortOptionMinimumPpm() / PPM) * UNITS) : 0.0;
+            Math.rint(size[id] * Math.max(0.0, forward[id]) * (parameters.shortOptionMinimumPpm() / PPM) * MICROS) : 0.0;
         double largest = Math.max(Math.abs(deltaUnits[id]), Math.max(Math.abs(gammaUnits[id]), 3.0 * floorUnits[id]));
         largest = Math.max(largest, Math.max(Math.abs(vegaUpUnits[id]), Math.abs(vegaDownUnits[id])));
         final int from = id * STRIDE;
@@ -596,7 +605,7 @@ public final class MarginCalculator
         return scenario == GRID_SCENARIOS ? -extreme : extreme;
     }
 
-    /** Maintenance margin of one position margined on its own, money units. */
+    /** Maintenance margin of one position margined on its own, millionths of the margin currency. */
     private double standaloneMaintenance(final int id, final int u, final double q)
     {
         final double d = q * deltaUnits[id];
@@ -661,7 +670,7 @@ public final class MarginCalculator
         return worst;
     }
 
-    /** Maintenance margin of a risk unit, money units: the base positions, plus a variant's difference when not BASE. */
+    /** Maintenance margin of a risk unit, millionths of the margin currency: the base positions, plus a variant's difference when not BASE. */
     private double unitMaintenance(final int variant, final int u)
     {
         final double[] data = acc;
@@ -715,10 +724,10 @@ public final class MarginCalculator
         }
         // IM is exactly factor x the rounded MM, in fixed point.
         final long factorPpm = parameters.initialMarginFactorPpm();
-        maintenanceMargin = toMoney(mm);
+        maintenanceMargin = toMoney(mm * UNITS_PER_MICRO);
         initialMargin = Fixed.mulPpmUp(maintenanceMargin, factorPpm);
-        initialMarginWithOrders = Math.max(initialMargin, Fixed.mulPpmUp(toMoney(mmWithOrders), factorPpm));
-        isolatedInitialMargin = Fixed.mulPpmUp(toMoney(isolatedMaintenance), factorPpm);
+        initialMarginWithOrders = Math.max(initialMargin, Fixed.mulPpmUp(toMoney(mmWithOrders * UNITS_PER_MICRO), factorPpm));
+        isolatedInitialMargin = Fixed.mulPpmUp(toMoney(isolatedMaintenance * UNITS_PER_MICRO), factorPpm);
     }
 
     /**
@@ -1019,13 +1028,13 @@ public final class MarginCalculator
     /** @return net delta of a risk unit in the last evaluation: P&amp;L per unit relative move of the underlying, currency. */
     public double netDelta(final int underlyingId)
     {
-        return acc[underlyingId * UNIT_BLOCK + DELTA] / UNITS;
+        return acc[underlyingId * UNIT_BLOCK + DELTA] / MICROS;
     }
 
     /** @return net gamma: d2(P&amp;L)/dr2, currency. */
     public double netGamma(final int underlyingId)
     {
-        return acc[underlyingId * UNIT_BLOCK + GAMMA] / UNITS;
+        return acc[underlyingId * UNIT_BLOCK + GAMMA] / MICROS;
     }
 
     /** @return net vega: P&amp;L per 1.00 of volatility, currency. */
