@@ -103,6 +103,8 @@ public final class ClearingStateMachine implements StateMachine
     // unrealized P&L of its positions; UNDISCOVERED until the account's first evaluation (and after a snapshot load,
     // which starts a fresh state machine): rows are derived state, rebuilt exactly from the positions when needed.
     private static final int UNDISCOVERED = -2;
+    // An account evaluated position by position for good: the row table was full when it needed a row.
+    private static final int NO_ROWS = -3;
     /**
      * Accounts with at least this many position slots are margined from risk rows, smaller ones position by
      * position: a row costs a few cache misses of its own, which a walk of a handful of positions does not repay
@@ -1488,7 +1490,8 @@ public final class ClearingStateMachine implements StateMachine
         evaluations++;
         calculator.begin();
         final boolean anyRisk = accounts.firstPosition(accountId) >= 0;
-        final boolean fromRows = !fullWalk && accounts.positionCount(accountId) >= rowThreshold;
+        final boolean fromRows = !fullWalk && accounts.positionCount(accountId) >= rowThreshold &&
+            firstRow[accountId] != NO_ROWS;
         final long unrealized = fromRows ? addRows(accountId) : addPositions(accountId);
         calculator.finish();
         if (crossCheckRows && fromRows)
@@ -1574,9 +1577,10 @@ public final class ClearingStateMachine implements StateMachine
             for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
             {
                 final int u = instruments.underlying(positions.instrument(slot));
-                if (findRow(accountId, u) < 0)
+                if (findRow(accountId, u) < 0 && createRow(accountId, u) < 0)
                 {
-                    createRow(accountId, u);
+                    firstRow[accountId] = NO_ROWS;
+                    return addPositions(accountId);
                 }
             }
         }
@@ -1723,10 +1727,17 @@ public final class ClearingStateMachine implements StateMachine
         return -1;
     }
 
-    /** A new row, out of date, at the head of the account's list (the order of rows changes no result). */
+    /**
+     * A new row, out of date, at the head of the account's list (the order of rows changes no result); -1 when the
+     * row table is full.
+     */
     private int createRow(final int accountId, final int underlyingId)
     {
         final int row = calculator.newRow(underlyingId);
+        if (row < 0)
+        {
+            return -1;
+        }
         if (row == nextRow.length)
         {
             nextRow = Arrays.copyOf(nextRow, row * 2);
@@ -1748,7 +1759,7 @@ public final class ClearingStateMachine implements StateMachine
         final long oldSell)
     {
         final int accountId = positions.account(slot);
-        if (firstRow[accountId] == UNDISCOVERED)
+        if (firstRow[accountId] < -1)
         {
             return;
         }
@@ -1757,7 +1768,10 @@ public final class ClearingStateMachine implements StateMachine
         final int row = findRow(accountId, u);
         if (row < 0)
         {
-            createRow(accountId, u);
+            if (createRow(accountId, u) < 0)
+            {
+                firstRow[accountId] = NO_ROWS;
+            }
             return;
         }
         final long q = positions.quantity(slot);

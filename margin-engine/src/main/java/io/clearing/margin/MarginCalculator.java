@@ -56,12 +56,14 @@ public final class MarginCalculator
     private static final int ALL_SELLS = 2;
     private static final int VARIANTS = 3;
     // Layout of one variant's block in the accumulators and in a risk row: the scenario P&L row (STRIDE values), net
-    // delta, gamma, volatility-up and -down vega, the short-option floor, then the futures delta by expiry slot.
+    // delta, gamma, volatility-up and -down vega, the short-option floor, the gross contracts, then the futures delta
+    // by expiry slot.
     private static final int DELTA = STRIDE;
     private static final int GAMMA = STRIDE + 1;
     private static final int VEGA_UP = STRIDE + 2;
     private static final int VEGA_DOWN = STRIDE + 3;
     private static final int FLOOR = STRIDE + 4;
+    private static final int GROSS = STRIDE + 5;
     private static final int EXPIRY = STRIDE + 8;
     private static final int BLOCK = EXPIRY + 16;
     private static final int UNIT_BLOCK = VARIANTS * BLOCK;
@@ -82,6 +84,14 @@ public final class MarginCalculator
     public static final double MICROS = 1e6;
     /** Money units (1e-8) per quantum. */
     private static final double UNITS_PER_MICRO = UNITS / MICROS;
+    /**
+     * Quanta added to maintenance margin per contract (position, or open order in the order variants): a bound of
+     * what rounding the per-contract contributions to the nearest quantum can take off a margin - half a quantum per
+     * contribution through the worst scenario (the expansion's delta, gamma and vega terms: at most 1.15 with
+     * moves up to 90%), the delta shock (0.25) and the roll shock (0.5) at their largest parameters - so a
+     * margin is never below that of the unrounded model. 2e-6 of the margin currency per contract.
+     */
+    private static final double ROUNDING_ALLOWANCE = 2.0;
     private static final double PPM = Fixed.PPM;
     private static final double YEAR_NANOS = 365.0 * 24 * 3600 * 1e9;
     /**
@@ -155,10 +165,12 @@ public final class MarginCalculator
     private static final int POSITIONS = 0;
     private static final int ORDERS = 1;
     private static final int STAMP = 6;
+    /** Largest number of risk rows (open-order parts are at most as many). */
+    public static final int MAX_ROWS = 1 << 24;
     private final long[] unitEpoch = new long[MAX_UNDERLYINGS];
     private long globalEpoch;
-    private final double[][] baseChunks = new double[1 << 12][];
-    private final double[][] orderChunks = new double[1 << 12][];
+    private final double[][] baseChunks = new double[MAX_ROWS / CHUNK_ROWS][];
+    private final double[][] orderChunks = new double[MAX_ROWS / CHUNK_ROWS][];
     private int[] rowUnit = new int[16];
     private long[] rowStamp = new long[16 * STAMP];
     private double[] rowMass = new double[16 * 2];
@@ -411,8 +423,8 @@ public final class MarginCalculator
         {
             largest = Math.max(largest, Math.abs(riskArray[from + s]));
         }
-        // NaN (a value beyond double range) counts as too large to keep incrementally.
-        magnitude[id] = largest == largest ? largest : Double.POSITIVE_INFINITY;
+        // At least 1 for the gross contracts; NaN (a value beyond double range) counts as too large to keep.
+        magnitude[id] = largest == largest ? Math.max(1.0, largest) : Double.POSITIVE_INFINITY;
     }
 
     /** Brings an instrument's Greeks and risk array up to its last update and the current parameters. */
@@ -508,6 +520,7 @@ public final class MarginCalculator
         }
         final double signed = sign * q;
         final int to = block + variant * BLOCK;
+        data[to + GROSS] += sign * Math.abs(q);
         data[to + DELTA] += signed * deltaUnits[id];
         if (kind[id] == 0)
         {
@@ -632,7 +645,8 @@ public final class MarginCalculator
         {
             floor = -q * floorUnits[id];
         }
-        return Math.max(loss, floor) + Math.abs(d) * (parameters.deltaShockPpm() / PPM);
+        return Math.max(loss, floor) + Math.abs(d) * (parameters.deltaShockPpm() / PPM) +
+            ROUNDING_ALLOWANCE * Math.abs(q);
     }
 
     private double expansionLoss(final int u, final double d, final double g, final double vegaUp,
@@ -706,7 +720,8 @@ public final class MarginCalculator
         final double roll = (grossFutures - Math.abs(netFutures)) * (parameters.rollShockPpm() / PPM);
         final double deltaShock = Math.abs(d) * (parameters.deltaShockPpm() / PPM);
         final double floor = data[base + FLOOR] + (isBase ? 0.0 : data[other + FLOOR]);
-        return Math.max(loss, floor) + deltaShock + roll;
+        final double gross = data[base + GROSS] + (isBase ? 0.0 : data[other + GROSS]);
+        return Math.max(loss, floor) + deltaShock + roll + ROUNDING_ALLOWANCE * gross;
     }
 
     /** Completes the evaluation; results are valid until the next {@link #begin()}. */
@@ -755,11 +770,16 @@ public final class MarginCalculator
      * only when the row table passes its high-water mark (in chunks: no copy of row data).
      *
      * @param underlyingId the row's risk unit.
-     * @return the row id, dense from 0.
+     * @return the row id, dense from 0; -1 when the table is full ({@link #MAX_ROWS}): the caller evaluates that account
+     *         position by position.
      */
     public int newRow(final int underlyingId)
     {
         final int row = rowCount;
+        if (row == MAX_ROWS)
+        {
+            return -1;
+        }
         if (row == rowUnit.length)
         {
             final int capacity = row * 2;
@@ -947,8 +967,12 @@ public final class MarginCalculator
                 rowOrderPositions[row]++;
                 addOrders(chunk, block, id, newQuantity, newBuy, newSell, 1.0);
             }
-            rowMass[row * 2 + ORDERS] += ((Math.abs((double)newQuantity) + (double)newBuy + (double)newSell) -
-                (Math.abs((double)oldQuantity) + (double)oldBuy + (double)oldSell)) * magnitude[id];
+            // As a rebuild counts it: a position only while it has orders.
+            final double newTerm = (newBuy | newSell) != 0 ?
+                Math.abs((double)newQuantity) + (double)newBuy + (double)newSell : 0.0;
+            final double oldTerm = (oldBuy | oldSell) != 0 ?
+                Math.abs((double)oldQuantity) + (double)oldBuy + (double)oldSell : 0.0;
+            rowMass[row * 2 + ORDERS] += (newTerm - oldTerm) * magnitude[id];
         }
     }
 

@@ -39,11 +39,11 @@ final class MarginCalculatorTest
 
         evaluate(0, 10);
 
-        // Notional 10 x 0.001 x 65,000 = 650: worst scenario -16% loses 104, the delta shock 0.5% adds 3.25.
-        assertEquals(10_725_000_000L, calculator.maintenanceMargin());
-        // 1.3 x 107.25 = 139.425 exactly, but IM is ceil(MM x 1.3) in doubles: 1.3 is not binary, the product is
-        // 139.42500000000001 and rounds up one unit.
-        assertEquals(13_942_500_000L, calculator.initialMargin());
+        // Notional 10 x 0.001 x 65,000 = 650: worst scenario -16% loses 104, the delta shock 0.5% adds 3.25, and the
+        // rounding allowance 2e-6 per contract 0.00002.
+        assertEquals(10_725_002_000L, calculator.maintenanceMargin());
+        // IM is 1.3 x MM rounded up in fixed point: 139.4250026.
+        assertEquals(13_942_502_600L, calculator.initialMargin());
     }
 
     @Test
@@ -230,9 +230,10 @@ final class MarginCalculatorTest
         calculator.updateOption(0, BTC_MARK, 0.5654924875441407 * 1.25, NOW);
         evaluate(0, -12);
 
-        // Per-contract contributions are whole millionths of USDC, so the margin is that of the rounded Greeks.
-        assertEquals(13_453_626_152_980L, before);
-        assertEquals(13_319_158_590_882L, calculator.maintenanceMargin());
+        // Per-contract contributions are whole millionths of USDC, so the margin is that of the rounded Greeks, plus
+        // the rounding allowance of 12 x 2e-6.
+        assertEquals(13_453_626_155_380L, before);
+        assertEquals(13_319_158_593_282L, calculator.maintenanceMargin());
     }
 
     @ParameterizedTest
@@ -309,15 +310,36 @@ final class MarginCalculatorTest
         parameters.set(RiskParameters.PRICE_RANGE, 0, 200_000L);
         evaluate(0, 10);
 
-        // 20% of 650 = 130, plus the 3.25 delta shock.
-        assertEquals(13_325_000_000L, calculator.maintenanceMargin());
+        // 20% of 650 = 130, plus the 3.25 delta shock and the 0.00002 rounding allowance.
+        assertEquals(13_325_002_000L, calculator.maintenanceMargin());
+    }
+
+    /**
+     * From review: contributions are rounded to millionths per contract, so a contract worth a few millionths would
+     * round to nothing; the rounding allowance keeps the margin at least that of the unrounded model. The smallest
+     * contract (1e-8 units) at 50.00, 10 billion contracts: 5,000 of notional, whose own -16% and delta shock are 825.
+     */
+    @Test
+    void roundingNeverTakesAContractsMarginAway()
+    {
+        for (final boolean full : new boolean[] {false, true})
+        {
+            calculator.fullRevaluation(full);
+            calculator.defineFuture(0, 0, 1, 0);
+            calculator.updateFuture(0, 50 * Fixed.SCALE);
+
+            evaluate(0, 10_000_000_000L);
+
+            assertTrue(calculator.maintenanceMargin() >= 825L * Fixed.SCALE, "MM " + calculator.maintenanceMargin());
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ determinism
 
     /**
      * SHA-256 of MM, IM, IM with orders and isolated IM of 1,000 seeded books, both modes; recorded on JDK 17
-     * (re-recorded when per-contract contributions became whole millionths of the margin currency).
+     * (re-recorded when per-contract contributions became whole millionths of the margin currency, with a rounding
+     * allowance).
      */
     @Test
     void marginsOfThousandSeededBooksMatchTheGoldenHash() throws NoSuchAlgorithmException
@@ -339,7 +361,7 @@ final class MarginCalculatorTest
                 digest.update(longs.array());
             }
         }
-        assertEquals("26d36eae48151bb373700284f3cb2f01d1008cc2f1210848c4809ab29b2d14fa", HexFormat.of().formatHex(digest.digest()));
+        assertEquals("8dd890b39bf57588785361ee19fc742c22954c0a0e5aa3bd3ab2661b1d64b4d2", HexFormat.of().formatHex(digest.digest()));
     }
 
     /** Instrument 0: 1 BTC call, strike 71,500 (10% out of the money), 30 days, forward 65,000, vol 60%. */

@@ -1,5 +1,6 @@
 package io.clearing.margin;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -98,6 +99,53 @@ final class RiskRowTest
             }
         }
         assertTrue(anyTooLarge, "some row must be beyond the exact range");
+    }
+
+    /**
+     * From review: a position without orders when the open-order part was built, then closed by its own orders (a fill
+     * comes as the order added, the position moved, the order removed), must not make the part's size estimate drift
+     * low; otherwise a later order far beyond exact sums would leave the part current but inexact.
+     */
+    @Test
+    void closingAPositionThroughItsOwnOrdersKeepsTheOrderPartExact()
+    {
+        // Ids on unit 0 in this test's layout (id mod 3 = unit).
+        final int big = 0;
+        final int small = 3;
+        // 100 units of a 1,000,000 underlying per contract: 1e14 millionths; the perpetual an odd number of them.
+        calculator.defineFuture(big, 0, 100L * Fixed.SCALE, NOW + 30 * DAY_NANOS);
+        calculator.updateFuture(big, 1_000_000L * Fixed.SCALE);
+        calculator.defineFuture(small, 0, Fixed.SCALE, 0);
+        calculator.updateFuture(small, 300_000_100L);
+        final int a = 0;
+        for (int u = 0; u < UNDERLYINGS; u++)
+        {
+            row[a][u] = calculator.newRow(u);
+        }
+        quantity[a][big] = -400;
+        assertSameMargins(a, true, 0);
+        for (int i = 0; i < 10; i++)
+        {
+            set(a, big, quantity[a][big], 40, 0);
+            set(a, big, quantity[a][big] + 40, 40, 0);
+            set(a, big, quantity[a][big], 0, 0);
+        }
+        set(a, small, 0, 0, 1);
+        // 300 x 1e14: beyond 2^53, so the part must stop being current.
+        set(a, big, 0, 0, 300);
+        set(a, big, 0, 0, 0);
+        assertSameMargins(a, true, 1);
+    }
+
+    private void set(final int a, final int id, final long newQuantity, final long newBuy, final long newSell)
+    {
+        final long oldQuantity = quantity[a][id];
+        final long oldBuy = openBuy[a][id];
+        final long oldSell = openSell[a][id];
+        quantity[a][id] = newQuantity;
+        openBuy[a][id] = newBuy;
+        openSell[a][id] = newSell;
+        calculator.updateRow(row[a][id % UNDERLYINGS], id, oldQuantity, oldBuy, oldSell, newQuantity, newBuy, newSell);
     }
 
     private void define(final SplittableRandom random)
