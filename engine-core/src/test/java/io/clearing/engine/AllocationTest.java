@@ -5,8 +5,9 @@ import io.clearing.sbe.CommandRejectedDecoder;
 import io.clearing.sbe.OrderRejectedDecoder;
 import io.clearing.settlement.EventWriter;
 import io.clearing.settlement.journal.JournalWriter;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
@@ -40,9 +41,19 @@ final class AllocationTest
     private JournalWriter journal;
     private long rejections;
 
-    @Test
-    void steadyStateCommandsAllocateNothing(@TempDir final Path journalDirectory)
+    /**
+     * @param rowsForEveryAccount margin every account from risk rows (threshold 0), so the row paths - rebuilds, kept
+     *                            rows, updates from the position observer - run in the measured window too; the
+     *                            market's accounts hold too few instruments to reach the default threshold.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void steadyStateCommandsAllocateNothing(final boolean rowsForEveryAccount, @TempDir final Path journalDirectory)
     {
+        if (rowsForEveryAccount)
+        {
+            machine.rowThreshold(0);
+        }
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final long threadId = Thread.currentThread().getId();
