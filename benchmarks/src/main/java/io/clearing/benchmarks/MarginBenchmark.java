@@ -73,7 +73,7 @@ public class MarginBenchmark
             new MarginCalculator(new RiskParameters()).withIsolated(false).withOrders(false);
         final MarginCalculator rows = new MarginCalculator(new RiskParameters()).withIsolated(false);
         final int[] row = new int[UNDERLYINGS];
-        int fillCount;
+        int step;
 
         /** Defines and marks the instruments, draws the positions. */
         @Setup
@@ -324,7 +324,7 @@ public class MarginBenchmark
     public long fillThenRecomputeFromRows(final Account account)
     {
         final Portfolio portfolio = account.portfolio;
-        final long step = (account.fillCount++ & 1) == 0 ? 1 : -1;
+        final long step = (account.step++ & 1) == 0 ? 1 : -1;
         final long before = portfolio.quantity[0];
         portfolio.quantity[0] = before + step;
         account.rows.updateRow(account.row[0], 0, before, portfolio.openBuy[0], portfolio.openSell[0],
@@ -344,7 +344,7 @@ public class MarginBenchmark
     public long tickThenRebuildRow(final Account account)
     {
         final Portfolio portfolio = account.portfolio;
-        final long mark = (account.fillCount++ & 1) == 0 ? FORWARD_PRICE[0] + 100_000_000L : FORWARD_PRICE[0];
+        final long mark = (account.step++ & 1) == 0 ? FORWARD_PRICE[0] + 100_000_000L : FORWARD_PRICE[0];
         account.rows.updateFuture(0, mark);
         return portfolio.recomputeFromRows(account.rows, account.row, false);
     }

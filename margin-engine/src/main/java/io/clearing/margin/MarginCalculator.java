@@ -354,12 +354,6 @@ public final class MarginCalculator
         unitEpoch[underlyingId]++;
     }
 
-    /** Marks every risk row out of date (after a snapshot load, say); drops none. */
-    public void invalidateAll()
-    {
-        globalEpoch++;
-    }
-
     /** Computes an option's Greeks and risk array from the inputs of its last {@link #updateOption}. */
     private void refreshOption(final int id)
     {
@@ -807,19 +801,6 @@ public final class MarginCalculator
     private void outOfDate(final int row, final int part)
     {
         rowStamp[row * STAMP + part * 3] = unitEpoch[rowUnit[row]] - 1;
-    }
-
-    /** Drops every row; ids are handed out from 0 again. */
-    public void clearRows()
-    {
-        rowCount = 0;
-        orderSlots = 0;
-    }
-
-    /** @return rows created since the last {@link #clearRows()}. */
-    public int rowCount()
-    {
-        return rowCount;
     }
 
     /** @return the risk unit of a row. */

@@ -11,13 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -69,7 +66,7 @@ final class AuditCommandTest
     @Test
     void passesOnTheIntactJournal()
     {
-        final Outcome outcome = audit();
+        final CliRun outcome = audit();
         assertEquals(0, outcome.exitCode());
         assertTrue(outcome.output().startsWith("audit OK: " + DOCUMENTS + " documents, last sequence " + DOCUMENTS),
             outcome.output());
@@ -80,7 +77,7 @@ final class AuditCommandTest
     {
         flipByte(DAMAGED_SEQUENCE, AMOUNT_BYTE_IN_DOCUMENT);
 
-        final Outcome outcome = audit();
+        final CliRun outcome = audit();
 
         assertEquals(1, outcome.exitCode());
         assertTrue(outcome.output().startsWith("audit FAILED at sequence " + DAMAGED_SEQUENCE + ":"), outcome.output());
@@ -108,25 +105,9 @@ final class AuditCommandTest
         assertTrue(failed.get("failure").asText().length() > 0);
     }
 
-    private record Outcome(int exitCode, String output)
+    private CliRun audit()
     {
-    }
-
-    private Outcome audit()
-    {
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        final PrintStream original = System.out;
-        final int exitCode;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try
-        {
-            exitCode = new CommandLine(new ClearingCli()).execute("audit", "--journal", journal.toString());
-        }
-        finally
-        {
-            System.setOut(original);
-        }
-        return new Outcome(exitCode, captured.toString(StandardCharsets.UTF_8));
+        return CliRun.of("audit", "--journal", journal.toString());
     }
 
     private static long timestamp(final long sequence)

@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,19 +63,8 @@ final class BenchCommandTest
 
     private static String run(final String... args)
     {
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        final PrintStream original = System.out;
-        final int exitCode;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try
-        {
-            exitCode = new CommandLine(new ClearingCli()).execute(args);
-        }
-        finally
-        {
-            System.setOut(original);
-        }
-        assertEquals(0, exitCode);
-        return captured.toString(StandardCharsets.UTF_8);
+        final CliRun run = CliRun.of(args);
+        assertEquals(0, run.exitCode());
+        return run.output();
     }
 }

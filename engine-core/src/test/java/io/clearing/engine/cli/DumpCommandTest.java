@@ -5,12 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,21 +71,10 @@ final class DumpCommandTest
     {
         final List<String> args = new ArrayList<>(List.of("dump", "--journal", journal.toString()));
         args.addAll(List.of(options));
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        final PrintStream original = System.out;
-        final int exitCode;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try
-        {
-            exitCode = new CommandLine(new ClearingCli()).execute(args.toArray(String[]::new));
-        }
-        finally
-        {
-            System.setOut(original);
-        }
-        assertEquals(0, exitCode);
+        final CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, run.exitCode());
         final List<JsonNode> lines = new ArrayList<>();
-        for (final String line : captured.toString(StandardCharsets.UTF_8).split("\n"))
+        for (final String line : run.output().split("\n"))
         {
             if (!line.isEmpty())
             {

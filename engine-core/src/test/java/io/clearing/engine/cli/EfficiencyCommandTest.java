@@ -3,12 +3,8 @@ package io.clearing.engine.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,19 +61,8 @@ final class EfficiencyCommandTest
 
     private static String run(final String... args)
     {
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        final PrintStream original = System.out;
-        final int exitCode;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try
-        {
-            exitCode = new CommandLine(new ClearingCli()).execute(args);
-        }
-        finally
-        {
-            System.setOut(original);
-        }
-        assertEquals(0, exitCode);
-        return captured.toString(StandardCharsets.UTF_8);
+        final CliRun run = CliRun.of(args);
+        assertEquals(0, run.exitCode());
+        return run.output();
     }
 }

@@ -11,10 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -50,7 +47,7 @@ final class SnapshotCommandsTest
         {
             last = reader.lastSequence();
         }
-        final Outcome audit = run("audit", "--journal", journal.toString());
+        final CliRun audit = run("audit", "--journal", journal.toString());
         assertEquals(0, audit.exitCode(), audit.output());
         fullAuditHash = audit.output().replaceAll("(?s).*final hash ([0-9a-f]{64}).*", "$1");
     }
@@ -58,7 +55,7 @@ final class SnapshotCommandsTest
     @Test
     void verifySnapshotsProvesEverySnapshotIdenticalToTheReexecutedState()
     {
-        final Outcome outcome = run("audit", "--journal", journal.toString(), "--verify-snapshots");
+        final CliRun outcome = run("audit", "--journal", journal.toString(), "--verify-snapshots");
 
         assertEquals(0, outcome.exitCode(), outcome.output());
         for (final long sequence : new long[] {5_000, 10_000, 15_000, 20_000})
@@ -73,7 +70,7 @@ final class SnapshotCommandsTest
     @Test
     void auditFromASnapshotReexecutesOnlyTheDocumentsAfterItToTheSameFinalHash()
     {
-        final Outcome outcome = run("audit", "--journal", journal.toString(), "--snapshot",
+        final CliRun outcome = run("audit", "--journal", journal.toString(), "--snapshot",
             snapshot(journal, 10_000).toString());
 
         assertEquals(0, outcome.exitCode(), outcome.output());
@@ -105,11 +102,11 @@ final class SnapshotCommandsTest
         final long at = Files.size(altered) / 2;
         reseal(altered, at);
 
-        final Outcome outcome = run("audit", "--journal", journal.toString(), "--verify-snapshots",
+        final CliRun outcome = run("audit", "--journal", journal.toString(), "--verify-snapshots",
             "--json", work.resolve("r.json").toString());
         assertEquals(0, outcome.exitCode(), "the original journal's snapshots are untouched");
 
-        final Outcome verify = run("audit", "--journal", copy.toString(), "--verify-snapshots");
+        final CliRun verify = run("audit", "--journal", copy.toString(), "--verify-snapshots");
         assertEquals(1, verify.exitCode(), verify.output());
         assertTrue(verify.output().contains("snapshot " + SnapshotStore.fileName(15_000) + " (sequence 15000): " +
             "DIFFERS: differs from the re-executed state at byte " + at), verify.output());
@@ -126,7 +123,7 @@ final class SnapshotCommandsTest
         bytes[bytes.length / 3] ^= 1;
         Files.write(corrupt, bytes);
 
-        final Outcome outcome = run("audit", "--journal", journal.toString(), "--snapshot", corrupt.toString());
+        final CliRun outcome = run("audit", "--journal", journal.toString(), "--snapshot", corrupt.toString());
 
         assertEquals(1, outcome.exitCode());
         assertEquals("audit FAILED: snapshot " + SnapshotStore.fileName(10_000) +
@@ -136,7 +133,7 @@ final class SnapshotCommandsTest
     @Test
     void recoverReportsTheSnapshotLoadedAndTheTailReplayed()
     {
-        final Outcome outcome = run("recover", "--journal", journal.toString());
+        final CliRun outcome = run("recover", "--journal", journal.toString());
 
         assertEquals(0, outcome.exitCode(), outcome.output());
         assertTrue(outcome.output().contains("snapshot    " + SnapshotStore.fileName(20_000) +
@@ -188,24 +185,8 @@ final class SnapshotCommandsTest
         return journalDirectory.resolve(SnapshotStore.DIRECTORY_NAME).resolve(SnapshotStore.fileName(sequence));
     }
 
-    private record Outcome(int exitCode, String output)
+    private static CliRun run(final String... args)
     {
-    }
-
-    private static Outcome run(final String... args)
-    {
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        final PrintStream original = System.out;
-        final int exitCode;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try
-        {
-            exitCode = new CommandLine(new ClearingCli()).execute(args);
-        }
-        finally
-        {
-            System.setOut(original);
-        }
-        return new Outcome(exitCode, captured.toString(StandardCharsets.UTF_8));
+        return CliRun.of(args);
     }
 }

@@ -7,9 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,19 +76,8 @@ final class StatementCommandTest
     {
         final List<String> args = new ArrayList<>(List.of("statement", "--journal", journal.toString(), "--json"));
         args.addAll(List.of(options));
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        final PrintStream original = System.out;
-        final int exit;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try
-        {
-            exit = new CommandLine(new ClearingCli()).execute(args.toArray(new String[0]));
-        }
-        finally
-        {
-            System.setOut(original);
-        }
-        assertEquals(0, exit, captured.toString(StandardCharsets.UTF_8));
-        return new ObjectMapper().readTree(captured.toString(StandardCharsets.UTF_8));
+        final CliRun run = CliRun.of(args.toArray(new String[0]));
+        assertEquals(0, run.exitCode(), run.output());
+        return new ObjectMapper().readTree(run.output());
     }
 }
