@@ -100,8 +100,10 @@ public final class PriceWatch
     }
 
     /**
-     * Collects the accounts whose band the new price of a source leaves (each live account once per call, possibly
-     * twice across sources; callers de-duplicate with the evaluation stamp).
+     * Collects the accounts whose band the new price of a source leaves: strictly beyond an edge (a price on the edge
+     * is inside the band; a band of width zero fires on any change of the price and never on a repeat of it). Each
+     * live account comes once per call, possibly twice across sources; callers de-duplicate with the evaluation
+     * stamp.
      *
      * @param source source id.
      * @param price  the new price.
@@ -110,12 +112,12 @@ public final class PriceWatch
     public void triggered(final int source, final long price, final IntArrayList out)
     {
         final TriggerHeap up = upper[source];
-        while (!up.isEmpty() && up.peekTrigger() <= price)
+        while (!up.isEmpty() && up.peekTrigger() < price)
         {
             collect(up, out);
         }
         final TriggerHeap down = lowerNegated[source];
-        while (!down.isEmpty() && down.peekTrigger() <= -price)
+        while (!down.isEmpty() && down.peekTrigger() < -price)
         {
             collect(down, out);
         }
