@@ -63,10 +63,27 @@ public final class Auditor
      * @param failedSequence first failing sequence, -1 when the journal holds (a snapshot may still have failed).
      * @param failure        what failed first, null when ok.
      * @param startSequence  the snapshot's sequence when the audit started from one, else 0.
-     * @param snapshots      one check per snapshot file, in sequence order ({@link #verifySnapshots} only).
+     * @param snapshots      one check per snapshot file, in sequence order ({@link #verifySnapshots} and
+     *                       {@link #auditInSegments}).
+     * @param segments       the segments re-executed ({@link #auditInSegments} only; one otherwise).
      */
     public record Result(boolean ok, long documents, long lastSequence, String finalHash, long failedSequence,
-        String failure, long startSequence, List<SnapshotCheck> snapshots)
+        String failure, long startSequence, List<SnapshotCheck> snapshots, List<Segment> segments)
+    {
+    }
+
+    /**
+     * One stretch of the journal re-executed on its own.
+     *
+     * @param firstSequence first document re-executed.
+     * @param lastSequence  last document re-executed (the next segment's snapshot sequence), or the journal's last.
+     * @param start         the snapshot it started from, null for a fresh engine at the first document.
+     * @param documents     documents it verified.
+     * @param seconds       time it took on its worker.
+     * @param ok            its documents and its closing snapshot held.
+     */
+    public record Segment(long firstSequence, long lastSequence, Path start, long documents, double seconds,
+        boolean ok)
     {
     }
 
@@ -176,6 +193,227 @@ public final class Auditor
         return run.execute(directory, progress);
     }
 
+    /**
+     * Audits the whole journal in segments re-executed side by side: the valid snapshots in the journal's snapshot
+     * directory cut it into stretches - from a fresh engine to the first snapshot, from each snapshot to the next, from
+     * the last to the end - and up to {@code workers} threads re-execute them at once, each from its starting state.
+     * Each segment proves its documents (hash chain, events bit for bit, conservation) and, at its end, that the state
+     * it re-executed is byte-identical to the next segment's snapshot. By induction from the first segment, which
+     * starts from a fresh engine, every snapshot used is proven equal to replay from the beginning, so the segments
+     * together prove exactly what {@link #audit} proves, and the hash chain is continuous across their boundaries
+     * (a snapshot is used only when the journal's document at its sequence recomputes to its chain hash). A snapshot
+     * that is not intact or not at a document of this journal is not used (reported, not a failure: the journal is the
+     * record); a used snapshot that differs from the re-executed state fails the audit at its sequence.
+     *
+     * @param directory journal directory.
+     * @param workers   threads, at least 1; no more are started than there are segments.
+     * @param progress  called every 500,000 documents with the count verified so far (from any worker, one at a time).
+     * @return the outcome with one {@link SnapshotCheck} per snapshot file and one {@link Segment} per segment; the
+     *         first failure in journal order is the one reported.
+     */
+    public Result auditInSegments(final Path directory, final int workers, final LongConsumer progress)
+    {
+        final List<Path> files;
+        try
+        {
+            files = new ArrayList<>(new SnapshotStore(directory).list());
+        }
+        catch (final IOException ex)
+        {
+            return fail(0, 0, 0, "snapshot directory unreadable: " + ex.getMessage(), 0, List.of());
+        }
+        java.util.Collections.reverse(files);
+        final List<SnapshotCheck> unused = new ArrayList<>();
+        final List<Start> starts = new ArrayList<>();
+        for (final Path file : files)
+        {
+            final Start start = checkStart(directory, file);
+            if (start.problem() == null)
+            {
+                starts.add(start);
+            }
+            else
+            {
+                unused.add(new SnapshotCheck(file, SnapshotStore.sequenceOf(file), false, "not used: " +
+                    start.problem()));
+            }
+        }
+        final int segments = starts.size() + 1;
+        final java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+        final LongConsumer shared = documents ->
+        {
+            final long total = verified.addAndGet(PROGRESS_EVERY);
+            synchronized (progress)
+            {
+                progress.accept(total);
+            }
+        };
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Math.min(workers, segments)), runnable ->
+            {
+                final Thread thread = new Thread(runnable, "audit-worker");
+                thread.setDaemon(true);
+                return thread;
+            });
+        final List<java.util.concurrent.Future<Result>> results = new ArrayList<>();
+        final double[] seconds = new double[segments];
+        try
+        {
+            for (int i = 0; i < segments; i++)
+            {
+                final Start from = i == 0 ? null : starts.get(i - 1);
+                final Start to = i < starts.size() ? starts.get(i) : null;
+                final int index = i;
+                results.add(pool.submit(() ->
+                {
+                    final long began = System.nanoTime();
+                    final Result result = auditSegment(directory, from, to, shared);
+                    seconds[index] = (System.nanoTime() - began) / 1e9;
+                    return result;
+                }));
+            }
+            return merge(starts, unused, results, seconds);
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Re-executes the documents after {@code from} (a fresh engine when null) up to {@code to}'s, and checks it. */
+    private Result auditSegment(final Path directory, final Start from, final Start to, final LongConsumer progress)
+    {
+        final ClearingStateMachine machine;
+        if (from == null)
+        {
+            machine = new ClearingStateMachine(accountCapacity, parameters);
+        }
+        else
+        {
+            try
+            {
+                machine = new SnapshotCodec().decode(SnapshotStore.read(from.file()));
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                return fail(0, from.sequence(), from.sequence(), "snapshot " + from.file().getFileName() +
+                    " could not be loaded: " + ex.getMessage(), from.sequence(), List.of());
+            }
+        }
+        final Run run = new Run(machine, from == null ? 0 : from.sequence(),
+            from == null ? new byte[JournalDocument.HASH_LENGTH] : from.chainHash(),
+            to == null ? null : List.of(to.file()));
+        if (to != null)
+        {
+            run.endSequence = to.sequence();
+        }
+        return run.execute(directory, progress);
+    }
+
+    private Result merge(final List<Start> starts, final List<SnapshotCheck> unused,
+        final List<java.util.concurrent.Future<Result>> results, final double[] seconds)
+    {
+        final List<Segment> segments = new ArrayList<>();
+        final List<SnapshotCheck> checks = new ArrayList<>(unused);
+        long documents = 0;
+        long lastSequence = 0;
+        String finalHash = null;
+        Result failed = null;
+        long failedSequence = -1;
+        String failure = null;
+        for (int i = 0; i < results.size(); i++)
+        {
+            final long first = i == 0 ? 1 : starts.get(i - 1).sequence() + 1;
+            Result result;
+            try
+            {
+                result = results.get(i).get();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                result = fail(0, first - 1, first, "interrupted", first - 1, List.of());
+            }
+            catch (final java.util.concurrent.ExecutionException ex)
+            {
+                result = fail(0, first - 1, first, "segment from sequence " + first + " failed: " + ex.getCause(),
+                    first - 1, List.of());
+            }
+            checks.addAll(result.snapshots());
+            segments.add(new Segment(first, result.lastSequence(), i == 0 ? null : starts.get(i - 1).file(),
+                result.documents(), seconds[i], result.ok()));
+            if (failed != null)
+            {
+                continue;
+            }
+            documents += result.documents();
+            if (result.ok())
+            {
+                lastSequence = result.lastSequence();
+                finalHash = result.finalHash();
+                continue;
+            }
+            failed = result;
+            if (result.failedSequence() >= 0)
+            {
+                failedSequence = result.failedSequence();
+                failure = result.failure();
+            }
+            else
+            {
+                // The documents held; the snapshot closing the segment is not the state they lead to.
+                final SnapshotCheck check = result.snapshots().get(result.snapshots().size() - 1);
+                failedSequence = check.sequence();
+                failure = "snapshot " + check.file().getFileName() + " is not the state re-executed to its " +
+                    "sequence (" + check.detail() + "); the documents after it are not proven (audit with " +
+                    "--workers 1 to re-execute the journal alone)";
+            }
+            lastSequence = result.lastSequence();
+        }
+        checks.sort(java.util.Comparator.comparingLong(SnapshotCheck::sequence));
+        if (failed != null)
+        {
+            return new Result(false, documents, lastSequence, null, failedSequence, failure, 0, List.copyOf(checks),
+                List.copyOf(segments));
+        }
+        return new Result(true, documents, lastSequence, finalHash, -1, null, 0, List.copyOf(checks),
+            List.copyOf(segments));
+    }
+
+    /** A snapshot checked as a place to start from (not yet decoded); {@code problem} says why it cannot be. */
+    private record Start(Path file, long sequence, byte[] chainHash, String problem)
+    {
+    }
+
+    private static Start checkStart(final Path directory, final Path file)
+    {
+        final long sequence = SnapshotStore.sequenceOf(file);
+        final SnapshotCodec codec = new SnapshotCodec();
+        final UnsafeBuffer bytes;
+        try
+        {
+            bytes = SnapshotStore.read(file);
+        }
+        catch (final IOException ex)
+        {
+            return new Start(file, sequence, null, "unreadable: " + ex.getMessage());
+        }
+        final String problem = codec.verify(bytes, bytes.capacity());
+        if (problem != null)
+        {
+            return new Start(file, sequence, null, problem);
+        }
+        if (codec.journalSequence(bytes) != sequence)
+        {
+            return new Start(file, sequence, null, "its name says sequence " + sequence + ", its content " +
+                codec.journalSequence(bytes));
+        }
+        final byte[] chainHash = new byte[JournalDocument.HASH_LENGTH];
+        codec.chainHash(bytes, chainHash);
+        final String position = checkChainPosition(directory, sequence, chainHash);
+        return new Start(file, sequence, chainHash, position);
+    }
+
     /** @return null when the journal's document at {@code sequence} is intact and its hash is {@code chainHash}. */
     private static String checkChainPosition(final Path directory, final long sequence, final byte[] chainHash)
     {
@@ -213,7 +451,8 @@ public final class Auditor
     private static Result fail(final long documents, final long lastGood, final long failedSequence,
         final String message, final long startSequence, final List<SnapshotCheck> snapshots)
     {
-        return new Result(false, documents, lastGood, null, failedSequence, message, startSequence, snapshots);
+        return new Result(false, documents, lastGood, null, failedSequence, message, startSequence, snapshots,
+            List.of());
     }
 
     /** One pass over the journal after {@code startSequence}, from the given state. */
@@ -221,6 +460,7 @@ public final class Auditor
     {
         private final ClearingStateMachine machine;
         private final long startSequence;
+        private long endSequence = Long.MAX_VALUE;
         private final List<Path> snapshotFiles;
         private final List<SnapshotCheck> snapshotChecks = new ArrayList<>();
         private final EventWriter events = new EventWriter();
@@ -263,7 +503,7 @@ public final class Auditor
                 {
                     return finish(documents, sequence);
                 }
-                while (true)
+                while (sequence < endSequence)
                 {
                     final boolean more;
                     try
@@ -323,7 +563,7 @@ public final class Auditor
             final boolean snapshotsHold = snapshotChecks.stream().allMatch(SnapshotCheck::identical);
             return new Result(snapshotsHold, documents, sequence, HexFormat.of().formatHex(hash), -1,
                 snapshotsHold ? null : "a snapshot differs from the re-executed state", startSequence,
-                List.copyOf(snapshotChecks));
+                List.copyOf(snapshotChecks), List.of());
         }
 
         private Result failed(final long documents, final long lastGood, final long failedSequence,

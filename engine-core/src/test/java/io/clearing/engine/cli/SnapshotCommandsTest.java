@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clearing.engine.SnapshotCodec;
 import io.clearing.engine.SnapshotStore;
+import io.clearing.settlement.journal.JournalDocument;
+import io.clearing.settlement.journal.JournalReader;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code audit --snapshot}, {@code audit --verify-snapshots} and {@code recover}, in-process, on a simulate journal
+ * {@code audit --snapshot}, {@code audit --verify-snapshots}, the segmented {@code audit --workers N} and
+ * {@code recover}, in-process, on a simulate journal
  * with a snapshot every 5,000 documents.
  */
 final class SnapshotCommandsTest
@@ -47,8 +50,9 @@ final class SnapshotCommandsTest
         {
             last = reader.lastSequence();
         }
-        final CliRun audit = run("audit", "--journal", journal.toString());
+        final CliRun audit = run("audit", "--journal", journal.toString(), "--workers", "1");
         assertEquals(0, audit.exitCode(), audit.output());
+        assertTrue(!audit.output().contains("segment"), "one worker re-executes from the first document alone");
         fullAuditHash = audit.output().replaceAll("(?s).*final hash ([0-9a-f]{64}).*", "$1");
     }
 
@@ -131,6 +135,84 @@ final class SnapshotCommandsTest
     }
 
     @Test
+    void segmentsBetweenSnapshotsReExecutedSideBySideReachTheSequentialResult()
+    {
+        final CliRun outcome = run("audit", "--journal", journal.toString(), "--workers", "3");
+
+        assertEquals(0, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("segment 1..5000 from a fresh engine: 5,000 documents in "),
+            outcome.output());
+        for (final long from : new long[] {5_000, 10_000, 15_000})
+        {
+            assertTrue(outcome.output().contains(String.format("segment %d..%d from %s: 5,000 documents in ",
+                from + 1, from + 5_000, SnapshotStore.fileName(from))), outcome.output());
+            assertTrue(outcome.output().contains("snapshot " + SnapshotStore.fileName(from + 5_000) + " (sequence " +
+                (from + 5_000) + "): identical, "), outcome.output());
+        }
+        assertTrue(outcome.output().contains(String.format("audit OK: %,d documents, last sequence %d, final hash %s",
+            last, last, fullAuditHash)), outcome.output());
+    }
+
+    @Test
+    void aFlippedByteInALaterSegmentFailsTheSegmentedAuditWhereTheSequentialOneFails() throws IOException
+    {
+        final Path copy = copyJournalFiles();
+        final long damaged = 12_345;
+        flipByte(copy, damaged, JournalDocument.HEADER_LENGTH + 2);
+
+        final CliRun sequential = run("audit", "--journal", copy.toString(), "--workers", "1");
+        final CliRun segmented = run("audit", "--journal", copy.toString(), "--workers", "2");
+
+        assertEquals(1, sequential.exitCode(), sequential.output());
+        assertEquals(1, segmented.exitCode(), segmented.output());
+        final String failure = "audit FAILED at sequence " + damaged + ": hash chain: ";
+        assertTrue(sequential.output().startsWith(failure), sequential.output());
+        assertTrue(segmented.output().contains("segment 10001.." + (damaged - 1) + " from " +
+            SnapshotStore.fileName(10_000) + ": 2,344 documents in "), segmented.output());
+        assertTrue(segmented.output().contains("\n" + failure), segmented.output());
+        assertTrue(segmented.output().contains("(12,344 documents verified before it)"), segmented.output());
+    }
+
+    @Test
+    void aCorruptSnapshotIsNotUsedAndTheSegmentedAuditStillHolds() throws IOException
+    {
+        final Path copy = copyJournal();
+        final Path corrupt = snapshot(copy, 10_000);
+        final byte[] bytes = Files.readAllBytes(corrupt);
+        bytes[bytes.length / 3] ^= 1;
+        Files.write(corrupt, bytes);
+
+        final CliRun outcome = run("audit", "--journal", copy.toString(), "--workers", "2");
+
+        assertEquals(0, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("snapshot " + SnapshotStore.fileName(10_000) + " (sequence 10000): " +
+            "not used: content hash mismatch: the file is corrupt"), outcome.output());
+        assertTrue(outcome.output().contains("segment 5001..15000 from " + SnapshotStore.fileName(5_000) +
+            ": 10,000 documents in "), outcome.output());
+        assertTrue(outcome.output().contains(String.format("audit OK: %,d documents, last sequence %d, final hash %s",
+            last, last, fullAuditHash)), outcome.output());
+    }
+
+    @Test
+    void aResealedSnapshotWithAlteredStateFailsTheSegmentedAuditAtItsSequence() throws IOException
+    {
+        final Path copy = copyJournal();
+        reseal(snapshot(copy, 15_000), Files.size(snapshot(copy, 15_000)) / 2);
+
+        final CliRun outcome = run("audit", "--journal", copy.toString(), "--workers", "2", "--json",
+            work.resolve("segments.json").toString());
+
+        assertEquals(1, outcome.exitCode(), outcome.output());
+        assertTrue(outcome.output().contains("audit FAILED at sequence 15000: snapshot " +
+            SnapshotStore.fileName(15_000) + " is not the state re-executed to its sequence (differs from the " +
+            "re-executed state at byte "), outcome.output());
+        final JsonNode result = new ObjectMapper().readTree(work.resolve("segments.json").toFile());
+        assertEquals(15_000, result.get("failedSequence").asLong());
+        assertEquals(5, result.get("segments").size());
+        assertEquals(false, result.get("segments").get(2).get("ok").asBoolean());
+    }
+
+    @Test
     void recoverReportsTheSnapshotLoadedAndTheTailReplayed()
     {
         final CliRun outcome = run("recover", "--journal", journal.toString());
@@ -165,6 +247,62 @@ final class SnapshotCommandsTest
             }
         }
         return copy;
+    }
+
+    /** @return a journal directory with copies of the journal's queue files and snapshots, free to damage. */
+    private Path copyJournalFiles() throws IOException
+    {
+        final Path copy = work.resolve("journal-files");
+        Files.createDirectories(copy.resolve(SnapshotStore.DIRECTORY_NAME));
+        try (var files = Files.walk(journal))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                if (Files.isRegularFile(file))
+                {
+                    Files.copy(file, copy.resolve(journal.relativize(file).toString()));
+                }
+            }
+        }
+        return copy;
+    }
+
+    /** Flips every bit of one byte of a document, found by its sequence and timestamp in the queue files. */
+    private static void flipByte(final Path directory, final long sequence, final int byteInDocument)
+        throws IOException
+    {
+        final JournalDocument document = new JournalDocument();
+        final long timestamp;
+        try (JournalReader reader = new JournalReader(directory))
+        {
+            assertTrue(reader.seek(sequence) && reader.next(document));
+            timestamp = document.timestamp();
+        }
+        final byte[] prefix = new byte[16];
+        final UnsafeBuffer prefixBuffer = new UnsafeBuffer(prefix);
+        prefixBuffer.putLong(JournalDocument.SEQUENCE_OFFSET, sequence, JournalDocument.BYTE_ORDER);
+        prefixBuffer.putLong(JournalDocument.TIMESTAMP_OFFSET, timestamp, JournalDocument.BYTE_ORDER);
+        try (var files = Files.list(directory))
+        {
+            for (final Path file : (Iterable<Path>)files.filter(f -> f.toString().endsWith(".cq4"))::iterator)
+            {
+                final byte[] bytes = Files.readAllBytes(file);
+                for (int i = 0; i + prefix.length <= bytes.length; i++)
+                {
+                    if (java.util.Arrays.equals(bytes, i, i + prefix.length, prefix, 0, prefix.length))
+                    {
+                        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                            java.nio.file.StandardOpenOption.WRITE))
+                        {
+                            channel.write(java.nio.ByteBuffer.wrap(new byte[] {(byte)~bytes[i + byteInDocument]}),
+                                i + byteInDocument);
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("document " + sequence + " not found in " + directory);
     }
 
     /** Changes one byte of the content and recomputes the trailer: intact as a file, wrong as a state. */
