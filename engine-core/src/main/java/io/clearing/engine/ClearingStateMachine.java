@@ -646,6 +646,7 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, price, 0, 0);
             return;
         }
+        watch.moved(PriceWatch.INDEX_SOURCE_BASE + underlying, instruments.indexPrice(underlying), price, now);
         instruments.indexPrice(underlying, price);
         refreshOptions(underlying, Long.MAX_VALUE);
         reevaluateTriggered(PriceWatch.INDEX_SOURCE_BASE + underlying, price);
@@ -677,6 +678,12 @@ public final class ClearingStateMachine implements StateMachine
         {
             reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, id, price, 0);
             return;
+        }
+        watch.moved(id, instruments.markPrice(id), price, now);
+        if (instruments.isOption(id))
+        {
+            watch.moved(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(instruments.markVolatility(id)),
+                volatilityPpm(volatility), now);
         }
         instruments.mark(id, price, volatility);
         // Unrealized P&L in the unit's risk rows moves with any mark.
@@ -1854,25 +1861,23 @@ public final class ClearingStateMachine implements StateMachine
         {
             headroom = 0;
         }
-        int sources = 0;
+        // Split 0.999 x the headroom (strictly inside the exact bound despite rounding) among the prices the account
+        // depends on, by how fast each moves (PriceWatch.weight); a price with no weight gets a band of width zero.
         java.util.Arrays.fill(indexSensitivity, 0.0);
-        int indexSources = 0;
+        double weights = 0.0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final long q = positions.quantity(slot);
             if (q != 0)
             {
                 final int id = positions.instrument(slot);
-                sources++;
+                final double contracts = Math.abs((double)q);
+                weights += watch.weight(id, instruments.markPrice(id), contracts * calculator.markSensitivity(id));
                 if (instruments.isOption(id))
                 {
-                    sources++;
-                    final int u = instruments.underlying(id);
-                    if (indexSensitivity[u] == 0.0)
-                    {
-                        indexSources++;
-                    }
-                    indexSensitivity[u] += Math.abs((double)q) * calculator.indexSensitivity(id);
+                    weights += watch.weight(PriceWatch.VOL_SOURCE_BASE + id,
+                        volatilityPpm(instruments.markVolatility(id)), contracts * calculator.volatilitySensitivity(id));
+                    indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
                 }
             }
         }
@@ -1882,21 +1887,19 @@ public final class ClearingStateMachine implements StateMachine
             final int u = balance == 0 ? -1 : instruments.assetValuationUnderlying(asset);
             if (u >= 0)
             {
-                if (indexSensitivity[u] == 0.0)
-                {
-                    indexSources++;
-                }
                 indexSensitivity[u] += Math.abs((double)balance) / Fixed.SCALE *
                     instruments.assetWeightPpm(asset) / Fixed.PPM;
             }
         }
-        final int n = sources + indexSources;
-        if (n == 0)
+        for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
         {
-            return;
+            if (indexSensitivity[u] > 0.0)
+            {
+                weights += watch.weight(PriceWatch.INDEX_SOURCE_BASE + u, instruments.indexPrice(u),
+                    indexSensitivity[u]);
+            }
         }
-        // 0.999 keeps the band strictly inside the exact bound despite rounding.
-        final double share = Math.max(0.0, headroom) * 0.999 / n;
+        final double perWeight = weights > 0.0 ? Math.max(0.0, headroom) * 0.999 / weights : 0.0;
         final boolean healthy = evalState == MarginState.HEALTHY.value();
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
@@ -1907,40 +1910,52 @@ public final class ClearingStateMachine implements StateMachine
             }
             final int id = positions.instrument(slot);
             final double contracts = Math.abs((double)q);
-            final double width = share / (contracts * calculator.markSensitivity(id));
+            final long mark = instruments.markPrice(id);
+            final double markSensitivity = contracts * calculator.markSensitivity(id);
+            final double width = halfWidth(perWeight * watch.weight(id, mark, markSensitivity), markSensitivity);
             if (healthy && (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) < 1.0))
             {
                 // Healthy: the only threshold is IM. A move in a future's favour raises equity faster than IM; an
                 // option's own mark moves only equity (its margin follows the index and the volatility).
                 if (q > 0)
                 {
-                    watch.registerLower(id, accountId, instruments.markPrice(id), width);
+                    watch.registerLower(id, accountId, mark, width);
                 }
                 else
                 {
-                    watch.registerUpper(id, accountId, instruments.markPrice(id), width);
+                    watch.registerUpper(id, accountId, mark, width);
                 }
             }
             else
             {
-                watch.register(id, accountId, instruments.markPrice(id), width);
+                watch.register(id, accountId, mark, width);
             }
             if (instruments.isOption(id))
             {
+                final long vol = volatilityPpm(instruments.markVolatility(id));
                 final double volSensitivity = contracts * calculator.volatilitySensitivity(id);
                 // At zero vol the sensitivity bound says nothing about the next vol: any change must re-evaluate.
-                watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId,
-                    volatilityPpm(instruments.markVolatility(id)), volSensitivity > 0.0 ? share / volSensitivity : 0.0);
+                watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId, vol, volSensitivity > 0.0 ? halfWidth(
+                    perWeight * watch.weight(PriceWatch.VOL_SOURCE_BASE + id, vol, volSensitivity), volSensitivity) :
+                    0.0);
             }
         }
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
         {
             if (indexSensitivity[u] > 0.0)
             {
-                watch.register(PriceWatch.INDEX_SOURCE_BASE + u, accountId, instruments.indexPrice(u),
-                    share / indexSensitivity[u]);
+                final long index = instruments.indexPrice(u);
+                watch.register(PriceWatch.INDEX_SOURCE_BASE + u, accountId, index, halfWidth(
+                    perWeight * watch.weight(PriceWatch.INDEX_SOURCE_BASE + u, index, indexSensitivity[u]),
+                    indexSensitivity[u]));
             }
         }
+    }
+
+    /** @return the half-width in price units a budget of money buys at a sensitivity; 0 without a budget. */
+    private static double halfWidth(final double budget, final double sensitivity)
+    {
+        return budget > 0.0 ? budget / sensitivity : 0.0;
     }
 
     // ------------------------------------------------------------------------------------------------ liquidation

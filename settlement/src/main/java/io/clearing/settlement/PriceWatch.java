@@ -10,7 +10,9 @@ import org.agrona.collections.IntArrayList;
  * After each evaluation an account registers, for every price it depends on (the mark of each instrument it holds,
  * the index of each non-cash collateral asset), a band around the current price. The bands are sized so that while
  * every price stays inside its band, equity less the nearest margin threshold cannot change sign: with headroom H
- * and n prices of sensitivity s_j (money per price unit, an upper bound), each band is +-H / (n s_j). A price tick
+ * and prices of sensitivity s_j (money per price unit, an upper bound), price j gets a budget b_j with the b_j summing
+ * to H, and its band is +-b_j / s_j. Any split of H is sound; the watch splits it by how fast each price moves
+ * ({@link #weight}), so a price that ticks often gets a wide band and one that never moves gets none. A price tick
  * pops only the accounts whose band it leaves - O(k log n) for k such accounts - and the caller re-evaluates them,
  * which registers fresh bands. Sources are numbered: instrument marks 0..4095, underlying indexes from
  * {@link #INDEX_SOURCE_BASE}, option implied volatilities (ppm) from {@link #VOL_SOURCE_BASE}.
@@ -23,7 +25,10 @@ public final class PriceWatch
     public static final int INDEX_SOURCE_BASE = Limits.MAX_INSTRUMENTS;
     /** First source id of option implied volatilities (in ppm), one per instrument id. */
     public static final int VOL_SOURCE_BASE = INDEX_SOURCE_BASE + Limits.MAX_UNDERLYINGS;
-    private static final int SOURCES = VOL_SOURCE_BASE + Limits.MAX_INSTRUMENTS;
+    /** Number of source ids. */
+    public static final int SOURCES = VOL_SOURCE_BASE + Limits.MAX_INSTRUMENTS;
+    /** Weight of the newest change in the running means of {@link #moved}. */
+    private static final double NEWEST = 1.0 / 20;
     /** A band wider than any price: the account never needs a re-check for this source. */
     private static final double NO_TRIGGER = (double)Limits.MAX_PRICE * 4;
 
@@ -31,6 +36,9 @@ public final class PriceWatch
     private final TriggerHeap[] upper = new TriggerHeap[SOURCES];
     private final TriggerHeap[] lowerNegated = new TriggerHeap[SOURCES];
     private long registrations;
+    private final double[] meanSquareMove = new double[SOURCES];
+    private final double[] meanInterval = new double[SOURCES];
+    private final long[] changedAt = new long[SOURCES];
 
     /**
      * @param accounts evaluation stamps tell live triggers from stale ones.
@@ -43,6 +51,56 @@ public final class PriceWatch
             upper[i] = new TriggerHeap();
             lowerNegated[i] = new TriggerHeap();
         }
+    }
+
+    /**
+     * Records a price change of a source, before its triggers are collected: per source the running means (the newest
+     * change weighing 1/20) of the squared relative change and of the engine time between changes, whose ratio
+     * estimates the variance of the price's relative moves per nanosecond. Deterministic: engine time and prices only.
+     *
+     * @param source source id.
+     * @param before the price before, 0 or less when the source had none.
+     * @param after  the new price.
+     * @param now    engine time of the command.
+     */
+    public void moved(final int source, final long before, final long after, final long now)
+    {
+        if (before <= 0)
+        {
+            changedAt[source] = now;
+            return;
+        }
+        if (after == before)
+        {
+            return;
+        }
+        final double change = (double)(after - before) / before;
+        meanSquareMove[source] += NEWEST * (change * change - meanSquareMove[source]);
+        meanInterval[source] += NEWEST * (Math.max(1.0, (double)(now - changedAt[source])) - meanInterval[source]);
+        changedAt[source] = now;
+    }
+
+    /**
+     * The share of an account's headroom a source should get, relative to its other sources: (sigma x price x
+     * sensitivity)^(2/3), sigma the source's estimated volatility per square root of engine time. For prices moving as
+     * independent random walks this split maximises the expected time before any band is left (an account leaves a
+     * band of width w at a rate that goes as (sigma / w)^2). Zero for a source that has not moved yet: its band has
+     * width zero and fires on its first change.
+     *
+     * @param source      source id.
+     * @param price       its current price.
+     * @param sensitivity the account's sensitivity to it, money per price unit.
+     * @return the weight, at least 0.
+     */
+    public double weight(final int source, final long price, final double sensitivity)
+    {
+        final double interval = meanInterval[source];
+        if (interval <= 0.0)
+        {
+            return 0.0;
+        }
+        final double scale = Math.sqrt(meanSquareMove[source] / interval) * price * sensitivity;
+        return scale > 0.0 && scale < Double.POSITIVE_INFINITY ? StrictMath.cbrt(scale * scale) : 0.0;
     }
 
     /**
@@ -187,6 +245,23 @@ public final class PriceWatch
                 }
             }
         }
+        int active = 0;
+        for (int source = 0; source < SOURCES; source++)
+        {
+            if (changedAt[source] != 0 || meanInterval[source] != 0.0)
+            {
+                active++;
+            }
+        }
+        final PriceWatchTableEncoder.ActivityEncoder activityRows = encoder.activityCount(active);
+        for (int source = 0; source < SOURCES; source++)
+        {
+            if (changedAt[source] != 0 || meanInterval[source] != 0.0)
+            {
+                activityRows.next().activitySource(source).meanSquareMove(meanSquareMove[source])
+                    .meanInterval(meanInterval[source]).changedAt(changedAt[source]);
+            }
+        }
     }
 
     /**
@@ -232,6 +307,17 @@ public final class PriceWatch
                 i = 0;
             }
             order[heap].restore(i++, row.trigger(), row.accountId(), row.stamp());
+        }
+        for (final PriceWatchTableDecoder.ActivityDecoder row : decoder.activity())
+        {
+            final int source = row.activitySource();
+            if (source < 0 || source >= SOURCES)
+            {
+                throw new IllegalStateException("snapshot: activity of source " + source);
+            }
+            meanSquareMove[source] = row.meanSquareMove();
+            meanInterval[source] = row.meanInterval();
+            changedAt[source] = row.changedAt();
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PriceWatchTest
 {
@@ -74,6 +75,70 @@ class PriceWatchTest
         watch.register(SOURCE, 40, 1_000, 50.0);
         assertEquals(List.of(), tick(1_010), "the first band was replaced");
         assertEquals(List.of(40), tick(1_051));
+    }
+
+    @Test
+    void aSourceHasNoWeightUntilItsPriceChanges()
+    {
+        assertEquals(0.0, watch.weight(SOURCE, 1_000, 5.0));
+        watch.moved(SOURCE, 0, 1_000, 100);
+        watch.moved(SOURCE, 1_000, 1_000, 200);
+        assertEquals(0.0, watch.weight(SOURCE, 1_000, 5.0), "a first price and a repeat are not moves");
+        watch.moved(SOURCE, 1_000, 1_010, 300);
+        assertTrue(watch.weight(SOURCE, 1_010, 5.0) > 0.0);
+    }
+
+    /** Steps of 1% every 200 ns: sigma = 0.01 / sqrt(200) per sqrt(ns), whatever the number of steps. */
+    @Test
+    void theWeightIsSigmaTimesPriceTimesSensitivityToTheTwoThirds()
+    {
+        long price = 1_000_000;
+        long time = 1_000;
+        watch.moved(SOURCE, 0, price, time);
+        for (int i = 0; i < 7; i++)
+        {
+            final long next = i % 2 == 0 ? price + price / 100 : price - price / 100;
+            time += 200;
+            watch.moved(SOURCE, price, next, time);
+            price = next;
+        }
+        final double sigma = 0.01 / Math.sqrt(200);
+        final double expected = Math.cbrt(Math.pow(sigma * price * 3.0, 2));
+        assertEquals(expected, watch.weight(SOURCE, price, 3.0), expected * 1e-3);
+    }
+
+    @Test
+    void aSourceMovingTwiceAsFarGetsTwoToTheTwoThirdsTheWeightAndOneTickingTwiceAsOftenTwoToTheOneThird()
+    {
+        final int calm = 1;
+        final int wild = 2;
+        final int fast = 3;
+        watch.moved(calm, 0, 100_000, 0);
+        watch.moved(wild, 0, 100_000, 0);
+        watch.moved(fast, 0, 100_000, 0);
+        long calmPrice = 100_000;
+        long wildPrice = 100_000;
+        long fastPrice = 100_000;
+        for (int i = 1; i <= 40; i++)
+        {
+            final int sign = i % 2 == 0 ? 1 : -1;
+            final long calmNext = 100_000 + (sign > 0 ? 0 : 1_000);
+            final long wildNext = 100_000 + (sign > 0 ? 0 : 2_000);
+            watch.moved(calm, calmPrice, calmNext, 1_000L * i);
+            watch.moved(wild, wildPrice, wildNext, 1_000L * i);
+            calmPrice = calmNext;
+            wildPrice = wildNext;
+        }
+        for (int i = 1; i <= 80; i++)
+        {
+            final long fastNext = 100_000 + (i % 2 == 0 ? 0 : 1_000);
+            watch.moved(fast, fastPrice, fastNext, 500L * i);
+            fastPrice = fastNext;
+        }
+        final double base = watch.weight(calm, 100_000, 1.0);
+        assertEquals(Math.cbrt(4.0), watch.weight(wild, 100_000, 1.0) / base, 0.03);
+        assertEquals(Math.cbrt(2.0), watch.weight(fast, 100_000, 1.0) / base, 0.03);
+        assertEquals(Math.cbrt(9.0), watch.weight(calm, 100_000, 3.0) / base, 1e-12);
     }
 
     /**
