@@ -109,6 +109,9 @@ public final class MarginCalculator
     private final int[] underlying = new int[MAX_INSTRUMENTS];
     private final long[] expiry = new long[MAX_INSTRUMENTS];
     private final double[] size = new double[MAX_INSTRUMENTS];
+    /** {@link #markSensitivity} of a future as of the parameter version beside it (derived, never snapshotted). */
+    private final double[] futureMarkSensitivity = new double[MAX_INSTRUMENTS];
+    private final long[] futureMarkSensitivityVersion = new long[MAX_INSTRUMENTS];
     private final double[] strike = new double[MAX_INSTRUMENTS];
     private final double[] forward = new double[MAX_INSTRUMENTS];
     private final double[] vol = new double[MAX_INSTRUMENTS];
@@ -259,6 +262,7 @@ public final class MarginCalculator
     {
         define(id, 0, underlyingId, contractSize, 0, expiryTimestamp);
         expirySlot[id] = (byte)expirySlot(underlyingId, expiryTimestamp);
+        futureMarkSensitivityVersion[id] = 0;
     }
 
     /**
@@ -1065,11 +1069,19 @@ public final class MarginCalculator
         {
             return size[id];
         }
+        // Stored as version + 1: a slot never computed (0) never matches.
+        if (futureMarkSensitivityVersion[id] == parameters.version() + 1)
+        {
+            return futureMarkSensitivity[id];
+        }
         final int u = underlying[id];
         final double scenarioShare = Math.max(parameters.priceRangePpm(u),
             parameters.extremeMovePpm() * parameters.extremeWeightPpm() / PPM) + parameters.deltaShockPpm() +
             2 * parameters.rollShockPpm();
-        return size[id] * (1.0 + parameters.initialMarginFactorPpm() / PPM * scenarioShare / PPM);
+        final double sensitivity = size[id] * (1.0 + parameters.initialMarginFactorPpm() / PPM * scenarioShare / PPM);
+        futureMarkSensitivity[id] = sensitivity;
+        futureMarkSensitivityVersion[id] = parameters.version() + 1;
+        return sensitivity;
     }
 
     /**
