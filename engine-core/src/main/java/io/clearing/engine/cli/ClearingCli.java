@@ -125,8 +125,9 @@ public final class ClearingCli implements Callable<Integer>
         long snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
 
         @Option(names = "--snapshots-kept",
-            description = "Snapshot files kept, newest first (default ${DEFAULT-VALUE}).")
-        int snapshotsKept = 3;
+            description = "Snapshot files kept, newest first (default ${DEFAULT-VALUE}: all five of the default run, " +
+                "so that audit re-executes the stretches between them side by side).")
+        int snapshotsKept = 8;
 
         @Override
         public Integer call() throws Exception
