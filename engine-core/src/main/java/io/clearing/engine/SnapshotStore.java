@@ -66,7 +66,18 @@ public final class SnapshotStore
     public static long sequenceOf(final Path file)
     {
         final Matcher matcher = NAME.matcher(file.getFileName().toString());
-        return matcher.matches() ? Long.parseLong(matcher.group(1)) : -1;
+        if (!matcher.matches())
+        {
+            return -1;
+        }
+        try
+        {
+            return Long.parseLong(matcher.group(1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1; // 20 digits beyond a long: no journal sequence, not one of ours
+        }
     }
 
     /**

@@ -112,6 +112,7 @@ public final class MarginCalculator
     /** {@link #markSensitivity} of a future as of the parameter version beside it (derived, never snapshotted). */
     private final double[] futureMarkSensitivity = new double[MAX_INSTRUMENTS];
     private final long[] futureMarkSensitivityVersion = new long[MAX_INSTRUMENTS];
+    private final boolean[] futureMarkSensitivityCached = new boolean[MAX_INSTRUMENTS];
     private final double[] strike = new double[MAX_INSTRUMENTS];
     private final double[] forward = new double[MAX_INSTRUMENTS];
     private final double[] vol = new double[MAX_INSTRUMENTS];
@@ -262,7 +263,7 @@ public final class MarginCalculator
     {
         define(id, 0, underlyingId, contractSize, 0, expiryTimestamp);
         expirySlot[id] = (byte)expirySlot(underlyingId, expiryTimestamp);
-        futureMarkSensitivityVersion[id] = 0;
+        futureMarkSensitivityCached[id] = false;
     }
 
     /**
@@ -1069,8 +1070,7 @@ public final class MarginCalculator
         {
             return size[id];
         }
-        // Stored as version + 1: a slot never computed (0) never matches.
-        if (futureMarkSensitivityVersion[id] == parameters.version() + 1)
+        if (futureMarkSensitivityCached[id] && futureMarkSensitivityVersion[id] == parameters.version())
         {
             return futureMarkSensitivity[id];
         }
@@ -1080,7 +1080,8 @@ public final class MarginCalculator
             2 * parameters.rollShockPpm();
         final double sensitivity = size[id] * (1.0 + parameters.initialMarginFactorPpm() / PPM * scenarioShare / PPM);
         futureMarkSensitivity[id] = sensitivity;
-        futureMarkSensitivityVersion[id] = parameters.version() + 1;
+        futureMarkSensitivityVersion[id] = parameters.version();
+        futureMarkSensitivityCached[id] = true;
         return sensitivity;
     }
 

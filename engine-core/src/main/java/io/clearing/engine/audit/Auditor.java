@@ -292,7 +292,16 @@ public final class Auditor
         {
             try
             {
-                machine = new SnapshotCodec().decode(SnapshotStore.read(from.file()));
+                final UnsafeBuffer bytes = SnapshotStore.read(from.file());
+                final SnapshotCodec codec = new SnapshotCodec();
+                // The file must still be the one checked before (and proven by the segment before this one).
+                if (codec.verify(bytes, bytes.capacity()) != null || !Arrays.equals(contentHash(bytes),
+                    from.contentHash()))
+                {
+                    return fail(0, from.sequence(), from.sequence(), "snapshot " + from.file().getFileName() +
+                        " changed during the audit", from.sequence(), List.of());
+                }
+                machine = codec.decode(bytes);
             }
             catch (final IOException | RuntimeException ex)
             {
@@ -306,6 +315,7 @@ public final class Auditor
         if (to != null)
         {
             run.endSequence = to.sequence();
+            run.closingContentHash = to.contentHash();
         }
         return run.execute(directory, progress);
     }
@@ -366,7 +376,7 @@ public final class Auditor
                 failedSequence = check.sequence();
                 failure = "snapshot " + check.file().getFileName() + " is not the state re-executed to its " +
                     "sequence (" + check.detail() + "); the documents after it are not proven (audit with " +
-                    "--workers 1 to re-execute the journal alone)";
+                    "--no-snapshots to re-execute the journal alone)";
             }
             lastSequence = result.lastSequence();
         }
@@ -381,8 +391,16 @@ public final class Auditor
     }
 
     /** A snapshot checked as a place to start from (not yet decoded); {@code problem} says why it cannot be. */
-    private record Start(Path file, long sequence, byte[] chainHash, String problem)
+    private record Start(Path file, long sequence, byte[] chainHash, byte[] contentHash, String problem)
     {
+    }
+
+    /** @return the SHA-256 a verified snapshot's trailer carries: the identity of the bytes that were checked. */
+    private static byte[] contentHash(final UnsafeBuffer bytes)
+    {
+        final byte[] hash = new byte[JournalDocument.HASH_LENGTH];
+        bytes.getBytes(bytes.capacity() - JournalDocument.HASH_LENGTH, hash);
+        return hash;
     }
 
     private static Start checkStart(final Path directory, final Path file)
@@ -396,22 +414,22 @@ public final class Auditor
         }
         catch (final IOException ex)
         {
-            return new Start(file, sequence, null, "unreadable: " + ex.getMessage());
+            return new Start(file, sequence, null, null, "unreadable: " + ex.getMessage());
         }
         final String problem = codec.verify(bytes, bytes.capacity());
         if (problem != null)
         {
-            return new Start(file, sequence, null, problem);
+            return new Start(file, sequence, null, null, problem);
         }
         if (codec.journalSequence(bytes) != sequence)
         {
-            return new Start(file, sequence, null, "its name says sequence " + sequence + ", its content " +
+            return new Start(file, sequence, null, null, "its name says sequence " + sequence + ", its content " +
                 codec.journalSequence(bytes));
         }
         final byte[] chainHash = new byte[JournalDocument.HASH_LENGTH];
         codec.chainHash(bytes, chainHash);
         final String position = checkChainPosition(directory, sequence, chainHash);
-        return new Start(file, sequence, chainHash, position);
+        return new Start(file, sequence, chainHash, contentHash(bytes), position);
     }
 
     /** @return null when the journal's document at {@code sequence} is intact and its hash is {@code chainHash}. */
@@ -461,6 +479,8 @@ public final class Auditor
         private final ClearingStateMachine machine;
         private final long startSequence;
         private long endSequence = Long.MAX_VALUE;
+        /** When set, the snapshot closing this run must still be the file whose trailer carries this hash. */
+        private byte[] closingContentHash;
         private final List<Path> snapshotFiles;
         private final List<SnapshotCheck> snapshotChecks = new ArrayList<>();
         private final EventWriter events = new EventWriter();
@@ -501,7 +521,15 @@ public final class Auditor
             {
                 if (startSequence > 0 && !reader.seek(startSequence + 1))
                 {
-                    return finish(documents, sequence);
+                    // Nothing after the start is fine only when the journal really ends there: seek also fails
+                    // when the document that should follow is damaged or missing.
+                    if (reader.lastSequence() == startSequence)
+                    {
+                        return finish(documents, sequence);
+                    }
+                    return failed(documents, sequence, sequence + 1, "no readable document " + (sequence + 1) +
+                        " after sequence " + sequence + " (the journal's last document says sequence " +
+                        reader.lastSequence() + ")");
                 }
                 while (sequence < endSequence)
                 {
@@ -657,6 +685,10 @@ public final class Auditor
             if (fileSequence != sequence)
             {
                 return new SnapshotCheck(file, fileSequence, false, "the journal has no document " + fileSequence);
+            }
+            if (closingContentHash != null && !Arrays.equals(contentHash(bytes), closingContentHash))
+            {
+                return new SnapshotCheck(file, fileSequence, false, "changed during the audit");
             }
             verifier.lastHash(hash);
             final int contentLength = codec.encode(machine, sequence, hash, encoded);

@@ -627,17 +627,21 @@ public final class ClearingCli implements Callable<Integer>
             "snapshot's sequence, prove the re-executed state byte-identical to the snapshot file.")
         boolean verifySnapshots;
 
-        @Option(names = "--workers", description = "Threads re-executing the journal's segments between its " +
-            "snapshots side by side, each segment proving the snapshot that closes it (default: the machine's " +
-            "processors, ${DEFAULT-VALUE}); 1 re-executes the whole journal from its first document on one thread.")
+        @Option(names = "--workers", description = "Threads re-executing the stretches of the journal between its " +
+            "valid snapshots side by side, each proving the snapshot that closes its stretch (default: the " +
+            "machine's processors, ${DEFAULT-VALUE}); the verdict does not depend on it.")
         int workers = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--no-snapshots", description = "Ignore the snapshot directory: re-execute the whole " +
+            "journal from its first document on one thread.")
+        boolean noSnapshots;
 
         @Override
         public Integer call() throws IOException
         {
-            if (snapshot != null && verifySnapshots)
+            if ((snapshot != null ? 1 : 0) + (verifySnapshots ? 1 : 0) + (noSnapshots ? 1 : 0) > 1)
             {
-                System.err.println("--snapshot and --verify-snapshots exclude each other");
+                System.err.println("--snapshot, --verify-snapshots and --no-snapshots exclude each other");
                 return 2;
             }
             if (workers < 1)
@@ -645,7 +649,7 @@ public final class ClearingCli implements Callable<Integer>
                 System.err.println("--workers must be at least 1");
                 return 2;
             }
-            final boolean inSegments = snapshot == null && !verifySnapshots && workers > 1;
+            final boolean inSegments = snapshot == null && !verifySnapshots && !noSnapshots;
             final long started = System.nanoTime();
             final Auditor auditor = new Auditor(accountCapacity, new RiskParameters());
             final java.util.function.LongConsumer progress =
