@@ -69,6 +69,9 @@ public final class ClearingStateMachine implements StateMachine
     private final IntArrayList touchedAccounts = new IntArrayList();
     private final boolean[] pending;
     private final double[] indexSensitivity = new double[Limits.MAX_UNDERLYINGS];
+    /** registerBands scratch, per position in walk order: mark then volatility sensitivity and weight. */
+    private final double[] bandSensitivity = new double[2 * Limits.MAX_INSTRUMENTS];
+    private final double[] bandWeight = new double[2 * Limits.MAX_INSTRUMENTS];
     private final IntArrayList[] optionsByUnderlying = new IntArrayList[Limits.MAX_UNDERLYINGS];
     private final long[] lastOptionRefresh = new long[Limits.MAX_INSTRUMENTS];
     private final IntArrayList adlCandidates = new IntArrayList();
@@ -1865,6 +1868,7 @@ public final class ClearingStateMachine implements StateMachine
         // depends on, by how fast each moves (PriceWatch.weight); a price with no weight gets a band of width zero.
         java.util.Arrays.fill(indexSensitivity, 0.0);
         double weights = 0.0;
+        int n = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final long q = positions.quantity(slot);
@@ -1872,13 +1876,22 @@ public final class ClearingStateMachine implements StateMachine
             {
                 final int id = positions.instrument(slot);
                 final double contracts = Math.abs((double)q);
-                weights += watch.weight(id, instruments.markPrice(id), contracts * calculator.markSensitivity(id));
+                final double markSensitivity = contracts * calculator.markSensitivity(id);
+                final double markWeight = watch.weight(id, instruments.markPrice(id), markSensitivity);
+                bandSensitivity[2 * n] = markSensitivity;
+                bandWeight[2 * n] = markWeight;
+                weights += markWeight;
                 if (instruments.isOption(id))
                 {
-                    weights += watch.weight(PriceWatch.VOL_SOURCE_BASE + id,
-                        volatilityPpm(instruments.markVolatility(id)), contracts * calculator.volatilitySensitivity(id));
+                    final double volSensitivity = contracts * calculator.volatilitySensitivity(id);
+                    final double volWeight = watch.weight(PriceWatch.VOL_SOURCE_BASE + id,
+                        volatilityPpm(instruments.markVolatility(id)), volSensitivity);
+                    bandSensitivity[2 * n + 1] = volSensitivity;
+                    bandWeight[2 * n + 1] = volWeight;
+                    weights += volWeight;
                     indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
                 }
+                n++;
             }
         }
         for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
@@ -1901,6 +1914,7 @@ public final class ClearingStateMachine implements StateMachine
         }
         final double perWeight = weights > 0.0 ? Math.max(0.0, headroom) * 0.999 / weights : 0.0;
         final boolean healthy = evalState == MarginState.HEALTHY.value();
+        int i = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final long q = positions.quantity(slot);
@@ -1909,10 +1923,8 @@ public final class ClearingStateMachine implements StateMachine
                 continue;
             }
             final int id = positions.instrument(slot);
-            final double contracts = Math.abs((double)q);
             final long mark = instruments.markPrice(id);
-            final double markSensitivity = contracts * calculator.markSensitivity(id);
-            final double width = halfWidth(perWeight * watch.weight(id, mark, markSensitivity), markSensitivity);
+            final double width = halfWidth(perWeight * bandWeight[2 * i], bandSensitivity[2 * i]);
             if (healthy && (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) < 1.0))
             {
                 // Healthy: the only threshold is IM. A move in a future's favour raises equity faster than IM; an
@@ -1932,13 +1944,13 @@ public final class ClearingStateMachine implements StateMachine
             }
             if (instruments.isOption(id))
             {
-                final long vol = volatilityPpm(instruments.markVolatility(id));
-                final double volSensitivity = contracts * calculator.volatilitySensitivity(id);
+                final double volSensitivity = bandSensitivity[2 * i + 1];
                 // At zero vol the sensitivity bound says nothing about the next vol: any change must re-evaluate.
-                watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId, vol, volSensitivity > 0.0 ? halfWidth(
-                    perWeight * watch.weight(PriceWatch.VOL_SOURCE_BASE + id, vol, volSensitivity), volSensitivity) :
-                    0.0);
+                watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId,
+                    volatilityPpm(instruments.markVolatility(id)), volSensitivity > 0.0 ?
+                    halfWidth(perWeight * bandWeight[2 * i + 1], volSensitivity) : 0.0);
             }
+            i++;
         }
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
         {
