@@ -21,8 +21,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
@@ -188,7 +195,7 @@ public final class Auditor
         {
             return fail(0, 0, 0, "snapshot directory unreadable: " + ex.getMessage(), 0, List.of());
         }
-        java.util.Collections.reverse(files);
+        Collections.reverse(files);
         final Run run = new Run(new ClearingStateMachine(accountCapacity, parameters), 0, new byte[32], files);
         return run.execute(directory, progress);
     }
@@ -222,7 +229,7 @@ public final class Auditor
         {
             return fail(0, 0, 0, "snapshot directory unreadable: " + ex.getMessage(), 0, List.of());
         }
-        java.util.Collections.reverse(files);
+        Collections.reverse(files);
         final List<SnapshotCheck> unused = new ArrayList<>();
         final List<Start> starts = new ArrayList<>();
         for (final Path file : files)
@@ -239,7 +246,7 @@ public final class Auditor
             }
         }
         final int segments = starts.size() + 1;
-        final java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicLong verified = new AtomicLong();
         final LongConsumer shared = documents ->
         {
             final long total = verified.addAndGet(PROGRESS_EVERY);
@@ -248,14 +255,14 @@ public final class Auditor
                 progress.accept(total);
             }
         };
-        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        final ExecutorService pool = Executors.newFixedThreadPool(
             Math.max(1, Math.min(workers, segments)), runnable ->
             {
                 final Thread thread = new Thread(runnable, "audit-worker");
                 thread.setDaemon(true);
                 return thread;
             });
-        final List<java.util.concurrent.Future<Result>> results = new ArrayList<>();
+        final List<Future<Result>> results = new ArrayList<>();
         final double[] seconds = new double[segments];
         try
         {
@@ -321,7 +328,7 @@ public final class Auditor
     }
 
     private Result merge(final List<Start> starts, final List<SnapshotCheck> unused,
-        final List<java.util.concurrent.Future<Result>> results, final double[] seconds)
+        final List<Future<Result>> results, final double[] seconds)
     {
         final List<Segment> segments = new ArrayList<>();
         final List<SnapshotCheck> checks = new ArrayList<>(unused);
@@ -344,7 +351,7 @@ public final class Auditor
                 Thread.currentThread().interrupt();
                 result = fail(0, first - 1, first, "interrupted", first - 1, List.of());
             }
-            catch (final java.util.concurrent.ExecutionException ex)
+            catch (final ExecutionException ex)
             {
                 result = fail(0, first - 1, first, "segment from sequence " + first + " failed: " + ex.getCause(),
                     first - 1, List.of());
@@ -380,7 +387,7 @@ public final class Auditor
             }
             lastSequence = result.lastSequence();
         }
-        checks.sort(java.util.Comparator.comparingLong(SnapshotCheck::sequence));
+        checks.sort(Comparator.comparingLong(SnapshotCheck::sequence));
         if (failed != null)
         {
             return new Result(false, documents, lastSequence, null, failedSequence, failure, 0, List.copyOf(checks),
