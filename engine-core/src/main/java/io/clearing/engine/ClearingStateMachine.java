@@ -682,16 +682,28 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, id, price, 0);
             return;
         }
-        watch.moved(id, instruments.markPrice(id), price, now);
+        // Holders register no band on a mark or volatility that has never moved (PriceWatch.hasMoved): its first
+        // change re-evaluates them all.
+        boolean firstChange = watch.moved(id, instruments.markPrice(id), price, now);
         if (instruments.isOption(id))
         {
-            watch.moved(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(instruments.markVolatility(id)),
+            firstChange |= watch.moved(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(instruments.markVolatility(id)),
                 volatilityPpm(volatility), now);
         }
         instruments.mark(id, price, volatility);
         // Unrealized P&L in the unit's risk rows moves with any mark.
         calculator.invalidate(instruments.underlying(id));
         triggered.clear();
+        if (firstChange)
+        {
+            for (int slot = positions.firstHolder(id); slot >= 0; slot = positions.nextHolder(slot))
+            {
+                if (positions.quantity(slot) != 0)
+                {
+                    triggered.addInt(positions.account(slot));
+                }
+            }
+        }
         if (instruments.isOption(id))
         {
             final long index = instruments.indexPrice(instruments.underlying(id));
@@ -1925,7 +1937,11 @@ public final class ClearingStateMachine implements StateMachine
             final int id = positions.instrument(slot);
             final long mark = instruments.markPrice(id);
             final double width = halfWidth(perWeight * bandWeight[2 * i], bandSensitivity[2 * i]);
-            if (healthy && (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) < 1.0))
+            if (!watch.hasMoved(id))
+            {
+                // Nothing to register: the mark's first change re-evaluates every holder (onMarkPrice).
+            }
+            else if (healthy && (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) < 1.0))
             {
                 // Healthy: the only threshold is IM. A move in a future's favour raises equity faster than IM; an
                 // option's own mark moves only equity (its margin follows the index and the volatility).
@@ -1942,7 +1958,7 @@ public final class ClearingStateMachine implements StateMachine
             {
                 watch.register(id, accountId, mark, width);
             }
-            if (instruments.isOption(id))
+            if (instruments.isOption(id) && watch.hasMoved(PriceWatch.VOL_SOURCE_BASE + id))
             {
                 final double volSensitivity = bandSensitivity[2 * i + 1];
                 // At zero vol the sensitivity bound says nothing about the next vol: any change must re-evaluate.

@@ -138,6 +138,55 @@ final class RiskRulesTest
         assertEquals(-1, machine.ledger().checkConservation());
     }
 
+    /**
+     * Holders register no band on an implied volatility that has never moved (PriceWatch.hasMoved); its first change
+     * must re-evaluate them all. A short call near its margin sees its volatility jump from 50% to 200%.
+     */
+    @Test
+    void theFirstChangeOfAVolatilityReEvaluatesEveryHolderOfTheOption()
+    {
+        final int call = 1;
+        apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(call).kind(InstrumentKind.CALL).underlyingId(0)
+            .settlementAssetId(0).strike(65_000 * UNIT).expiryTimestamp(time + 30L * 24 * 3_600_000_000_000L)
+            .contractSize(UNIT).makerFeePpm(0).takerFeePpm(0).encodedLength());
+        markCall(call, 0.5);
+        deposit(50, 0, 1_000_000 * UNIT);
+        deposit(51, 0, 1_000_000 * UNIT);
+        final long sell = orderId;
+        apply(new NewOrderEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).orderId(orderId++)
+            .accountId(50).instrumentId(call).side(Side.SELL).price(5_000 * UNIT).quantity(1)
+            .reduceOnly(BooleanType.FALSE).encodedLength());
+        final long buy = orderId;
+        apply(new NewOrderEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).orderId(orderId++)
+            .accountId(51).instrumentId(call).side(Side.BUY).price(5_000 * UNIT).quantity(1)
+            .reduceOnly(BooleanType.FALSE).encodedLength());
+        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(1)
+            .instrumentId(call).price(5_000 * UNIT).quantity(1).makerOrderId(sell).makerAccountId(50)
+            .takerOrderId(buy).takerAccountId(51).takerSide(Side.BUY).encodedLength());
+        // Leave the seller 20% over its initial margin, healthy.
+        final long keep = machine.accounts().initialMargin(50) * 6 / 5;
+        apply(new io.clearing.sbe.WithdrawalEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
+            .accountId(50).assetId(0).amount(machine.accounts().equity(50) - keep).encodedLength());
+        assertEquals(io.clearing.sbe.MarginState.HEALTHY.value(), machine.accounts().state(50));
+        markCall(call, 0.5); // a repeat is not a change: nobody is re-evaluated
+        assertEquals(io.clearing.sbe.MarginState.HEALTHY.value(), machine.accounts().state(50));
+
+        final List<Integer> events = markCall(call, 2.0);
+
+        assertTrue(events.contains(io.clearing.sbe.MarginStatusDecoder.TEMPLATE_ID), events.toString());
+        final long[] fresh = new long[8];
+        machine.evaluate(50, fresh);
+        assertTrue(fresh[0] != io.clearing.sbe.MarginState.HEALTHY.value(), "the jump takes the seller below IM");
+        assertEquals(fresh[0], machine.accounts().state(50), "and the engine holds what a fresh evaluation says");
+    }
+
+    private List<Integer> markCall(final int call, final double volatility)
+    {
+        return apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(call).price(5_000 * UNIT).impliedVolatility(volatility).encodedLength());
+    }
+
     private RejectReason fill(final long tradeId, final long makerOrder, final int maker, final long takerOrder,
         final int taker, final long price, final long quantity)
     {

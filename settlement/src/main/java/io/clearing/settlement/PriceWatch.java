@@ -63,21 +63,34 @@ public final class PriceWatch
      * @param after  the new price.
      * @param now    engine time of the command.
      */
-    public void moved(final int source, final long before, final long after, final long now)
+    public boolean moved(final int source, final long before, final long after, final long now)
     {
+        final boolean first = meanInterval[source] == 0.0 && after != before;
         if (before <= 0)
         {
             changedAt[source] = now;
-            return;
+            return first;
         }
         if (after == before)
         {
-            return;
+            return false;
         }
         final double change = (double)(after - before) / before;
         meanSquareMove[source] += NEWEST * (change * change - meanSquareMove[source]);
         meanInterval[source] += NEWEST * (Math.max(1.0, (double)(now - changedAt[source])) - meanInterval[source]);
         changedAt[source] = now;
+        return first;
+    }
+
+    /**
+     * Whether a source has ever moved (changed from one positive price to another). Until it has, its weight is zero
+     * and its band would have width zero - fire on any change - so callers that can find the accounts depending on it
+     * without the watch may register nothing and re-evaluate those accounts on its first change instead
+     * ({@link #moved} says when that is).
+     */
+    public boolean hasMoved(final int source)
+    {
+        return meanInterval[source] != 0.0;
     }
 
     /**

@@ -81,11 +81,15 @@ class PriceWatchTest
     void aSourceHasNoWeightUntilItsPriceChanges()
     {
         assertEquals(0.0, watch.weight(SOURCE, 1_000, 5.0));
-        watch.moved(SOURCE, 0, 1_000, 100);
-        watch.moved(SOURCE, 1_000, 1_000, 200);
+        assertEquals(false, watch.moved(SOURCE, 1_000, 1_000, 50), "no price yet and no change");
+        assertEquals(true, watch.moved(SOURCE, 0, 1_000, 100), "from none to a price is a change");
+        assertEquals(false, watch.moved(SOURCE, 1_000, 1_000, 200));
+        assertEquals(false, watch.hasMoved(SOURCE));
         assertEquals(0.0, watch.weight(SOURCE, 1_000, 5.0), "a first price and a repeat are not moves");
-        watch.moved(SOURCE, 1_000, 1_010, 300);
+        assertEquals(true, watch.moved(SOURCE, 1_000, 1_010, 300), "the first move");
+        assertEquals(true, watch.hasMoved(SOURCE));
         assertTrue(watch.weight(SOURCE, 1_010, 5.0) > 0.0);
+        assertEquals(false, watch.moved(SOURCE, 1_010, 1_020, 400), "only the first");
     }
 
     /** Steps of 1% every 200 ns: sigma = 0.01 / sqrt(200) per sqrt(ns), whatever the number of steps. */
