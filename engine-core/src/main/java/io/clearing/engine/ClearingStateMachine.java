@@ -1877,7 +1877,8 @@ public final class ClearingStateMachine implements StateMachine
             headroom = 0;
         }
         // Split 0.999 x the headroom (strictly inside the exact bound despite rounding) among the prices the account
-        // depends on, by how fast each moves (PriceWatch.weight); a price with no weight gets a band of width zero.
+        // depends on, by how fast each moves (PriceWatch.weight). A price with no weight gets a band of width zero,
+        // or none for a mark or volatility that has never moved (its first change re-evaluates every holder).
         java.util.Arrays.fill(indexSensitivity, 0.0);
         double weights = 0.0;
         int n = 0;

@@ -98,7 +98,7 @@ public final class PriceWatch
      * sensitivity)^(2/3), sigma the source's estimated volatility per square root of engine time. For prices moving as
      * independent random walks this split maximises the expected time before any band is left (an account leaves a
      * band of width w at a rate that goes as (sigma / w)^2). Zero for a source that has not moved yet: its band has
-     * width zero and fires on its first change.
+     * width zero and fires on its first change (or, see {@link #hasMoved}, the caller registers none).
      *
      * @param source      source id.
      * @param price       its current price.

@@ -189,13 +189,12 @@ public final class Auditor
         final List<Path> files;
         try
         {
-            files = new ArrayList<>(new SnapshotStore(directory).list());
+            files = snapshotsInSequenceOrder(directory);
         }
         catch (final IOException ex)
         {
             return fail(0, 0, 0, "snapshot directory unreadable: " + ex.getMessage(), 0, List.of());
         }
-        Collections.reverse(files);
         final Run run = new Run(new ClearingStateMachine(accountCapacity, parameters), 0, new byte[32], files);
         return run.execute(directory, progress);
     }
@@ -223,13 +222,12 @@ public final class Auditor
         final List<Path> files;
         try
         {
-            files = new ArrayList<>(new SnapshotStore(directory).list());
+            files = snapshotsInSequenceOrder(directory);
         }
         catch (final IOException ex)
         {
             return fail(0, 0, 0, "snapshot directory unreadable: " + ex.getMessage(), 0, List.of());
         }
-        Collections.reverse(files);
         final List<SnapshotCheck> unused = new ArrayList<>();
         final List<Start> starts = new ArrayList<>();
         for (final Path file : files)
@@ -437,6 +435,13 @@ public final class Auditor
         codec.chainHash(bytes, chainHash);
         final String position = checkChainPosition(directory, sequence, chainHash);
         return new Start(file, sequence, chainHash, contentHash(bytes), position);
+    }
+
+    private static List<Path> snapshotsInSequenceOrder(final Path directory) throws IOException
+    {
+        final List<Path> files = new ArrayList<>(new SnapshotStore(directory).list());
+        Collections.reverse(files);
+        return files;
     }
 
     /** @return null when the journal's document at {@code sequence} is intact and its hash is {@code chainHash}. */

@@ -257,40 +257,35 @@ final class SnapshotCommandsTest
     /** @return a journal directory sharing the journal's queue files by symbolic link, with its own snapshots. */
     private Path copyJournal() throws IOException
     {
-        final Path copy = work.resolve("journal-copy");
-        Files.createDirectories(copy.resolve(SnapshotStore.DIRECTORY_NAME));
-        try (var files = Files.list(journal))
-        {
-            for (final Path file : (Iterable<Path>)files::iterator)
-            {
-                if (Files.isRegularFile(file))
-                {
-                    Files.createSymbolicLink(copy.resolve(file.getFileName()), file);
-                }
-            }
-        }
-        try (var files = Files.list(journal.resolve(SnapshotStore.DIRECTORY_NAME)))
-        {
-            for (final Path file : (Iterable<Path>)files::iterator)
-            {
-                Files.copy(file, copy.resolve(SnapshotStore.DIRECTORY_NAME).resolve(file.getFileName()));
-            }
-        }
-        return copy;
+        return copyJournal("journal-copy", true);
     }
 
     /** @return a journal directory with copies of the journal's queue files and snapshots, free to damage. */
     private Path copyJournalFiles() throws IOException
     {
-        final Path copy = work.resolve("journal-files");
+        return copyJournal("journal-files", false);
+    }
+
+    private Path copyJournal(final String name, final boolean linkQueueFiles) throws IOException
+    {
+        final Path copy = work.resolve(name);
         Files.createDirectories(copy.resolve(SnapshotStore.DIRECTORY_NAME));
         try (var files = Files.walk(journal))
         {
             for (final Path file : (Iterable<Path>)files::iterator)
             {
-                if (Files.isRegularFile(file))
+                if (!Files.isRegularFile(file))
                 {
-                    Files.copy(file, copy.resolve(journal.relativize(file).toString()));
+                    continue;
+                }
+                final Path target = copy.resolve(journal.relativize(file).toString());
+                if (linkQueueFiles && file.getParent().equals(journal))
+                {
+                    Files.createSymbolicLink(target, file);
+                }
+                else
+                {
+                    Files.copy(file, target);
                 }
             }
         }
