@@ -3,12 +3,16 @@ package io.clearing.settlement;
 import io.clearing.sbe.MarginState;
 import io.clearing.sbe.snapshot.AccountTableDecoder;
 import io.clearing.sbe.snapshot.AccountTableEncoder;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Accounts by id: whether open, balances per asset, the cached margin figures of the last evaluation, and the heads
  * of the account's position list. Ids are dense, 0 to capacity - 1; ids below {@link #FIRST_USER_ACCOUNT} are the
- * system accounts. Struct-of-arrays, allocated once. A snapshot ({@link #writeSnapshot}) holds every account that
- * is open or differs from a never-opened one, so a restored table is this table. Not thread-safe.
+ * system accounts. One record per account in a cache-line-aligned off-heap buffer, allocated once: the figures an
+ * evaluation reads and writes share one cache line, the balances follow in two more. A snapshot
+ * ({@link #writeSnapshot}) holds every account that is open or differs from a never-opened one, so a restored table
+ * is this table. Not thread-safe.
  */
 public final class Accounts
 {
@@ -23,46 +27,56 @@ public final class Accounts
     /** Ids below this are reserved for system accounts. */
     public static final int FIRST_USER_ACCOUNT = 16;
 
+    /** Bytes per account record: a line of figures, then the balances (two lines). */
+    private static final int RECORD_BYTES = 64 + 8 * Limits.MAX_ASSETS;
+    private static final int EQUITY = 0;
+    private static final int INITIAL_MARGIN = 8;
+    private static final int MAINTENANCE_MARGIN = 16;
+    private static final int RESERVED_FILL_LOSS = 24;
+    private static final int FIRST_POSITION = 32;
+    private static final int POSITION_COUNT = 36;
+    private static final int OPEN_ORDER_COUNT = 40;
+    private static final int EVALUATION_STAMP = 44;
+    private static final int OPEN = 48;
+    private static final int STATE = 49;
+    private static final int BALANCES = 64;
+    /** Most account ids a table holds (its records are addressed by int offsets): 8,388,608. */
+    public static final int MAX_CAPACITY = 1 << 23;
+
     private final int capacity;
-    private final boolean[] open;
-    private final long[] balances;
-    private final byte[] state;
-    private final long[] equity;
-    private final long[] initialMargin;
-    private final long[] maintenanceMargin;
-    private final int[] firstPosition;
-    private final int[] positionCount;
-    private final int[] openOrderCount;
-    private final int[] evaluationStamp;
-    private final long[] reservedFillLoss;
+    private final UnsafeBuffer records;
     private int openCount;
 
     /**
-     * @param capacity number of account ids, at least {@link #FIRST_USER_ACCOUNT} + 1.
+     * @param capacity number of account ids, at least {@link #FIRST_USER_ACCOUNT} + 1 and at most
+     *                 {@link #MAX_CAPACITY}.
      */
     public Accounts(final int capacity)
     {
-        if (capacity <= FIRST_USER_ACCOUNT || capacity > (1 << 24))
+        if (capacity <= FIRST_USER_ACCOUNT || capacity > MAX_CAPACITY)
         {
             throw new IllegalArgumentException("account capacity out of range: " + capacity);
         }
         this.capacity = capacity;
-        open = new boolean[capacity];
-        balances = new long[capacity * Limits.MAX_ASSETS];
-        state = new byte[capacity];
-        equity = new long[capacity];
-        initialMargin = new long[capacity];
-        maintenanceMargin = new long[capacity];
-        firstPosition = new int[capacity];
-        positionCount = new int[capacity];
-        openOrderCount = new int[capacity];
-        evaluationStamp = new int[capacity];
-        reservedFillLoss = new long[capacity];
-        java.util.Arrays.fill(firstPosition, -1);
+        records = new UnsafeBuffer(BufferUtil.allocateDirectAligned(capacity * RECORD_BYTES, 64));
+        for (int id = 0; id < capacity; id++)
+        {
+            records.putInt(at(id) + FIRST_POSITION, -1);
+        }
         for (int id = 0; id < FIRST_USER_ACCOUNT; id++)
         {
             open(id);
         }
+    }
+
+    private static int at(final int accountId)
+    {
+        return accountId * RECORD_BYTES;
+    }
+
+    private static int balanceAt(final int accountId, final int assetId)
+    {
+        return accountId * RECORD_BYTES + BALANCES + 8 * assetId;
     }
 
     /** @return number of account ids. */
@@ -86,16 +100,17 @@ public final class Accounts
     /** @return true when the id is in range and the account is open. */
     public boolean isOpen(final int accountId)
     {
-        return accountId >= 0 && accountId < capacity && open[accountId];
+        return accountId >= 0 && accountId < capacity && records.getByte(at(accountId) + OPEN) != 0;
     }
 
     /** Opens an account (idempotent). */
     public void open(final int accountId)
     {
-        if (!open[accountId])
+        final int at = at(accountId);
+        if (records.getByte(at + OPEN) == 0)
         {
-            open[accountId] = true;
-            state[accountId] = (byte)MarginState.EMPTY.value();
+            records.putByte(at + OPEN, (byte)1);
+            records.putByte(at + STATE, (byte)MarginState.EMPTY.value());
             openCount++;
         }
     }
@@ -109,37 +124,37 @@ public final class Accounts
     /** @return balance of an asset, 1e-8 asset units, may be negative. */
     public long balance(final int accountId, final int assetId)
     {
-        return balances[accountId * Limits.MAX_ASSETS + assetId];
+        return records.getLong(balanceAt(accountId, assetId));
     }
 
     /** Sets a balance; callers go through {@link Ledger} so every change is an event. */
     void balance(final int accountId, final int assetId, final long value)
     {
-        balances[accountId * Limits.MAX_ASSETS + assetId] = value;
+        records.putLong(balanceAt(accountId, assetId), value);
     }
 
     /** @return the margin state of the last evaluation, the raw value of {@link MarginState}. */
     public int state(final int accountId)
     {
-        return state[accountId];
+        return records.getByte(at(accountId) + STATE);
     }
 
     /** @return equity of the last evaluation, 1e-8 margin currency. */
     public long equity(final int accountId)
     {
-        return equity[accountId];
+        return records.getLong(at(accountId) + EQUITY);
     }
 
     /** @return initial margin of the last evaluation. */
     public long initialMargin(final int accountId)
     {
-        return initialMargin[accountId];
+        return records.getLong(at(accountId) + INITIAL_MARGIN);
     }
 
     /** @return maintenance margin of the last evaluation. */
     public long maintenanceMargin(final int accountId)
     {
-        return maintenanceMargin[accountId];
+        return records.getLong(at(accountId) + MAINTENANCE_MARGIN);
     }
 
     /** Stores the result of an evaluation. */
@@ -150,68 +165,72 @@ public final class Accounts
         final long initialMarginValue,
         final long maintenanceMarginValue)
     {
-        state[accountId] = (byte)marginState;
-        equity[accountId] = equityValue;
-        initialMargin[accountId] = initialMarginValue;
-        maintenanceMargin[accountId] = maintenanceMarginValue;
+        final int at = at(accountId);
+        records.putByte(at + STATE, (byte)marginState);
+        records.putLong(at + EQUITY, equityValue);
+        records.putLong(at + INITIAL_MARGIN, initialMarginValue);
+        records.putLong(at + MAINTENANCE_MARGIN, maintenanceMarginValue);
     }
 
     /** Invalidates the account's registered price bands: entries carrying an older stamp are stale. */
     public void invalidateBands(final int accountId)
     {
-        evaluationStamp[accountId]++;
+        final int at = at(accountId) + EVALUATION_STAMP;
+        records.putInt(at, records.getInt(at) + 1);
     }
 
     /** @return the current band stamp (wrapping); stale price triggers carry an older one. */
     public int evaluationStamp(final int accountId)
     {
-        return evaluationStamp[accountId];
+        return records.getInt(at(accountId) + EVALUATION_STAMP);
     }
 
     /** @return the first position slot of the account, -1 when none. */
     public int firstPosition(final int accountId)
     {
-        return firstPosition[accountId];
+        return records.getInt(at(accountId) + FIRST_POSITION);
     }
 
     void firstPosition(final int accountId, final int slot)
     {
-        firstPosition[accountId] = slot;
+        records.putInt(at(accountId) + FIRST_POSITION, slot);
     }
 
     /** @return number of position slots (open positions or instruments with open orders). */
     public int positionCount(final int accountId)
     {
-        return positionCount[accountId];
+        return records.getInt(at(accountId) + POSITION_COUNT);
     }
 
     void positionCount(final int accountId, final int count)
     {
-        positionCount[accountId] = count;
+        records.putInt(at(accountId) + POSITION_COUNT, count);
     }
 
     /** @return number of open orders. */
     public int openOrderCount(final int accountId)
     {
-        return openOrderCount[accountId];
+        return records.getInt(at(accountId) + OPEN_ORDER_COUNT);
     }
 
     /** @return the immediate fill losses reserved for the account's open orders (limit worse than mark). */
     public long reservedFillLoss(final int accountId)
     {
-        return reservedFillLoss[accountId];
+        return records.getLong(at(accountId) + RESERVED_FILL_LOSS);
     }
 
     /** Adjusts the reserved fill losses. */
     public void addReservedFillLoss(final int accountId, final long delta)
     {
-        reservedFillLoss[accountId] += delta;
+        final int at = at(accountId) + RESERVED_FILL_LOSS;
+        records.putLong(at, records.getLong(at) + delta);
     }
 
     /** Adjusts the open-order count. */
     public void addOpenOrders(final int accountId, final int delta)
     {
-        openOrderCount[accountId] += delta;
+        final int at = at(accountId) + OPEN_ORDER_COUNT;
+        records.putInt(at, records.getInt(at) + delta);
     }
 
     /**
@@ -230,12 +249,12 @@ public final class Accounts
             {
                 rows++;
             }
-        }
-        for (int i = 0; i < balances.length; i++)
-        {
-            if (balances[i] != 0)
+            for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
             {
-                nonZeroBalances++;
+                if (balance(id, asset) != 0)
+                {
+                    nonZeroBalances++;
+                }
             }
         }
         final AccountTableEncoder.AccountsEncoder accountRows = encoder.accountsCount(rows);
@@ -245,27 +264,28 @@ public final class Accounts
             {
                 accountRows.next()
                     .accountId(id)
-                    .open((short)(open[id] ? 1 : 0))
-                    .state(state[id])
-                    .positionCount(positionCount[id])
-                    .openOrderCount(openOrderCount[id])
-                    .firstPositionSlot(firstPosition[id])
-                    .evaluationStamp(evaluationStamp[id])
-                    .equity(equity[id])
-                    .initialMargin(initialMargin[id])
-                    .maintenanceMargin(maintenanceMargin[id])
-                    .reservedFillLoss(reservedFillLoss[id]);
+                    .open((short)(isOpenRaw(id) ? 1 : 0))
+                    .state((short)state(id))
+                    .positionCount(positionCount(id))
+                    .openOrderCount(openOrderCount(id))
+                    .firstPositionSlot(firstPosition(id))
+                    .evaluationStamp(evaluationStamp(id))
+                    .equity(equity(id))
+                    .initialMargin(initialMargin(id))
+                    .maintenanceMargin(maintenanceMargin(id))
+                    .reservedFillLoss(reservedFillLoss(id));
             }
         }
         final AccountTableEncoder.BalancesEncoder balanceRows = encoder.balancesCount(nonZeroBalances);
-        for (int i = 0; i < balances.length; i++)
+        for (int id = 0; id < capacity; id++)
         {
-            if (balances[i] != 0)
+            for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
             {
-                balanceRows.next()
-                    .accountId(i / Limits.MAX_ASSETS)
-                    .assetId(i % Limits.MAX_ASSETS)
-                    .balance(balances[i]);
+                final long balance = balance(id, asset);
+                if (balance != 0)
+                {
+                    balanceRows.next().accountId(id).assetId(asset).balance(balance);
+                }
             }
         }
     }
@@ -280,24 +300,27 @@ public final class Accounts
     public void readSnapshot(final AccountTableDecoder decoder)
     {
         openCount = 0;
-        java.util.Arrays.fill(open, false);
+        for (int id = 0; id < capacity; id++)
+        {
+            records.putByte(at(id) + OPEN, (byte)0);
+        }
         for (final AccountTableDecoder.AccountsDecoder row : decoder.accounts())
         {
-            final int id = checkedId(row.accountId());
-            open[id] = row.open() == 1;
-            state[id] = (byte)row.state();
-            positionCount[id] = row.positionCount();
-            openOrderCount[id] = row.openOrderCount();
-            firstPosition[id] = row.firstPositionSlot();
-            evaluationStamp[id] = row.evaluationStamp();
-            equity[id] = row.equity();
-            initialMargin[id] = row.initialMargin();
-            maintenanceMargin[id] = row.maintenanceMargin();
-            reservedFillLoss[id] = row.reservedFillLoss();
+            final int at = at(checkedId(row.accountId()));
+            records.putByte(at + OPEN, (byte)(row.open() == 1 ? 1 : 0));
+            records.putByte(at + STATE, (byte)row.state());
+            records.putInt(at + POSITION_COUNT, row.positionCount());
+            records.putInt(at + OPEN_ORDER_COUNT, row.openOrderCount());
+            records.putInt(at + FIRST_POSITION, row.firstPositionSlot());
+            records.putInt(at + EVALUATION_STAMP, row.evaluationStamp());
+            records.putLong(at + EQUITY, row.equity());
+            records.putLong(at + INITIAL_MARGIN, row.initialMargin());
+            records.putLong(at + MAINTENANCE_MARGIN, row.maintenanceMargin());
+            records.putLong(at + RESERVED_FILL_LOSS, row.reservedFillLoss());
         }
         for (int id = 0; id < capacity; id++)
         {
-            openCount += open[id] ? 1 : 0;
+            openCount += isOpenRaw(id) ? 1 : 0;
         }
         for (final AccountTableDecoder.BalancesDecoder row : decoder.balances())
         {
@@ -306,7 +329,7 @@ public final class Accounts
             {
                 throw new IllegalStateException("snapshot: balance of asset " + assetId + " out of range");
             }
-            balances[checkedId(row.accountId()) * Limits.MAX_ASSETS + assetId] = row.balance();
+            records.putLong(balanceAt(checkedId(row.accountId()), assetId), row.balance());
         }
     }
 
@@ -322,8 +345,13 @@ public final class Accounts
     /** @return true when the account is exactly as construction leaves an id that is never opened. */
     private boolean isInitial(final int id)
     {
-        return !open[id] && state[id] == 0 && positionCount[id] == 0 && openOrderCount[id] == 0 &&
-            firstPosition[id] == -1 && evaluationStamp[id] == 0 && equity[id] == 0 && initialMargin[id] == 0 &&
-            maintenanceMargin[id] == 0 && reservedFillLoss[id] == 0;
+        return !isOpenRaw(id) && state(id) == 0 && positionCount(id) == 0 && openOrderCount(id) == 0 &&
+            firstPosition(id) == -1 && evaluationStamp(id) == 0 && equity(id) == 0 && initialMargin(id) == 0 &&
+            maintenanceMargin(id) == 0 && reservedFillLoss(id) == 0;
+    }
+
+    private boolean isOpenRaw(final int id)
+    {
+        return records.getByte(at(id) + OPEN) != 0;
     }
 }

@@ -2,7 +2,9 @@ package io.clearing.settlement;
 
 import io.clearing.sbe.snapshot.PositionTableDecoder;
 import io.clearing.sbe.snapshot.PositionTableEncoder;
+import org.agrona.BufferUtil;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
 
@@ -11,7 +13,8 @@ import java.util.Arrays;
  * quantity, the cost basis (signed entry notional, 1e-8 settlement asset), the contracts on open buy and sell
  * orders, and links into two insertion-ordered lists - the account's slots and the instrument's holders - so every
  * walk is deterministic and never depends on hash iteration order. The hash map is used for lookup only.
- * Arrays grow by doubling (allocation only at a new high-water mark). A snapshot holds every slot below the
+ * Slots are 64-byte records in one cache-line-aligned off-heap buffer, so walking an account's slots costs one cache
+ * line per slot rather than one per field. Storage grows by doubling (allocation only at a new high-water mark). A snapshot holds every slot below the
  * high-water mark, free ones included, so a restored table hands out the same slots in the same order.
  * Not thread-safe.
  */
@@ -22,16 +25,21 @@ public final class Positions
     private final int[] firstHolder = new int[Limits.MAX_INSTRUMENTS];
     private final int[] holderCount = new int[Limits.MAX_INSTRUMENTS];
 
-    private int[] account;
-    private int[] instrument;
-    private long[] quantity;
-    private long[] cost;
-    private long[] openBuy;
-    private long[] openSell;
-    private int[] nextInAccount;
-    private int[] prevInAccount;
-    private int[] nextHolder;
-    private int[] prevHolder;
+    /** Bytes per slot record: one cache line. */
+    private static final int SLOT_BYTES = 64;
+    private static final int QUANTITY = 0;
+    private static final int COST = 8;
+    private static final int OPEN_BUY = 16;
+    private static final int OPEN_SELL = 24;
+    private static final int ACCOUNT = 32;
+    private static final int INSTRUMENT = 36;
+    private static final int NEXT_IN_ACCOUNT = 40;
+    private static final int PREV_IN_ACCOUNT = 44;
+    private static final int NEXT_HOLDER = 48;
+    private static final int PREV_HOLDER = 52;
+
+    private UnsafeBuffer slots;
+    private int capacity;
     private ChangeObserver observer;
     private int freeHead = -1;
     private int highWater;
@@ -48,28 +56,59 @@ public final class Positions
         allocate(Math.max(16, initialCapacity));
     }
 
-    private void allocate(final int capacity)
+    private void allocate(final int newCapacity)
     {
-        account = grow(account, capacity);
-        instrument = grow(instrument, capacity);
-        quantity = grow(quantity, capacity);
-        cost = grow(cost, capacity);
-        openBuy = grow(openBuy, capacity);
-        openSell = grow(openSell, capacity);
-        nextInAccount = grow(nextInAccount, capacity);
-        prevInAccount = grow(prevInAccount, capacity);
-        nextHolder = grow(nextHolder, capacity);
-        prevHolder = grow(prevHolder, capacity);
+        if (newCapacity > Integer.MAX_VALUE / SLOT_BYTES)
+        {
+            throw new IllegalStateException("position slots exhausted: " + newCapacity);
+        }
+        final UnsafeBuffer grown = new UnsafeBuffer(BufferUtil.allocateDirectAligned(newCapacity * SLOT_BYTES, 64));
+        if (slots != null)
+        {
+            grown.putBytes(0, slots, 0, capacity * SLOT_BYTES);
+        }
+        slots = grown;
+        capacity = newCapacity;
     }
 
-    private static int[] grow(final int[] array, final int capacity)
+    private static int at(final int slot)
     {
-        return array == null ? new int[capacity] : Arrays.copyOf(array, capacity);
+        return slot * SLOT_BYTES;
     }
 
-    private static long[] grow(final long[] array, final int capacity)
+    private int nextInAccountOf(final int slot)
     {
-        return array == null ? new long[capacity] : Arrays.copyOf(array, capacity);
+        return slots.getInt(at(slot) + NEXT_IN_ACCOUNT);
+    }
+
+    private void nextInAccountOf(final int slot, final int value)
+    {
+        slots.putInt(at(slot) + NEXT_IN_ACCOUNT, value);
+    }
+
+    private int prevInAccountOf(final int slot)
+    {
+        return slots.getInt(at(slot) + PREV_IN_ACCOUNT);
+    }
+
+    private void prevInAccountOf(final int slot, final int value)
+    {
+        slots.putInt(at(slot) + PREV_IN_ACCOUNT, value);
+    }
+
+    private int prevHolderOf(final int slot)
+    {
+        return slots.getInt(at(slot) + PREV_HOLDER);
+    }
+
+    private void prevHolderOf(final int slot, final int value)
+    {
+        slots.putInt(at(slot) + PREV_HOLDER, value);
+    }
+
+    private void nextHolderOf(final int slot, final int value)
+    {
+        slots.putInt(at(slot) + NEXT_HOLDER, value);
     }
 
     private static long key(final int accountId, final int instrumentId)
@@ -96,22 +135,23 @@ public final class Positions
         if (freeHead >= 0)
         {
             slot = freeHead;
-            freeHead = nextInAccount[slot];
+            freeHead = nextInAccountOf(slot);
         }
         else
         {
-            if (highWater == account.length)
+            if (highWater == capacity)
             {
-                allocate(account.length * 2);
+                allocate(capacity * 2);
             }
             slot = highWater++;
         }
-        account[slot] = accountId;
-        instrument[slot] = instrumentId;
-        quantity[slot] = 0;
-        cost[slot] = 0;
-        openBuy[slot] = 0;
-        openSell[slot] = 0;
+        final int at = at(slot);
+        slots.putInt(at + ACCOUNT, accountId);
+        slots.putInt(at + INSTRUMENT, instrumentId);
+        slots.putLong(at + QUANTITY, 0);
+        slots.putLong(at + COST, 0);
+        slots.putLong(at + OPEN_BUY, 0);
+        slots.putLong(at + OPEN_SELL, 0);
         appendToAccount(accountId, slot);
         appendToHolders(instrumentId, slot);
         slotByKey.put(key, slot);
@@ -122,50 +162,50 @@ public final class Positions
     /** Frees the slot if it holds no position and no open orders. */
     public void releaseIfEmpty(final int slot)
     {
-        if (quantity[slot] != 0 || openBuy[slot] != 0 || openSell[slot] != 0)
+        if (quantity(slot) != 0 || openBuy(slot) != 0 || openSell(slot) != 0)
         {
             return;
         }
-        final int accountId = account[slot];
-        final int instrumentId = instrument[slot];
+        final int accountId = account(slot);
+        final int instrumentId = instrument(slot);
         unlinkFromAccount(accountId, slot);
         unlinkFromHolders(instrumentId, slot);
         slotByKey.remove(key(accountId, instrumentId));
-        account[slot] = -1;
-        nextInAccount[slot] = freeHead;
+        slots.putInt(at(slot) + ACCOUNT, -1);
+        nextInAccountOf(slot, freeHead);
         freeHead = slot;
         live--;
     }
 
     private void appendToAccount(final int accountId, final int slot)
     {
-        nextInAccount[slot] = -1;
+        nextInAccountOf(slot, -1);
         final int head = accounts.firstPosition(accountId);
         if (head < 0)
         {
-            prevInAccount[slot] = -1;
+            prevInAccountOf(slot, -1);
             accounts.firstPosition(accountId, slot);
         }
         else
         {
             int tail = head;
-            while (nextInAccount[tail] >= 0)
+            while (nextInAccountOf(tail) >= 0)
             {
-                tail = nextInAccount[tail];
+                tail = nextInAccountOf(tail);
             }
-            nextInAccount[tail] = slot;
-            prevInAccount[slot] = tail;
+            nextInAccountOf(tail, slot);
+            prevInAccountOf(slot, tail);
         }
         accounts.positionCount(accountId, accounts.positionCount(accountId) + 1);
     }
 
     private void unlinkFromAccount(final int accountId, final int slot)
     {
-        final int prev = prevInAccount[slot];
-        final int next = nextInAccount[slot];
+        final int prev = prevInAccountOf(slot);
+        final int next = nextInAccountOf(slot);
         if (prev >= 0)
         {
-            nextInAccount[prev] = next;
+            nextInAccountOf(prev, next);
         }
         else
         {
@@ -173,7 +213,7 @@ public final class Positions
         }
         if (next >= 0)
         {
-            prevInAccount[next] = prev;
+            prevInAccountOf(next, prev);
         }
         accounts.positionCount(accountId, accounts.positionCount(accountId) - 1);
     }
@@ -182,18 +222,18 @@ public final class Positions
     {
         // Holder lists are kept in insertion order with O(1) append by linking at the head's prev (tail pointer).
         final int head = firstHolder[instrumentId];
-        nextHolder[slot] = -1;
+        nextHolderOf(slot, -1);
         if (head < 0)
         {
             firstHolder[instrumentId] = slot;
-            prevHolder[slot] = slot;
+            prevHolderOf(slot, slot);
         }
         else
         {
-            final int tail = prevHolder[head];
-            nextHolder[tail] = slot;
-            prevHolder[slot] = tail;
-            prevHolder[head] = slot;
+            final int tail = prevHolderOf(head);
+            nextHolderOf(tail, slot);
+            prevHolderOf(slot, tail);
+            prevHolderOf(head, slot);
         }
         holderCount[instrumentId]++;
     }
@@ -201,26 +241,26 @@ public final class Positions
     private void unlinkFromHolders(final int instrumentId, final int slot)
     {
         final int head = firstHolder[instrumentId];
-        final int next = nextHolder[slot];
+        final int next = nextHolder(slot);
         if (slot == head)
         {
             firstHolder[instrumentId] = next;
             if (next >= 0)
             {
-                prevHolder[next] = prevHolder[slot];
+                prevHolderOf(next, prevHolderOf(slot));
             }
         }
         else
         {
-            final int prev = prevHolder[slot];
-            nextHolder[prev] = next;
+            final int prev = prevHolderOf(slot);
+            nextHolderOf(prev, next);
             if (next >= 0)
             {
-                prevHolder[next] = prev;
+                prevHolderOf(next, prev);
             }
             else
             {
-                prevHolder[head] = prev;
+                prevHolderOf(head, prev);
             }
         }
         holderCount[instrumentId]--;
@@ -229,7 +269,7 @@ public final class Positions
     /** @return next slot of the same account, -1 at the end. */
     public int nextInAccount(final int slot)
     {
-        return nextInAccount[slot];
+        return slots.getInt(at(slot) + NEXT_IN_ACCOUNT);
     }
 
     /** @return first holder slot of an instrument, -1 when none. */
@@ -241,7 +281,7 @@ public final class Positions
     /** @return next holder slot of the same instrument, -1 at the end. */
     public int nextHolder(final int slot)
     {
-        return nextHolder[slot];
+        return slots.getInt(at(slot) + NEXT_HOLDER);
     }
 
     /** @return number of slots on an instrument. */
@@ -259,37 +299,37 @@ public final class Positions
     /** @return account of a slot. */
     public int account(final int slot)
     {
-        return account[slot];
+        return slots.getInt(at(slot) + ACCOUNT);
     }
 
     /** @return instrument of a slot. */
     public int instrument(final int slot)
     {
-        return instrument[slot];
+        return slots.getInt(at(slot) + INSTRUMENT);
     }
 
     /** @return signed contracts, long positive. */
     public long quantity(final int slot)
     {
-        return quantity[slot];
+        return slots.getLong(at(slot) + QUANTITY);
     }
 
     /** @return signed entry notional, 1e-8 settlement asset. */
     public long cost(final int slot)
     {
-        return cost[slot];
+        return slots.getLong(at(slot) + COST);
     }
 
     /** @return contracts on open buy orders. */
     public long openBuy(final int slot)
     {
-        return openBuy[slot];
+        return slots.getLong(at(slot) + OPEN_BUY);
     }
 
     /** @return contracts on open sell orders. */
     public long openSell(final int slot)
     {
-        return openSell[slot];
+        return slots.getLong(at(slot) + OPEN_SELL);
     }
 
     /**
@@ -318,32 +358,34 @@ public final class Positions
     /** Sets quantity and cost basis together. */
     public void position(final int slot, final long newQuantity, final long newCost)
     {
-        final long oldQuantity = quantity[slot];
-        final long oldCost = cost[slot];
-        quantity[slot] = newQuantity;
-        cost[slot] = newCost;
+        final int at = at(slot);
+        final long oldQuantity = slots.getLong(at + QUANTITY);
+        final long oldCost = slots.getLong(at + COST);
+        slots.putLong(at + QUANTITY, newQuantity);
+        slots.putLong(at + COST, newCost);
         if (observer != null)
         {
-            observer.changed(slot, oldQuantity, oldCost, openBuy[slot], openSell[slot]);
+            observer.changed(slot, oldQuantity, oldCost, slots.getLong(at + OPEN_BUY), slots.getLong(at + OPEN_SELL));
         }
     }
 
     /** Adjusts open order contracts on one side. */
     public void addOpen(final int slot, final boolean buy, final long delta)
     {
-        final long oldBuy = openBuy[slot];
-        final long oldSell = openSell[slot];
+        final int at = at(slot);
+        final long oldBuy = slots.getLong(at + OPEN_BUY);
+        final long oldSell = slots.getLong(at + OPEN_SELL);
         if (buy)
         {
-            openBuy[slot] += delta;
+            slots.putLong(at + OPEN_BUY, oldBuy + delta);
         }
         else
         {
-            openSell[slot] += delta;
+            slots.putLong(at + OPEN_SELL, oldSell + delta);
         }
         if (observer != null)
         {
-            observer.changed(slot, quantity[slot], cost[slot], oldBuy, oldSell);
+            observer.changed(slot, slots.getLong(at + QUANTITY), slots.getLong(at + COST), oldBuy, oldSell);
         }
     }
 
@@ -356,20 +398,20 @@ public final class Positions
     public void writeSnapshot(final PositionTableEncoder encoder)
     {
         encoder.highWater(highWater).freeHead(freeHead).live(live);
-        final PositionTableEncoder.SlotsEncoder slots = encoder.slotsCount(highWater);
+        final PositionTableEncoder.SlotsEncoder rows = encoder.slotsCount(highWater);
         for (int slot = 0; slot < highWater; slot++)
         {
-            slots.next()
-                .accountId(account[slot])
-                .instrumentId(instrument[slot])
-                .nextInAccount(nextInAccount[slot])
-                .prevInAccount(prevInAccount[slot])
-                .nextHolder(nextHolder[slot])
-                .prevHolder(prevHolder[slot])
-                .quantity(quantity[slot])
-                .cost(cost[slot])
-                .openBuy(openBuy[slot])
-                .openSell(openSell[slot]);
+            rows.next()
+                .accountId(account(slot))
+                .instrumentId(instrument(slot))
+                .nextInAccount(nextInAccountOf(slot))
+                .prevInAccount(prevInAccountOf(slot))
+                .nextHolder(nextHolder(slot))
+                .prevHolder(prevHolderOf(slot))
+                .quantity(quantity(slot))
+                .cost(cost(slot))
+                .openBuy(openBuy(slot))
+                .openSell(openSell(slot));
         }
         int instruments = 0;
         for (int id = 0; id < Limits.MAX_INSTRUMENTS; id++)
@@ -401,31 +443,36 @@ public final class Positions
         final int slotCount = decoder.highWater();
         freeHead = decoder.freeHead();
         live = decoder.live();
-        if (slotCount > account.length)
+        if (slotCount < 0)
         {
-            allocate(Math.max(slotCount, account.length * 2));
+            throw new IllegalStateException("snapshot: high-water " + slotCount);
         }
-        final PositionTableDecoder.SlotsDecoder slots = decoder.slots();
-        if (slots.count() != slotCount)
+        if (slotCount > capacity)
         {
-            throw new IllegalStateException("snapshot: " + slots.count() + " position slots, high-water " + slotCount);
+            allocate(Math.max(slotCount, capacity * 2));
+        }
+        final PositionTableDecoder.SlotsDecoder rows = decoder.slots();
+        if (rows.count() != slotCount)
+        {
+            throw new IllegalStateException("snapshot: " + rows.count() + " position slots, high-water " + slotCount);
         }
         int slot = 0;
-        for (final PositionTableDecoder.SlotsDecoder row : slots)
+        for (final PositionTableDecoder.SlotsDecoder row : rows)
         {
-            account[slot] = row.accountId();
-            instrument[slot] = row.instrumentId();
-            nextInAccount[slot] = row.nextInAccount();
-            prevInAccount[slot] = row.prevInAccount();
-            nextHolder[slot] = row.nextHolder();
-            prevHolder[slot] = row.prevHolder();
-            quantity[slot] = row.quantity();
-            cost[slot] = row.cost();
-            openBuy[slot] = row.openBuy();
-            openSell[slot] = row.openSell();
-            if (account[slot] >= 0)
+            final int at = at(slot);
+            slots.putInt(at + ACCOUNT, row.accountId());
+            slots.putInt(at + INSTRUMENT, row.instrumentId());
+            slots.putInt(at + NEXT_IN_ACCOUNT, row.nextInAccount());
+            slots.putInt(at + PREV_IN_ACCOUNT, row.prevInAccount());
+            slots.putInt(at + NEXT_HOLDER, row.nextHolder());
+            slots.putInt(at + PREV_HOLDER, row.prevHolder());
+            slots.putLong(at + QUANTITY, row.quantity());
+            slots.putLong(at + COST, row.cost());
+            slots.putLong(at + OPEN_BUY, row.openBuy());
+            slots.putLong(at + OPEN_SELL, row.openSell());
+            if (row.accountId() >= 0)
             {
-                slotByKey.put(key(account[slot], instrument[slot]), slot);
+                slotByKey.put(key(row.accountId(), row.instrumentId()), slot);
             }
             slot++;
         }
