@@ -1860,6 +1860,7 @@ public final class ClearingStateMachine implements StateMachine
         accounts.invalidateBands(accountId);
         if (accounts.positionCount(accountId) == 0)
         {
+            watch.clearBands(accountId);
             return;
         }
         final double equity = evalEquity;
@@ -1927,6 +1928,7 @@ public final class ClearingStateMachine implements StateMachine
         }
         final double perWeight = weights > 0.0 ? Math.max(0.0, headroom) * 0.999 / weights : 0.0;
         final boolean healthy = evalState == MarginState.HEALTHY.value();
+        watch.beginBands(accountId);
         int i = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
@@ -1979,6 +1981,7 @@ public final class ClearingStateMachine implements StateMachine
                     indexSensitivity[u]));
             }
         }
+        watch.endBands(accountId);
     }
 
     /** @return the half-width in price units a budget of money buys at a sensitivity; 0 without a budget. */

@@ -42,7 +42,7 @@ import java.util.Arrays;
  * A snapshot is the messages SnapshotHeader, EngineState, RiskParameterTable, LedgerTable, InstrumentTable,
  * MarginTable, AccountTable, PositionTable, OrderTable and PriceWatchTable back to back, then a SnapshotTrailer with
  * the SHA-256 of every byte before it. The tables are written as the engine holds them in memory - free slots, list
- * links and stale price-band entries included - so a decoded machine is the same machine: every later command gives
+ * links and price-band heap layouts included - so a decoded machine is the same machine: every later command gives
  * the same events, and encoding it again gives the same bytes. Derived numeric state (risk arrays, Greeks) is stored,
  * not recomputed. Encoding reads the machine and changes nothing.
  * <p>
@@ -52,7 +52,7 @@ import java.util.Arrays;
 public final class SnapshotCodec
 {
     /** The snapshot format this code reads and writes. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /** Bytes of the SnapshotTrailer frame that ends every snapshot. */
     public static final int TRAILER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotTrailerEncoder.BLOCK_LENGTH;
     private static final int HEADER_FRAME_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +

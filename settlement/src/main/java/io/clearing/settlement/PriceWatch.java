@@ -7,7 +7,8 @@ import org.agrona.collections.IntArrayList;
 /**
  * Finds the accounts whose margin state may have changed when a price moves, without scanning the holders.
  * <p>
- * After each evaluation an account registers, for every price it depends on (the mark of each instrument it holds,
+ * After each evaluation an account registers ({@link #beginBands}, then one call per band, then {@link #endBands}),
+ * for every price it depends on (the mark of each instrument it holds,
  * the index of each non-cash collateral asset), a band around the current price. The bands are sized so that while
  * every price stays inside its band, equity less the nearest margin threshold cannot change sign: with headroom H
  * and prices of sensitivity s_j (money per price unit, an upper bound), price j gets a budget b_j with the b_j summing
@@ -16,8 +17,9 @@ import org.agrona.collections.IntArrayList;
  * pops only the accounts whose band it leaves - O(k log n) for k such accounts - and the caller re-evaluates them,
  * which registers fresh bands. Sources are numbered: instrument marks 0..4095, underlying indexes from
  * {@link #INDEX_SOURCE_BASE}, option implied volatilities (ppm) from {@link #VOL_SOURCE_BASE}.
- * A snapshot holds the heaps exactly as in memory, stale entries and capacity included, so a restored watch is this
- * watch. Not thread-safe.
+ * Each band is a record ({@link BandRecords}) that knows where its entries are, so a re-registered band moves in
+ * place and a dropped one is removed: the heaps hold live bands only. A snapshot holds the heaps exactly as in memory
+ * (array order and capacity) and the band records, so a restored watch is this watch. Not thread-safe.
  */
 public final class PriceWatch
 {
@@ -32,24 +34,32 @@ public final class PriceWatch
     /** A band wider than any price: the account never needs a re-check for this source. */
     private static final double NO_TRIGGER = (double)Limits.MAX_PRICE * 4;
 
-    private final Accounts accounts;
+    private final BandRecords records = new BandRecords();
+    private final int[] firstBand;
     private final TriggerHeap[] upper = new TriggerHeap[SOURCES];
     private final TriggerHeap[] lowerNegated = new TriggerHeap[SOURCES];
     private long registrations;
     private final double[] meanSquareMove = new double[SOURCES];
     private final double[] meanInterval = new double[SOURCES];
     private final long[] changedAt = new long[SOURCES];
+    /** The account whose bands are being registered ({@link #beginBands}), -1 outside a registration. */
+    private int registering = -1;
+    /** Next record of the account's previous bands not yet matched by this registration. */
+    private int cursor = -1;
+    /** Last record of this registration so far, -1 before the first. */
+    private int previous = -1;
 
     /**
-     * @param accounts evaluation stamps tell live triggers from stale ones.
+     * @param accounts the account table: its capacity bounds the account ids.
      */
     public PriceWatch(final Accounts accounts)
     {
-        this.accounts = accounts;
+        firstBand = new int[accounts.capacity()];
+        java.util.Arrays.fill(firstBand, -1);
         for (int i = 0; i < SOURCES; i++)
         {
-            upper[i] = new TriggerHeap();
-            lowerNegated[i] = new TriggerHeap();
+            upper[i] = new TriggerHeap(records, 0);
+            lowerNegated[i] = new TriggerHeap(records, 1);
         }
     }
 
@@ -117,25 +127,51 @@ public final class PriceWatch
     }
 
     /**
-     * Registers the band of one source for an account just evaluated (after
-     * {@link Accounts#evaluated}).
+     * Starts replacing an account's bands, after an evaluation: call {@link #register}, {@link #registerLower} or
+     * {@link #registerUpper} for each band it needs now, then {@link #endBands}. A band of a source registered again
+     * moves in place; one not registered again is removed.
+     */
+    public void beginBands(final int accountId)
+    {
+        if (registering >= 0)
+        {
+            throw new IllegalStateException("bands of account " + registering + " are being registered");
+        }
+        registering = accountId;
+        cursor = firstBand[accountId];
+        previous = -1;
+    }
+
+    /** Ends the registration started by {@link #beginBands}: the account's bands not registered again are removed. */
+    public void endBands(final int accountId)
+    {
+        checkRegistering(accountId);
+        while (cursor >= 0)
+        {
+            cursor = drop(cursor);
+        }
+        registering = -1;
+    }
+
+    /** Removes every band of an account (it depends on no price, or on none that needs watching). */
+    public void clearBands(final int accountId)
+    {
+        beginBands(accountId);
+        endBands(accountId);
+    }
+
+    /**
+     * Registers the band of one source for the account being registered: it fires when the source's price leaves
+     * [reference - halfWidth, reference + halfWidth] (the half-width floored to whole price units).
      *
      * @param source         source id.
-     * @param accountId      account.
+     * @param accountId      the account of {@link #beginBands}.
      * @param referencePrice the source's price at the evaluation.
      * @param halfWidth      allowed move each way in price units; at least 0.
      */
     public void register(final int source, final int accountId, final long referencePrice, final double halfWidth)
     {
-        if (halfWidth >= NO_TRIGGER)
-        {
-            return;
-        }
-        final long width = (long)Math.floor(halfWidth);
-        final int stamp = accounts.evaluationStamp(accountId);
-        upper[source].push(referencePrice + width, accountId, stamp, accounts);
-        lowerNegated[source].push(-(referencePrice - width), accountId, stamp, accounts);
-        registrations++;
+        band(source, accountId, referencePrice, halfWidth, true, true);
     }
 
     /**
@@ -145,13 +181,7 @@ public final class PriceWatch
      */
     public void registerLower(final int source, final int accountId, final long referencePrice, final double halfWidth)
     {
-        if (halfWidth >= NO_TRIGGER)
-        {
-            return;
-        }
-        final long width = (long)Math.floor(halfWidth);
-        lowerNegated[source].push(-(referencePrice - width), accountId, accounts.evaluationStamp(accountId), accounts);
-        registrations++;
+        band(source, accountId, referencePrice, halfWidth, false, true);
     }
 
     /**
@@ -161,48 +191,158 @@ public final class PriceWatch
      */
     public void registerUpper(final int source, final int accountId, final long referencePrice, final double halfWidth)
     {
+        band(source, accountId, referencePrice, halfWidth, true, false);
+    }
+
+    private void band(
+        final int source,
+        final int accountId,
+        final long referencePrice,
+        final double halfWidth,
+        final boolean withUpper,
+        final boolean withLower)
+    {
+        checkRegistering(accountId);
         if (halfWidth >= NO_TRIGGER)
         {
             return;
         }
         final long width = (long)Math.floor(halfWidth);
-        upper[source].push(referencePrice + width, accountId, accounts.evaluationStamp(accountId), accounts);
+        final int record = record(source, accountId);
+        edge(upper[source], record, 0, withUpper, accountId, referencePrice + width);
+        edge(lowerNegated[source], record, 1, withLower, accountId, -(referencePrice - width));
         registrations++;
     }
 
+    private void edge(
+        final TriggerHeap heap,
+        final int record,
+        final int side,
+        final boolean wanted,
+        final int accountId,
+        final long trigger)
+    {
+        final int index = records.position(record, side);
+        if (!wanted)
+        {
+            if (index >= 0)
+            {
+                heap.remove(index);
+            }
+        }
+        else if (index >= 0)
+        {
+            heap.update(index, trigger);
+        }
+        else
+        {
+            heap.push(trigger, accountId, record);
+        }
+    }
+
     /**
-     * Collects the accounts whose band the new price of a source leaves: strictly beyond an edge (a price on the edge
-     * is inside the band; a band of width zero fires on any change of the price and never on a repeat of it). Each
-     * live account comes once per call, possibly twice across sources; callers de-duplicate with the evaluation
-     * stamp.
+     * The record of a source's band in this registration: the account's previous one when it lies ahead of the
+     * cursor (the records skipped on the way are dropped: their sources come no more), else a new one. Registrations
+     * visit sources in the order of the account's positions, so the search is usually one step.
+     */
+    private int record(final int source, final int accountId)
+    {
+        int found = cursor;
+        while (found >= 0 && records.source(found) != source)
+        {
+            found = records.next(found);
+        }
+        final int record;
+        if (found >= 0)
+        {
+            while (cursor != found)
+            {
+                cursor = drop(cursor);
+            }
+            record = found;
+            cursor = records.next(found);
+        }
+        else
+        {
+            record = records.allocate(source);
+            records.next(record, cursor);
+            link(accountId, record);
+        }
+        previous = record;
+        return record;
+    }
+
+    /** Links {@code record} after {@link #previous}, or first. */
+    private void link(final int accountId, final int record)
+    {
+        if (previous < 0)
+        {
+            firstBand[accountId] = record;
+        }
+        else
+        {
+            records.next(previous, record);
+        }
+    }
+
+    /** Removes a record of the registering account at the cursor, its entries included; @return its successor. */
+    private int drop(final int record)
+    {
+        final int source = records.source(record);
+        final int up = records.position(record, 0);
+        if (up >= 0)
+        {
+            upper[source].remove(up);
+        }
+        final int down = records.position(record, 1);
+        if (down >= 0)
+        {
+            lowerNegated[source].remove(down);
+        }
+        final int next = records.next(record);
+        link(registering, next);
+        records.free(record);
+        return next;
+    }
+
+    private void checkRegistering(final int accountId)
+    {
+        if (registering != accountId)
+        {
+            throw new IllegalStateException("bands of account " + accountId + " outside its registration");
+        }
+    }
+
+    /**
+     * Collects the accounts whose band the new price of a source leaves, and removes those edges: strictly beyond an
+     * edge (a price on the edge is inside the band; a band of width zero fires on any change of the price and never on
+     * a repeat of it). Each account comes at most once per side, so possibly twice per source and more across
+     * sources; callers de-duplicate. The account's other edges stay until it registers again.
      *
      * @param source source id.
      * @param price  the new price.
-     * @param out    receives account ids in trigger order.
+     * @param out    receives account ids in trigger order: upper edges, then lower, each by trigger then account id.
      */
     public void triggered(final int source, final long price, final IntArrayList out)
     {
         final TriggerHeap up = upper[source];
         while (!up.isEmpty() && up.peekTrigger() < price)
         {
-            collect(up, out);
+            out.addInt(up.peekAccount());
+            up.pop();
         }
         final TriggerHeap down = lowerNegated[source];
         while (!down.isEmpty() && down.peekTrigger() < -price)
         {
-            collect(down, out);
+            out.addInt(down.peekAccount());
+            down.pop();
         }
     }
 
-    private void collect(final TriggerHeap heap, final IntArrayList out)
+    /** @return live band edges in the heaps of a source (upper and lower). */
+    public int edges(final int source)
     {
-        final int accountId = heap.peekAccount();
-        final boolean live = accounts.evaluationStamp(accountId) == heap.peekStamp();
-        heap.pop();
-        if (live)
-        {
-            out.addInt(accountId);
-        }
+        return upper[source].size() + lowerNegated[source].size();
     }
 
     /** @return bands registered since start (a measure of evaluation work). */
@@ -218,7 +358,7 @@ public final class PriceWatch
      */
     public void writeSnapshot(final PriceWatchTableEncoder encoder)
     {
-        encoder.registrations(registrations);
+        encoder.registrations(registrations).bandFreeHead(records.freeHead());
         int heaps = 0;
         int entries = 0;
         for (int source = 0; source < SOURCES; source++)
@@ -254,7 +394,7 @@ public final class PriceWatch
                 final TriggerHeap heap = heap(source, side);
                 for (int i = 0, size = heap.size(); i < size; i++)
                 {
-                    entryRows.next().trigger(heap.trigger(i)).accountId(heap.account(i)).stamp(heap.stamp(i));
+                    entryRows.next().trigger(heap.trigger(i)).accountId(heap.account(i)).band(heap.record(i));
                 }
             }
         }
@@ -275,6 +415,25 @@ public final class PriceWatch
                     .meanInterval(meanInterval[source]).changedAt(changedAt[source]);
             }
         }
+        final int recordCount = records.highWater();
+        final PriceWatchTableEncoder.BandsEncoder bandRows = encoder.bandsCount(recordCount);
+        for (int record = 0; record < recordCount; record++)
+        {
+            bandRows.next().bandSource(records.source(record)).nextBand(records.next(record));
+        }
+        int heads = 0;
+        for (final int head : firstBand)
+        {
+            heads += head >= 0 ? 1 : 0;
+        }
+        final PriceWatchTableEncoder.BandHeadsEncoder headRows = encoder.bandHeadsCount(heads);
+        for (int accountId = 0; accountId < firstBand.length; accountId++)
+        {
+            if (firstBand[accountId] >= 0)
+            {
+                headRows.next().headAccountId(accountId).firstBand(firstBand[accountId]);
+            }
+        }
     }
 
     /**
@@ -286,9 +445,12 @@ public final class PriceWatch
     public void readSnapshot(final PriceWatchTableDecoder decoder)
     {
         registrations = decoder.registrations();
+        final int freeHead = decoder.bandFreeHead();
         // Heap rows come before the entry rows: remember the order to fill them in.
         final PriceWatchTableDecoder.HeapsDecoder heapRows = decoder.heaps();
         final TriggerHeap[] order = new TriggerHeap[heapRows.count()];
+        final int[] orderSource = new int[heapRows.count()];
+        final int[] orderSide = new int[heapRows.count()];
         int heaps = 0;
         long expectedEntries = 0;
         for (final PriceWatchTableDecoder.HeapsDecoder row : heapRows)
@@ -301,25 +463,28 @@ public final class PriceWatch
             }
             final TriggerHeap heap = heap(source, side);
             heap.restoreStorage(row.entryCapacity(), row.entryCount());
+            orderSource[heaps] = source;
+            orderSide[heaps] = side;
             order[heaps++] = heap;
             expectedEntries += row.entryCount();
         }
+        // Entries come before the records; keep them to place once the records exist.
         final PriceWatchTableDecoder.EntriesDecoder entryRows = decoder.entries();
         if (entryRows.count() != expectedEntries)
         {
             throw new IllegalStateException("snapshot: " + entryRows.count() + " heap entries, heaps hold " +
                 expectedEntries);
         }
-        int heap = 0;
-        int i = 0;
+        final long[] entryTrigger = new long[entryRows.count()];
+        final int[] entryAccount = new int[entryRows.count()];
+        final int[] entryBand = new int[entryRows.count()];
+        int entry = 0;
         for (final PriceWatchTableDecoder.EntriesDecoder row : entryRows)
         {
-            while (i == order[heap].size())
-            {
-                heap++;
-                i = 0;
-            }
-            order[heap].restore(i++, row.trigger(), row.accountId(), row.stamp());
+            entryTrigger[entry] = row.trigger();
+            entryAccount[entry] = row.accountId();
+            entryBand[entry] = row.band();
+            entry++;
         }
         for (final PriceWatchTableDecoder.ActivityDecoder row : decoder.activity())
         {
@@ -331,6 +496,48 @@ public final class PriceWatch
             meanSquareMove[source] = row.meanSquareMove();
             meanInterval[source] = row.meanInterval();
             changedAt[source] = row.changedAt();
+        }
+        final PriceWatchTableDecoder.BandsDecoder bandRows = decoder.bands();
+        final int recordCount = bandRows.count();
+        records.restore(recordCount, freeHead);
+        int record = 0;
+        for (final PriceWatchTableDecoder.BandsDecoder row : bandRows)
+        {
+            final int source = row.bandSource();
+            if (source < -1 || source >= SOURCES)
+            {
+                throw new IllegalStateException("snapshot: band record " + record + " of source " + source);
+            }
+            records.restore(record++, source, row.nextBand());
+        }
+        for (final PriceWatchTableDecoder.BandHeadsDecoder row : decoder.bandHeads())
+        {
+            final int accountId = row.headAccountId();
+            final int head = row.firstBand();
+            if (accountId < 0 || accountId >= firstBand.length || head < 0 || head >= recordCount)
+            {
+                throw new IllegalStateException("snapshot: account " + accountId + " band head " + head);
+            }
+            firstBand[accountId] = head;
+        }
+        entry = 0;
+        for (int h = 0; h < heaps; h++)
+        {
+            final TriggerHeap heap = order[h];
+            for (int i = 0, size = heap.size(); i < size; i++, entry++)
+            {
+                final int band = entryBand[entry];
+                if (band < 0 || band >= recordCount || records.source(band) != orderSource[h] ||
+                    records.position(band, orderSide[h]) >= 0)
+                {
+                    throw new IllegalStateException("snapshot: heap entry of band record " + band);
+                }
+                heap.restore(i, entryTrigger[entry], entryAccount[entry], band);
+            }
+            if (!heap.isOrdered())
+            {
+                throw new IllegalStateException("snapshot: heap of source " + orderSource[h] + " out of order");
+            }
         }
     }
 

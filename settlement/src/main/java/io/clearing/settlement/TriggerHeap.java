@@ -1,21 +1,33 @@
 package io.clearing.settlement;
 
 /**
- * A binary min-heap of price triggers (trigger price, account, evaluation stamp). Entries are never updated in
- * place: a re-evaluated account pushes fresh entries and its older ones become stale (their stamp no longer matches
- * the account's), to be dropped when popped or when the heap compacts. Ties break on account id, so pops are
- * deterministic. Storage grows by doubling only when compaction cannot make room. Compaction runs when the storage
- * is full, so the capacity is part of the state a snapshot restores. Not thread-safe.
+ * A binary min-heap of price triggers (trigger price, account, band record) that knows where each entry is: every
+ * move writes the entry's index into its band record ({@link BandRecords}), so a band is moved or removed in place
+ * in O(log n) and the heap holds live bands only. Ties break on account id (an account has at most one entry per
+ * heap), so the order is total and pops are deterministic. Storage grows by doubling when full; its capacity is part
+ * of the state a snapshot restores. Not thread-safe.
  * <p>
- * One entry is two adjacent longs - the trigger, then the account in the high half and the stamp in the low half - so
- * moving an entry touches one cache line, not three parallel arrays.
+ * One entry is two adjacent longs - the trigger, then the account in the high half and the band record in the low
+ * half - so moving an entry touches one cache line.
  */
 final class TriggerHeap
 {
     private static final int INITIAL_CAPACITY = 8;
 
+    private final BandRecords records;
+    private final int side;
     private long[] entries = new long[2 * INITIAL_CAPACITY];
     private int size;
+
+    /**
+     * @param records where entries record their index.
+     * @param side    0 for a heap of upper edges, 1 for lower edges: which index of the record the heap keeps.
+     */
+    TriggerHeap(final BandRecords records, final int side)
+    {
+        this.records = records;
+        this.side = side;
+    }
 
     int size()
     {
@@ -37,49 +49,74 @@ final class TriggerHeap
         return (int)(entries[1] >>> 32);
     }
 
-    int peekStamp()
-    {
-        return (int)entries[1];
-    }
-
-    void push(final long triggerValue, final int accountId, final int stampValue, final Accounts accounts)
+    /** Adds the entry of a band record that has none in this heap. */
+    void push(final long triggerValue, final int accountId, final int record)
     {
         if (2 * size == entries.length)
         {
-            compact(accounts);
-            if (size > entries.length / 4)
-            {
-                entries = java.util.Arrays.copyOf(entries, entries.length * 2);
-            }
+            entries = java.util.Arrays.copyOf(entries, entries.length * 2);
         }
-        final long key = pack(accountId, stampValue);
+        siftUp(size++, triggerValue, pack(accountId, record));
+    }
+
+    /** Moves the entry at index {@code i} to a new trigger. */
+    void update(final int i, final long triggerValue)
+    {
+        final long old = entries[2 * i];
+        if (triggerValue < old)
+        {
+            siftUp(i, triggerValue, entries[2 * i + 1]);
+        }
+        else if (triggerValue > old)
+        {
+            siftDown(i, triggerValue, entries[2 * i + 1]);
+        }
+    }
+
+    /** Removes the entry at index {@code i}; its record is told it has none. */
+    void remove(final int i)
+    {
+        records.position((int)entries[2 * i + 1], side, -1);
+        size--;
+        if (i == size)
+        {
+            return;
+        }
+        final long t = entries[2 * size];
+        final long key = entries[2 * size + 1];
+        if (i > 0 && less(t, key, entries[2 * ((i - 1) >>> 1)], entries[2 * ((i - 1) >>> 1) + 1]))
+        {
+            siftUp(i, t, key);
+        }
+        else
+        {
+            siftDown(i, t, key);
+        }
+    }
+
+    /** Removes the top entry. */
+    void pop()
+    {
+        remove(0);
+    }
+
+    private void siftUp(final int start, final long t, final long key)
+    {
         final long[] e = entries;
-        int i = size++;
+        int i = start;
         while (i > 0)
         {
             final int parent = (i - 1) >>> 1;
             final long parentTrigger = e[2 * parent];
             final long parentKey = e[2 * parent + 1];
-            if (!less(triggerValue, key, parentTrigger, parentKey))
+            if (!less(t, key, parentTrigger, parentKey))
             {
                 break;
             }
-            e[2 * i] = parentTrigger;
-            e[2 * i + 1] = parentKey;
+            place(i, parentTrigger, parentKey);
             i = parent;
         }
-        e[2 * i] = triggerValue;
-        e[2 * i + 1] = key;
-    }
-
-    void pop()
-    {
-        size--;
-        if (size == 0)
-        {
-            return;
-        }
-        siftDown(0, entries[2 * size], entries[2 * size + 1]);
+        place(i, t, key);
     }
 
     private void siftDown(final int start, final long t, final long key)
@@ -101,37 +138,20 @@ final class TriggerHeap
             {
                 break;
             }
-            e[2 * i] = childTrigger;
-            e[2 * i + 1] = childKey;
+            place(i, childTrigger, childKey);
             i = child;
         }
-        e[2 * i] = t;
-        e[2 * i + 1] = key;
+        place(i, t, key);
     }
 
-    /** Drops stale entries and re-heapifies, in place. */
-    void compact(final Accounts accounts)
+    private void place(final int i, final long t, final long key)
     {
-        final long[] e = entries;
-        int kept = 0;
-        for (int i = 0; i < size; i++)
-        {
-            final long key = e[2 * i + 1];
-            if (accounts.evaluationStamp((int)(key >>> 32)) == (int)key)
-            {
-                e[2 * kept] = e[2 * i];
-                e[2 * kept + 1] = key;
-                kept++;
-            }
-        }
-        size = kept;
-        for (int i = (size >>> 1) - 1; i >= 0; i--)
-        {
-            siftDown(i, e[2 * i], e[2 * i + 1]);
-        }
+        entries[2 * i] = t;
+        entries[2 * i + 1] = key;
+        records.position((int)key, side, i);
     }
 
-    /** @return entries the storage holds before it must compact or grow. */
+    /** @return entries the storage holds before it must grow. */
     int capacity()
     {
         return entries.length / 2;
@@ -153,7 +173,7 @@ final class TriggerHeap
         return (int)(entries[2 * i + 1] >>> 32);
     }
 
-    int stamp(final int i)
+    int record(final int i)
     {
         return (int)entries[2 * i + 1];
     }
@@ -169,16 +189,32 @@ final class TriggerHeap
         size = entryCount;
     }
 
-    /** Sets entry {@code i} as stored in a snapshot: the array order is the heap order. */
-    void restore(final int i, final long triggerValue, final int accountId, final int stampValue)
+    /**
+     * Sets entry {@code i} as stored in a snapshot (the array order is the heap order) and its record's index; the
+     * caller checks the heap order and the record afterwards ({@link #isOrdered}).
+     */
+    void restore(final int i, final long triggerValue, final int accountId, final int record)
     {
-        entries[2 * i] = triggerValue;
-        entries[2 * i + 1] = pack(accountId, stampValue);
+        place(i, triggerValue, pack(accountId, record));
     }
 
-    private static long pack(final int accountId, final int stampValue)
+    /** @return true when every entry is ordered after its parent (strictly: keys are unique). */
+    boolean isOrdered()
     {
-        return ((long)accountId << 32) | (stampValue & 0xFFFF_FFFFL);
+        for (int i = 1; i < size; i++)
+        {
+            final int parent = (i - 1) >>> 1;
+            if (!less(entries[2 * parent], entries[2 * parent + 1], entries[2 * i], entries[2 * i + 1]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long pack(final int accountId, final int record)
+    {
+        return ((long)accountId << 32) | (record & 0xFFFF_FFFFL);
     }
 
     /** Trigger first, then account id (the high half of the key; account ids are non-negative). */

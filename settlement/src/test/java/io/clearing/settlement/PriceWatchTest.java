@@ -1,6 +1,9 @@
 package io.clearing.settlement;
 
+import io.clearing.sbe.snapshot.PriceWatchTableDecoder;
+import io.clearing.sbe.snapshot.PriceWatchTableEncoder;
 import org.agrona.collections.IntArrayList;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -10,6 +13,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PriceWatchTest
@@ -30,51 +34,68 @@ class PriceWatchTest
     @Test
     void aPriceOnTheEdgeIsInsideTheBandAndOneBeyondLeavesIt()
     {
-        watch.register(SOURCE, 20, 1_000, 10.9); // edges 990 and 1,010 (floor of the half-width)
+        band(20, () -> watch.register(SOURCE, 20, 1_000, 10.9)); // edges 990 and 1,010 (floor of the half-width)
         assertEquals(List.of(), tick(1_010));
         assertEquals(List.of(), tick(990));
         assertEquals(List.of(20), tick(1_011));
-        assertEquals(List.of(20), tick(989), "the other edge stays live until the account is re-evaluated");
-        accounts.invalidateBands(20);
-        assertEquals(List.of(), tick(900), "a re-evaluation makes the old edges stale");
+        assertEquals(List.of(), tick(1_012), "a fired edge is gone");
+        assertEquals(List.of(20), tick(989), "the other edge stays live until the account registers again");
+        assertEquals(0, watch.edges(SOURCE));
     }
 
     @Test
     void theLowerEdgeFiresBelowIt()
     {
-        watch.register(SOURCE, 20, 1_000, 10.0);
+        band(20, () -> watch.register(SOURCE, 20, 1_000, 10.0));
         assertEquals(List.of(20), tick(989));
     }
 
     @Test
     void aZeroWidthBandFiresOnAnyChangeAndNeverOnARepeatOfThePrice()
     {
-        watch.register(SOURCE, 21, 500_000, 0.4);
+        band(21, () -> watch.register(SOURCE, 21, 500_000, 0.4));
         assertEquals(List.of(), tick(500_000));
         assertEquals(List.of(), tick(500_000));
         assertEquals(List.of(21), tick(500_001));
-        accounts.invalidateBands(21);
-        watch.register(SOURCE, 22, 500_000, 0.0);
+        watch.clearBands(21);
+        band(22, () -> watch.register(SOURCE, 22, 500_000, 0.0));
         assertEquals(List.of(22), tick(499_999));
     }
 
     @Test
     void oneSidedBandsFireOnlyOnTheirSide()
     {
-        watch.registerLower(SOURCE, 30, 1_000, 5.0);
-        watch.registerUpper(SOURCE, 31, 1_000, 5.0);
+        band(30, () -> watch.registerLower(SOURCE, 30, 1_000, 5.0));
+        band(31, () -> watch.registerUpper(SOURCE, 31, 1_000, 5.0));
         assertEquals(List.of(31), tick(2_000));
         assertEquals(List.of(30), tick(1));
     }
 
     @Test
-    void aReEvaluatedAccountsOlderBandsAreStale()
+    void aBandRegisteredAgainMovesInPlaceAndOneNotRegisteredAgainIsRemoved()
     {
-        watch.register(SOURCE, 40, 1_000, 5.0);
-        accounts.invalidateBands(40);
-        watch.register(SOURCE, 40, 1_000, 50.0);
+        band(40, () -> watch.register(SOURCE, 40, 1_000, 5.0));
+        band(40, () -> watch.register(SOURCE, 40, 1_000, 50.0));
+        assertEquals(2, watch.edges(SOURCE), "one band, two edges");
         assertEquals(List.of(), tick(1_010), "the first band was replaced");
         assertEquals(List.of(40), tick(1_051));
+        band(40, () -> watch.registerLower(SOURCE, 40, 1_051, 5.0));
+        assertEquals(1, watch.edges(SOURCE), "the upper edge went with the one-sided band");
+        band(40, () -> watch.register(SOURCE + 1, 40, 1_000, 5.0));
+        assertEquals(0, watch.edges(SOURCE), "a source not registered again loses its band");
+        assertEquals(2, watch.edges(SOURCE + 1));
+        watch.clearBands(40);
+        assertEquals(0, watch.edges(SOURCE + 1));
+    }
+
+    @Test
+    void bandsAreRegisteredOnlyInsideARegistrationOfTheirAccount()
+    {
+        assertThrows(IllegalStateException.class, () -> watch.register(SOURCE, 50, 1_000, 5.0));
+        watch.beginBands(50);
+        assertThrows(IllegalStateException.class, () -> watch.register(SOURCE, 51, 1_000, 5.0));
+        assertThrows(IllegalStateException.class, () -> watch.beginBands(51));
+        watch.endBands(50);
     }
 
     @Test
@@ -191,10 +212,176 @@ class PriceWatchTest
             for (final int accountId : got)
             {
                 final int a = accountId - Accounts.FIRST_USER_ACCOUNT;
-                accounts.invalidateBands(accountId);
                 band(a, price, random.nextInt(4) == 0 ? 0.0 : random.nextDouble() * 500, random, lower, upper);
             }
         }
+    }
+
+    /**
+     * Seeded oracle over several sources: accounts register random sets of bands (any subset of the sources, in a
+     * random order, random sides and widths), ticks pop exactly the edges a brute-force scan of the current bands
+     * finds, in heap order, and remove them; midway the watch goes through a snapshot and continues from the copy,
+     * which encodes to the same bytes.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {11, 12, 13})
+    void manySourcesPopExactlyTheRegisteredEdgesAPriceLeavesAcrossASnapshot(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int n = 200;
+        final int sources = 5;
+        // [account][source]: upper edge and lower edge, Long.MAX_VALUE / MIN_VALUE for none.
+        final long[][] upperEdge = new long[n][sources];
+        final long[][] lowerEdge = new long[n][sources];
+        final long[] price = new long[sources];
+        java.util.Arrays.fill(price, 50_000);
+        for (final long[] row : upperEdge)
+        {
+            java.util.Arrays.fill(row, Long.MAX_VALUE);
+        }
+        for (final long[] row : lowerEdge)
+        {
+            java.util.Arrays.fill(row, Long.MIN_VALUE);
+        }
+        PriceWatch current = watch;
+        for (int a = 0; a < n; a++)
+        {
+            registerRandomly(current, a, random, price, upperEdge, lowerEdge);
+        }
+        for (int step = 0; step < 20_000; step++)
+        {
+            if (step == 10_000)
+            {
+                current = roundTrip(current);
+            }
+            final int source = random.nextInt(sources);
+            price[source] = Math.max(1, price[source] + random.nextInt(201) - 100);
+            final long p = price[source];
+            final List<long[]> above = new ArrayList<>();
+            final List<long[]> below = new ArrayList<>();
+            for (int a = 0; a < n; a++)
+            {
+                if (upperEdge[a][source] < p)
+                {
+                    above.add(new long[] {upperEdge[a][source], a});
+                    upperEdge[a][source] = Long.MAX_VALUE;
+                }
+                if (lowerEdge[a][source] > p)
+                {
+                    below.add(new long[] {-lowerEdge[a][source], a});
+                    lowerEdge[a][source] = Long.MIN_VALUE;
+                }
+            }
+            final List<Integer> want = new ArrayList<>();
+            for (final List<long[]> side : List.of(above, below))
+            {
+                side.sort((x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
+                side.forEach(e -> want.add(Accounts.FIRST_USER_ACCOUNT + (int)e[1]));
+            }
+            out.clear();
+            current.triggered(source, p, out);
+            assertEquals(want, new ArrayList<>(out), "step " + step);
+            for (final int accountId : want)
+            {
+                registerRandomly(current, accountId - Accounts.FIRST_USER_ACCOUNT, random, price, upperEdge, lowerEdge);
+            }
+            if (random.nextInt(4) == 0)
+            {
+                registerRandomly(current, random.nextInt(n), random, price, upperEdge, lowerEdge);
+            }
+            int edges = 0;
+            for (int a = 0; a < n; a++)
+            {
+                edges += (upperEdge[a][source] != Long.MAX_VALUE ? 1 : 0) +
+                    (lowerEdge[a][source] != Long.MIN_VALUE ? 1 : 0);
+            }
+            assertEquals(edges, current.edges(source), "live edges only, step " + step);
+        }
+    }
+
+    private static void registerRandomly(
+        final PriceWatch watch,
+        final int a,
+        final SplittableRandom random,
+        final long[] price,
+        final long[][] upperEdge,
+        final long[][] lowerEdge)
+    {
+        final int accountId = Accounts.FIRST_USER_ACCOUNT + a;
+        final int sources = price.length;
+        final int[] order = new int[sources];
+        for (int i = 0; i < sources; i++)
+        {
+            order[i] = i;
+        }
+        if (random.nextInt(5) == 0)
+        {
+            for (int i = sources - 1; i > 0; i--)
+            {
+                final int j = random.nextInt(i + 1);
+                final int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        watch.beginBands(accountId);
+        for (final int source : order)
+        {
+            upperEdge[a][source] = Long.MAX_VALUE;
+            lowerEdge[a][source] = Long.MIN_VALUE;
+            if (random.nextInt(3) == 0)
+            {
+                continue;
+            }
+            final double halfWidth = random.nextInt(5) == 0 ? 0.0 : random.nextDouble() * 300;
+            final long width = (long)Math.floor(halfWidth);
+            final int side = random.nextInt(3);
+            if (side == 0)
+            {
+                watch.register(source, accountId, price[source], halfWidth);
+            }
+            else if (side == 1)
+            {
+                watch.registerLower(source, accountId, price[source], halfWidth);
+            }
+            else
+            {
+                watch.registerUpper(source, accountId, price[source], halfWidth);
+            }
+            if (side != 1)
+            {
+                upperEdge[a][source] = price[source] + width;
+            }
+            if (side != 2)
+            {
+                lowerEdge[a][source] = price[source] - width;
+            }
+        }
+        watch.endBands(accountId);
+    }
+
+    private PriceWatch roundTrip(final PriceWatch original)
+    {
+        final UnsafeBuffer first = new UnsafeBuffer(new byte[1 << 22]);
+        final int length = encode(original, first);
+        final PriceWatch copy = new PriceWatch(accounts);
+        final PriceWatchTableDecoder decoder = new PriceWatchTableDecoder()
+            .wrap(first, 0, PriceWatchTableEncoder.BLOCK_LENGTH, PriceWatchTableEncoder.SCHEMA_VERSION);
+        copy.readSnapshot(decoder);
+        final UnsafeBuffer second = new UnsafeBuffer(new byte[1 << 22]);
+        assertEquals(length, encode(copy, second));
+        for (int i = 0; i < length; i++)
+        {
+            assertEquals(first.getByte(i), second.getByte(i), "byte " + i);
+        }
+        return copy;
+    }
+
+    private static int encode(final PriceWatch watch, final UnsafeBuffer buffer)
+    {
+        final PriceWatchTableEncoder encoder = new PriceWatchTableEncoder().wrap(buffer, 0);
+        watch.writeSnapshot(encoder);
+        return encoder.encodedLength();
     }
 
     private void band(final int a, final long price, final double halfWidth, final SplittableRandom random,
@@ -203,6 +390,7 @@ class PriceWatchTest
         final int accountId = Accounts.FIRST_USER_ACCOUNT + a;
         final long width = (long)Math.floor(halfWidth);
         final int side = random.nextInt(3);
+        watch.beginBands(accountId);
         if (side == 0)
         {
             watch.register(SOURCE, accountId, price, halfWidth);
@@ -221,5 +409,13 @@ class PriceWatchTest
             lower[a] = Long.MIN_VALUE + 1;
             upper[a] = price + width;
         }
+        watch.endBands(accountId);
+    }
+
+    private void band(final int accountId, final Runnable registrations)
+    {
+        watch.beginBands(accountId);
+        registrations.run();
+        watch.endBands(accountId);
     }
 }
