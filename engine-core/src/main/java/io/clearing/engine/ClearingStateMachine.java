@@ -1857,7 +1857,7 @@ public final class ClearingStateMachine implements StateMachine
 
     private void registerBands(final int accountId)
     {
-        accounts.invalidateBands(accountId);
+        accounts.bandsRegistered(accountId);
         if (accounts.positionCount(accountId) == 0)
         {
             watch.clearBands(accountId);

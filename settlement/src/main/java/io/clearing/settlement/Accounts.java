@@ -172,14 +172,14 @@ public final class Accounts
         records.putLong(at + MAINTENANCE_MARGIN, maintenanceMarginValue);
     }
 
-    /** Invalidates the account's registered price bands: entries carrying an older stamp are stale. */
-    public void invalidateBands(final int accountId)
+    /** Counts a registration of the account's price bands (the bands themselves live in {@link PriceWatch}). */
+    public void bandsRegistered(final int accountId)
     {
         final int at = at(accountId) + EVALUATION_STAMP;
         records.putInt(at, records.getInt(at) + 1);
     }
 
-    /** @return the current band stamp (wrapping); stale price triggers carry an older one. */
+    /** @return band registrations of the account so far, wrapping: a diagnostic kept in snapshots. */
     public int evaluationStamp(final int accountId)
     {
         return records.getInt(at(accountId) + EVALUATION_STAMP);
