@@ -254,8 +254,10 @@ public final class SnapshotCodec
      *
      * @param buffer a snapshot that passed {@link #verify}, from offset 0.
      * @return a machine in exactly the state the snapshot was taken from.
-     * @throws IllegalStateException if the content does not follow the format (only possible for bytes written by
-     *                               another encoder: the hash has been checked).
+     * @throws IllegalStateException if the content does not follow the format or its linked lists are broken (a
+     *                               cycle, a link out of range, a count that disagrees): only possible for bytes
+     *                               written by another encoder or altered and resealed, as the hash has been checked.
+     *                               The message starts with "snapshot: ".
      */
     public ClearingStateMachine decode(final DirectBuffer buffer)
     {
@@ -290,7 +292,7 @@ public final class SnapshotCodec
         offset = positionsDecoder.limit();
 
         wrap(ordersDecoder, buffer, offset, OrderTableDecoder.TEMPLATE_ID);
-        machine.orders().readSnapshot(ordersDecoder);
+        machine.orders().readSnapshot(ordersDecoder, machine.accounts());
         offset = ordersDecoder.limit();
 
         wrap(watchDecoder, buffer, offset, PriceWatchTableDecoder.TEMPLATE_ID);

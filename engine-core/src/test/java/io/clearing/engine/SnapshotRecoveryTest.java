@@ -1,5 +1,6 @@
 package io.clearing.engine;
 
+import io.clearing.engine.audit.Auditor;
 import io.clearing.engine.cli.Simulator;
 import io.clearing.margin.RiskParameters;
 import io.clearing.settlement.EventWriter;
@@ -10,11 +11,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -26,13 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Snapshots in the engine: written every N documents and on request, kept K deep; on start the newest valid one is
  * loaded and only the journal after it replayed, and the state is then exactly the state a replay of the whole
- * journal gives. Truncated, corrupted, forged and out-of-journal snapshots are passed over, with their reason, for an
- * older one or for the whole journal.
+ * journal gives. Truncated, corrupted, forged and out-of-journal snapshots, and resealed ones whose lists are broken,
+ * are passed over, with their reason, for an older one or for the whole journal.
  */
 final class SnapshotRecoveryTest
 {
@@ -146,6 +151,61 @@ final class SnapshotRecoveryTest
         assertSkipped(restarted, NEWEST, "chain hash differs from journal document 20000: another history");
         assertEquals(PREVIOUS, restarted.recovery().snapshotSequence());
         assertStateEqualsFullReplay(restarted);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SnapshotTampering.class)
+    void aResealedSnapshotWithBrokenListsIsPassedOverForThePreviousOne(final SnapshotTampering tampering)
+        throws Exception
+    {
+        run(work.resolve("journal"), COMMANDS, EVERY);
+        tamper(snapshot(NEWEST), tampering);
+
+        final ClearingEngine restarted = assertTimeoutPreemptively(Duration.ofSeconds(60), this::restart,
+            "a start must refuse the snapshot, not loop on its lists");
+
+        assertEquals(PREVIOUS, restarted.recovery().snapshotSequence());
+        assertEquals(COMMANDS - PREVIOUS, restarted.recovery().replayedDocuments());
+        assertSkipped(restarted, NEWEST, "undecodable: snapshot: ");
+        assertTrue(Files.exists(rejected(NEWEST)), "set aside as .rejected");
+        assertStateEqualsFullReplay(restarted);
+    }
+
+    @Test
+    void withEverySnapshotResealedWithACycleTheWholeJournalIsReplayed() throws Exception
+    {
+        run(work.resolve("journal"), COMMANDS, EVERY);
+        for (final Path file : snapshotFiles())
+        {
+            tamper(file, SnapshotTampering.POSITION_CYCLE);
+        }
+
+        final ClearingEngine restarted = assertTimeoutPreemptively(Duration.ofSeconds(60), this::restart);
+
+        assertEquals(0, restarted.recovery().snapshotSequence());
+        assertEquals(COMMANDS, restarted.recovery().replayedDocuments());
+        assertEquals(3, restarted.recovery().skippedSnapshots().size());
+        assertTrue(restarted.recovery().skippedSnapshots().stream()
+            .allMatch(line -> line.contains(": undecodable: snapshot: ")), restarted.recovery().skippedSnapshots()
+            .toString());
+        assertStateEqualsFullReplay(restarted);
+    }
+
+    @Test
+    void aResealedSnapshotWithACycleFailsTheSegmentedAuditInsteadOfHangingIt() throws Exception
+    {
+        run(work.resolve("journal"), COMMANDS, EVERY);
+        tamper(snapshot(PREVIOUS), SnapshotTampering.POSITION_CYCLE);
+
+        final Auditor.Result result = assertTimeoutPreemptively(Duration.ofSeconds(120),
+            () -> new Auditor(CAPACITY, new RiskParameters()).auditInSegments(journal, 4, documents -> { }));
+
+        assertFalse(result.ok());
+        assertEquals(PREVIOUS, result.failedSequence(), result.failure());
+        final Auditor.Segment fromTampered = result.segments().stream()
+            .filter(segment -> snapshot(PREVIOUS).equals(segment.start())).findFirst().orElseThrow();
+        assertFalse(fromTampered.ok());
+        assertEquals(0, fromTampered.documents(), "refused at load: nothing re-executed from it");
     }
 
     @Test
@@ -350,6 +410,15 @@ final class SnapshotRecoveryTest
             raf.seek(position);
             raf.write(~value);
         }
+    }
+
+    /** Alters one link or count of the file's lists and re-seals it: intact as a file, broken as a state. */
+    private static void tamper(final Path file, final SnapshotTampering tampering) throws IOException
+    {
+        final UnsafeBuffer bytes = new UnsafeBuffer(Files.readAllBytes(file));
+        tampering.apply(bytes);
+        SnapshotTampering.reseal(bytes, bytes.capacity());
+        Files.write(file, bytes.byteArray());
     }
 
     /** Replaces the chain hash in the header and re-seals the file: intact, but of another history. */

@@ -16,6 +16,10 @@ final class BandRecords
     private static final int SOURCE = 0;
     private static final int NEXT = 1;
     private static final int POSITION = 2;
+    /** {@link #owners}: the record is on the free list. */
+    static final int FREE = -2;
+    /** {@link #owners} while checking: the record has not been met on a list yet. */
+    private static final int UNLISTED = -1;
 
     private int[] data = new int[STRIDE * 64];
     private int highWater;
@@ -119,5 +123,55 @@ final class BandRecords
         data[at + NEXT] = nextRecord;
         data[at + POSITION] = -1;
         data[at + POSITION + 1] = -1;
+    }
+
+    /**
+     * Checks the lists of restored records before anything walks them, as a file with a valid hash may still have
+     * been altered and resealed: a cycle would make a walk loop forever. Every account's list (links are in range
+     * already, see {@link #restore(int, int, int)}) must be acyclic and hold records with a source; the free list
+     * must be acyclic and hold exactly the records without one; every record must be on exactly one list.
+     * O(records + accounts), at load only.
+     *
+     * @param firstBand the first record of each account, -1 for none; heads in range.
+     * @return the account whose list holds each record, {@link #FREE} for a free one.
+     * @throws IllegalStateException if a list is cyclic, two lists share a record, or a record is on no list or on the
+     *                               wrong kind of list.
+     */
+    int[] owners(final int[] firstBand)
+    {
+        final int[] owner = new int[highWater];
+        Arrays.fill(owner, UNLISTED);
+        for (int accountId = 0; accountId < firstBand.length; accountId++)
+        {
+            for (int record = firstBand[accountId]; record != -1; record = next(record))
+            {
+                if (owner[record] != UNLISTED || source(record) < 0)
+                {
+                    throw new IllegalStateException("snapshot: band record " + record + " (source " + source(record) +
+                        ") in the bands of account " + accountId + (owner[record] != UNLISTED ?
+                        ", met twice (a cycle, or a record on two lists)" : ""));
+                }
+                owner[record] = accountId;
+            }
+        }
+        for (int record = freeHead; record != -1; record = next(record))
+        {
+            if (owner[record] != UNLISTED || source(record) != -1)
+            {
+                throw new IllegalStateException("snapshot: band record " + record + " (source " + source(record) +
+                    ") in the free list" + (owner[record] != UNLISTED ?
+                    ", met twice (a cycle, or a record on two lists)" : ""));
+            }
+            owner[record] = FREE;
+        }
+        for (int record = 0; record < highWater; record++)
+        {
+            if (owner[record] == UNLISTED)
+            {
+                throw new IllegalStateException("snapshot: band record " + record + " (source " + source(record) +
+                    ") on no list");
+            }
+        }
+        return owner;
     }
 }

@@ -271,13 +271,22 @@ public final class Orders
 
     /**
      * Loads a snapshot written by {@link #writeSnapshot} into this table, which must be newly constructed with the
-     * same account capacity; the lookup map is rebuilt from the live slots.
+     * same account capacity; the lookup map is rebuilt from the live slots. Every list is checked against the slots
+     * and the accounts' open-order counts before this returns.
      *
-     * @param decoder wrapped at the message.
-     * @throws IllegalStateException if the slot rows do not match the high-water mark or an id is out of range.
+     * @param decoder  wrapped at the message.
+     * @param accounts the account table, already loaded from the same snapshot: its open-order counts.
+     * @throws IllegalStateException if the slot rows do not match the high-water mark, an id is out of range, an
+     *                               order id is open twice, or a list is out of range, cyclic, inconsistent or
+     *                               disagrees with its count.
      */
-    public void readSnapshot(final OrderTableDecoder decoder)
+    public void readSnapshot(final OrderTableDecoder decoder, final Accounts accounts)
     {
+        if (accounts.capacity() != firstByAccount.length)
+        {
+            throw new IllegalStateException("snapshot: orders for " + firstByAccount.length + " accounts, the " +
+                "account table has " + accounts.capacity());
+        }
         final int slotCount = decoder.highWater();
         freeHead = decoder.freeHead();
         live = decoder.live();
@@ -306,7 +315,12 @@ public final class Orders
             fillLossPerContract[slot] = row.fillLossPerContract();
             if (orderId[slot] != 0)
             {
-                slotById.put(orderId[slot], slot);
+                final int other = (int)slotById.put(orderId[slot], slot);
+                if (other >= 0)
+                {
+                    throw new IllegalStateException("snapshot: order slots " + other + " and " + slot +
+                        " both hold order " + orderId[slot]);
+                }
             }
             slot++;
         }
@@ -320,5 +334,86 @@ public final class Orders
             }
             firstByAccount[id] = row.firstSlot();
         }
+        checkLists(accounts);
+    }
+
+    /**
+     * Checks the restored lists before anything walks them, as a file with a valid hash may still have been altered
+     * and resealed: a cycle or a link out of range would make a walk loop forever or fail at some later command.
+     * Every account's order list must be in range, acyclic, linked both ways and hold only open orders of that
+     * account, as many as its open-order count; every open order must be in its account's list; the free list (through
+     * nextFree) must hold exactly the other slots. O(slots + accounts), at load only.
+     */
+    private void checkLists(final Accounts accounts)
+    {
+        final boolean[] seen = new boolean[highWater];
+        int liveSlots = 0;
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            liveSlots += orderId[slot] != 0 ? 1 : 0;
+        }
+        if (liveSlots != live)
+        {
+            throw new IllegalStateException("snapshot: " + liveSlots + " open order slots, the table says " + live);
+        }
+        for (int accountId = 0; accountId < firstByAccount.length; accountId++)
+        {
+            int count = 0;
+            int prev = -1;
+            for (int slot = firstByAccount[accountId]; slot != -1; slot = nextInAccount[slot])
+            {
+                visit(seen, slot, accountId);
+                if (orderId[slot] == 0 || account[slot] != accountId || prevInAccount[slot] != prev)
+                {
+                    throw new IllegalStateException("snapshot: order slot " + slot + " (order " + orderId[slot] +
+                        ", account " + account[slot] + ", previous " + prevInAccount[slot] +
+                        ") in the list of account " + accountId + " after slot " + prev);
+                }
+                prev = slot;
+                count++;
+            }
+            if (count != accounts.openOrderCount(accountId))
+            {
+                throw new IllegalStateException("snapshot: account " + accountId + " lists " + count +
+                    " open orders, its count is " + accounts.openOrderCount(accountId));
+            }
+        }
+        int free = 0;
+        for (int slot = freeHead; slot != -1; slot = nextFree[slot])
+        {
+            visit(seen, slot, -1);
+            if (orderId[slot] != 0)
+            {
+                throw new IllegalStateException("snapshot: order slot " + slot + " of order " + orderId[slot] +
+                    " in the free list");
+            }
+            free++;
+        }
+        if (free != highWater - live)
+        {
+            throw new IllegalStateException("snapshot: " + free + " free order slots listed, " + (highWater - live) +
+                " not open");
+        }
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            if (!seen[slot])
+            {
+                throw new IllegalStateException("snapshot: order slot " + slot + " of order " + orderId[slot] +
+                    " in no list");
+            }
+        }
+    }
+
+    /** Marks a slot met on a list walk (accountId -1 for the free list), refusing one out of range or met before. */
+    private void visit(final boolean[] seen, final int slot, final int accountId)
+    {
+        final boolean inRange = slot >= 0 && slot < highWater;
+        if (!inRange || seen[slot])
+        {
+            throw new IllegalStateException("snapshot: order slot " + slot + (inRange ?
+                " met twice (a cycle, or a slot on two lists)" : " out of range (high-water " + highWater + ")") +
+                " in " + (accountId < 0 ? "the free list" : "the list of account " + accountId));
+        }
+        seen[slot] = true;
     }
 }

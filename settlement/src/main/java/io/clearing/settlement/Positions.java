@@ -38,6 +38,11 @@ public final class Positions
     private static final int NEXT_HOLDER = 48;
     private static final int PREV_HOLDER = 52;
 
+    /** Marks of {@link #checkLists}: the lists a slot was met on. */
+    private static final int IN_ACCOUNT_LIST = 1;
+    private static final int IN_HOLDER_LIST = 2;
+    private static final int IN_FREE_LIST = 4;
+
     private UnsafeBuffer slots;
     private int capacity;
     private ChangeObserver observer;
@@ -433,10 +438,12 @@ public final class Positions
 
     /**
      * Loads a snapshot written by {@link #writeSnapshot} into this table, which must be newly constructed; the
-     * lookup map is rebuilt from the live slots. The accounts' list heads come with the account table.
+     * lookup map is rebuilt from the live slots. The accounts' list heads and position counts come with the account
+     * table, which must be loaded first: every list is checked against them and the slots before this returns.
      *
      * @param decoder wrapped at the message.
-     * @throws IllegalStateException if the slot rows do not match the high-water mark or an id is out of range.
+     * @throws IllegalStateException if the slot rows do not match the high-water mark, an id is out of range, or a
+     *                               list is out of range, cyclic, inconsistent or disagrees with its count.
      */
     public void readSnapshot(final PositionTableDecoder decoder)
     {
@@ -472,7 +479,12 @@ public final class Positions
             slots.putLong(at + OPEN_SELL, row.openSell());
             if (row.accountId() >= 0)
             {
-                slotByKey.put(key(row.accountId(), row.instrumentId()), slot);
+                final int other = (int)slotByKey.put(key(row.accountId(), row.instrumentId()), slot);
+                if (other >= 0)
+                {
+                    throw new IllegalStateException("snapshot: position slots " + other + " and " + slot +
+                        " both hold account " + row.accountId() + " instrument " + row.instrumentId());
+                }
             }
             slot++;
         }
@@ -487,5 +499,123 @@ public final class Positions
             firstHolder[id] = row.firstSlot();
             holderCount[id] = row.holderCount();
         }
+        checkLists();
+    }
+
+    /**
+     * Checks the restored lists before anything walks them, as a file with a valid hash may still have been altered
+     * and resealed: a cycle or a link out of range would make a walk loop forever or fail at some later command.
+     * Every account's slot list and every instrument's holder list must be in range, acyclic, linked both ways and
+     * hold only live slots of that account or instrument, as many as the account's position count or the holder
+     * count; every live slot must be in exactly one of each; the free list must hold exactly the other slots.
+     * O(slots + accounts + instruments), at load only.
+     */
+    private void checkLists()
+    {
+        final byte[] seen = new byte[highWater];
+        int liveSlots = 0;
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            final int accountId = account(slot);
+            if (accountId >= 0)
+            {
+                liveSlots++;
+            }
+            else if (accountId != -1)
+            {
+                throw new IllegalStateException("snapshot: position slot " + slot + " of account " + accountId);
+            }
+        }
+        if (liveSlots != live)
+        {
+            throw new IllegalStateException("snapshot: " + liveSlots + " live position slots, the table says " + live);
+        }
+        for (int accountId = 0, capacity = accounts.capacity(); accountId < capacity; accountId++)
+        {
+            int count = 0;
+            int prev = -1;
+            for (int slot = accounts.firstPosition(accountId); slot != -1; slot = nextInAccountOf(slot))
+            {
+                visit(seen, slot, IN_ACCOUNT_LIST, "the list of account ", accountId);
+                if (account(slot) != accountId || prevInAccountOf(slot) != prev)
+                {
+                    throw new IllegalStateException("snapshot: position slot " + slot + " (account " +
+                        account(slot) + ", previous " + prevInAccountOf(slot) + ") in the list of account " +
+                        accountId + " after slot " + prev);
+                }
+                prev = slot;
+                count++;
+            }
+            if (count != accounts.positionCount(accountId))
+            {
+                throw new IllegalStateException("snapshot: account " + accountId + " lists " + count +
+                    " position slots, its count is " + accounts.positionCount(accountId));
+            }
+        }
+        for (int id = 0; id < Limits.MAX_INSTRUMENTS; id++)
+        {
+            final int head = firstHolder[id];
+            int count = 0;
+            int prev = -1;
+            for (int slot = head; slot != -1; slot = nextHolder(slot))
+            {
+                visit(seen, slot, IN_HOLDER_LIST, "the holders of instrument ", id);
+                if (account(slot) < 0 || instrument(slot) != id || (slot != head && prevHolderOf(slot) != prev))
+                {
+                    throw new IllegalStateException("snapshot: position slot " + slot + " (account " +
+                        account(slot) + ", instrument " + instrument(slot) + ", previous " + prevHolderOf(slot) +
+                        ") in the holders of instrument " + id + " after slot " + prev);
+                }
+                prev = slot;
+                count++;
+            }
+            if (head != -1 && prevHolderOf(head) != prev)
+            {
+                throw new IllegalStateException("snapshot: holders of instrument " + id + " end at slot " + prev +
+                    ", the head says " + prevHolderOf(head));
+            }
+            if (count != holderCount[id])
+            {
+                throw new IllegalStateException("snapshot: instrument " + id + " lists " + count +
+                    " holders, its count is " + holderCount[id]);
+            }
+        }
+        int free = 0;
+        for (int slot = freeHead; slot != -1; slot = nextInAccountOf(slot))
+        {
+            visit(seen, slot, IN_FREE_LIST, "the free list", -1);
+            if (account(slot) != -1)
+            {
+                throw new IllegalStateException("snapshot: position slot " + slot + " of account " + account(slot) +
+                    " in the free list");
+            }
+            free++;
+        }
+        if (free != highWater - live)
+        {
+            throw new IllegalStateException("snapshot: " + free + " free position slots listed, " +
+                (highWater - live) + " not live");
+        }
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            if (account(slot) >= 0 && seen[slot] != (IN_ACCOUNT_LIST | IN_HOLDER_LIST))
+            {
+                throw new IllegalStateException("snapshot: live position slot " + slot + " missing from " +
+                    ((seen[slot] & IN_ACCOUNT_LIST) == 0 ? "its account's list" : "its instrument's holders"));
+            }
+        }
+    }
+
+    /** Marks a slot met on a list walk, refusing one out of range or met before on a list of that kind. */
+    private void visit(final byte[] seen, final int slot, final int list, final String where, final int ownerId)
+    {
+        final boolean inRange = slot >= 0 && slot < highWater;
+        if (!inRange || (seen[slot] & list) != 0)
+        {
+            throw new IllegalStateException("snapshot: position slot " + slot + (inRange ?
+                " met twice (a cycle, or a slot on two lists)" : " out of range (high-water " + highWater + ")") +
+                " in " + where + (list == IN_FREE_LIST ? "" : Integer.toString(ownerId)));
+        }
+        seen[slot] |= (byte)list;
     }
 }

@@ -440,7 +440,9 @@ public final class PriceWatch
      * Loads a snapshot written by {@link #writeSnapshot} into this watch, which must be newly constructed.
      *
      * @param decoder wrapped at the message.
-     * @throws IllegalStateException if a source or side is out of range or the entries do not add up.
+     * @throws IllegalStateException if a source or side is out of range, the entries do not add up, a band list or the
+     *                               free list is cyclic or holds the wrong records, a record is on no list, or a
+     *                               heap entry names a record of another source or account.
      */
     public void readSnapshot(final PriceWatchTableDecoder decoder)
     {
@@ -520,6 +522,7 @@ public final class PriceWatch
             }
             firstBand[accountId] = head;
         }
+        final int[] owner = records.owners(firstBand);
         entry = 0;
         for (int h = 0; h < heaps; h++)
         {
@@ -528,9 +531,10 @@ public final class PriceWatch
             {
                 final int band = entryBand[entry];
                 if (band < 0 || band >= recordCount || records.source(band) != orderSource[h] ||
-                    records.position(band, orderSide[h]) >= 0)
+                    records.position(band, orderSide[h]) >= 0 || owner[band] != entryAccount[entry])
                 {
-                    throw new IllegalStateException("snapshot: heap entry of band record " + band);
+                    throw new IllegalStateException("snapshot: heap entry of band record " + band + ", account " +
+                        entryAccount[entry]);
                 }
                 heap.restore(i, entryTrigger[entry], entryAccount[entry], band);
             }
