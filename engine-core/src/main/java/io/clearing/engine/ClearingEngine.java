@@ -612,7 +612,10 @@ public final class ClearingEngine implements AutoCloseable
             return this;
         }
 
-        /** Number of account ids the engine can hold, more than 16 (ids 0-15 are system accounts). */
+        /**
+         * Number of account ids the engine can hold, more than 16 (ids 0-15 are system accounts) and at most
+         * {@code Accounts.MAX_CAPACITY}; each id takes a 192-byte record off the Java heap.
+         */
         public Builder accountCapacity(final int capacity)
         {
             accountCapacity = capacity;
