@@ -257,6 +257,7 @@ public final class ClearingStateMachine implements StateMachine
             touchedAccounts.clear();
             calculator.withIsolated(false).withOrders(false);
             fullWalk = false;
+            watch.abortBands();
         }
         if (rejected)
         {

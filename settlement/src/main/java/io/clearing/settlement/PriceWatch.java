@@ -153,6 +153,18 @@ public final class PriceWatch
         registering = -1;
     }
 
+    /**
+     * Ends a registration cut short by a failure (the engine's per-command clean-up calls it after every command): the
+     * account keeps the bands registered so far and its older ones not yet reached - more bands than needed, never
+     * fewer - and the watch accepts the next registration. Does nothing outside a registration.
+     */
+    public void abortBands()
+    {
+        registering = -1;
+        cursor = -1;
+        previous = -1;
+    }
+
     /** Removes every band of an account (it depends on no price, or on none that needs watching). */
     public void clearBands(final int accountId)
     {

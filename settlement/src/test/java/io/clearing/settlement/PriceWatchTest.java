@@ -89,6 +89,26 @@ class PriceWatchTest
     }
 
     @Test
+    void anAbortedRegistrationKeepsTheBandsSoFarAndTheOlderOnesAndFreesTheWatch()
+    {
+        band(60, () ->
+        {
+            watch.register(SOURCE, 60, 1_000, 5.0);
+            watch.register(SOURCE + 1, 60, 1_000, 5.0);
+        });
+        watch.beginBands(60);
+        watch.register(SOURCE, 60, 1_000, 50.0);
+        watch.abortBands();
+        assertEquals(2, watch.edges(SOURCE));
+        assertEquals(2, watch.edges(SOURCE + 1), "the band not reached stays");
+        assertEquals(List.of(), tick(1_010), "the band registered before the failure is the new one");
+        band(61, () -> watch.register(SOURCE, 61, 1_000, 5.0));
+        assertEquals(List.of(61), tick(1_006));
+        band(60, () -> { });
+        assertEquals(0, watch.edges(SOURCE + 1), "the next registration of the account drops what it no longer needs");
+    }
+
+    @Test
     void bandsAreRegisteredOnlyInsideARegistrationOfTheirAccount()
     {
         assertThrows(IllegalStateException.class, () -> watch.register(SOURCE, 50, 1_000, 5.0));
