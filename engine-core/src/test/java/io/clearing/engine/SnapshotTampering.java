@@ -16,8 +16,10 @@ import org.agrona.sbe.MessageDecoderFlyweight;
 
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.IntPredicate;
+import java.util.function.IntSupplier;
 
 /**
  * One-field alterations of a real snapshot's linked lists - a cycle, a link out of range, a wrong count - as someone
@@ -238,52 +240,28 @@ enum SnapshotTampering
     {
         final PositionTableDecoder table = wrap(new PositionTableDecoder(), snapshot, PositionTableDecoder.TEMPLATE_ID);
         final PositionTableDecoder.SlotsDecoder rows = table.slots();
-        final List<Integer> offsets = new ArrayList<>();
-        while (rows.hasNext())
-        {
-            offsets.add(table.limit());
-            rows.next();
-        }
-        return new Rows(snapshot, offsets);
+        return rows(snapshot, rows, table::limit);
     }
 
     private static Rows orderSlots(final MutableDirectBuffer snapshot)
     {
         final OrderTableDecoder table = wrap(new OrderTableDecoder(), snapshot, OrderTableDecoder.TEMPLATE_ID);
         final OrderTableDecoder.SlotsDecoder rows = table.slots();
-        final List<Integer> offsets = new ArrayList<>();
-        while (rows.hasNext())
-        {
-            offsets.add(table.limit());
-            rows.next();
-        }
-        return new Rows(snapshot, offsets);
+        return rows(snapshot, rows, table::limit);
     }
 
     private static Rows accounts(final MutableDirectBuffer snapshot)
     {
         final AccountTableDecoder table = wrap(new AccountTableDecoder(), snapshot, AccountTableDecoder.TEMPLATE_ID);
         final AccountTableDecoder.AccountsDecoder rows = table.accounts();
-        final List<Integer> offsets = new ArrayList<>();
-        while (rows.hasNext())
-        {
-            offsets.add(table.limit());
-            rows.next();
-        }
-        return new Rows(snapshot, offsets);
+        return rows(snapshot, rows, table::limit);
     }
 
     private static Rows bands(final MutableDirectBuffer snapshot)
     {
         final PriceWatchTableDecoder table = bandTable(snapshot);
         final PriceWatchTableDecoder.BandsDecoder rows = table.bands();
-        final List<Integer> offsets = new ArrayList<>();
-        while (rows.hasNext())
-        {
-            offsets.add(table.limit());
-            rows.next();
-        }
-        return new Rows(snapshot, offsets);
+        return rows(snapshot, rows, table::limit);
     }
 
     private static Rows bandHeads(final MutableDirectBuffer snapshot)
@@ -291,10 +269,16 @@ enum SnapshotTampering
         final PriceWatchTableDecoder table = bandTable(snapshot);
         table.bands().forEach(row -> { });
         final PriceWatchTableDecoder.BandHeadsDecoder rows = table.bandHeads();
+        return rows(snapshot, rows, table::limit);
+    }
+
+    /** @return the offsets of a group's rows: the message's limit before each row is read. */
+    private static Rows rows(final MutableDirectBuffer snapshot, final Iterator<?> rows, final IntSupplier limit)
+    {
         final List<Integer> offsets = new ArrayList<>();
         while (rows.hasNext())
         {
-            offsets.add(table.limit());
+            offsets.add(limit.getAsInt());
             rows.next();
         }
         return new Rows(snapshot, offsets);

@@ -106,7 +106,7 @@ final class BandRecords
         {
             throw new IllegalStateException("snapshot: " + recordCount + " band records, free head " + freeHeadValue);
         }
-        data = new int[STRIDE * Math.max(64, Integer.highestOneBit(Math.max(1, recordCount - 1)) * 2)];
+        data = new int[STRIDE * Math.max(64, recordCount)];
         highWater = recordCount;
         freeHead = freeHeadValue;
     }
