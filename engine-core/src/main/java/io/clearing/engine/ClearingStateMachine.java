@@ -67,6 +67,12 @@ public final class ClearingStateMachine implements StateMachine
     private final MarginCalculator calculator;
     private final IntArrayList triggered = new IntArrayList();
     private final IntArrayList touchedAccounts = new IntArrayList();
+    /** Touched accounts whose memory {@link #warm} reads at once. */
+    private static final int WARM_BATCH = 16;
+    private final int[] warmSlot = new int[WARM_BATCH];
+    private final int[] warmBand = new int[WARM_BATCH];
+    /** Sum of what {@link #warm} read, kept so that the reads are not optimised away; meaningless. */
+    private long warmed;
     private final boolean[] pending;
     private final double[] indexSensitivity = new double[Limits.MAX_UNDERLYINGS];
     /** registerBands scratch, per position in walk order: mark then volatility sensitivity and weight. */
@@ -1462,14 +1468,74 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         committingTouched = true;
+        int warmedTo = 0;
         for (int i = 0; i < touchedAccounts.size(); i++)
         {
+            if (i == warmedTo)
+            {
+                warmedTo = Math.min(touchedAccounts.size(), i + WARM_BATCH);
+                warm(i, warmedTo);
+            }
             final int accountId = touchedAccounts.getInt(i);
             pending[accountId] = false;
             evaluateAndCommit(accountId);
         }
         touchedAccounts.clear();
         committingTouched = false;
+    }
+
+    /**
+     * Reads the memory the evaluation and band registration of the touched accounts {@code from} to {@code to} will
+     * read - each account's record and balances, its position slots, its band records and their heap entries - a
+     * step of every list at a time across the accounts. The lists are chains (a slot names the next), so one account's
+     * cache misses come one after another; taken across up to {@link #WARM_BATCH} accounts at once, those of different
+     * accounts are independent and overlap. Reads only: no state changes, so no event can.
+     */
+    private void warm(final int from, final int to)
+    {
+        final int count = to - from;
+        if (count < 2)
+        {
+            return;
+        }
+        long read = 0;
+        for (int j = 0; j < count; j++)
+        {
+            final int accountId = touchedAccounts.getInt(from + j);
+            warmSlot[j] = accounts.firstPosition(accountId);
+            warmBand[j] = watch.firstBand(accountId);
+        }
+        for (int j = 0; j < count; j++)
+        {
+            final int accountId = touchedAccounts.getInt(from + j);
+            final int held = accounts.balanceMask(accountId);
+            if (held != 0)
+            {
+                read += accounts.balance(accountId, Integer.numberOfTrailingZeros(held));
+            }
+        }
+        boolean more = true;
+        while (more)
+        {
+            more = false;
+            for (int j = 0; j < count; j++)
+            {
+                final int slot = warmSlot[j];
+                if (slot >= 0)
+                {
+                    read += positions.quantity(slot);
+                    warmSlot[j] = positions.nextInAccount(slot);
+                    more = true;
+                }
+                final int band = warmBand[j];
+                if (band >= 0)
+                {
+                    warmBand[j] = watch.warmBand(band);
+                    more = true;
+                }
+            }
+        }
+        warmed += read;
     }
 
     private void evaluateAndCommit(final int accountId)
@@ -1522,17 +1588,17 @@ public final class ClearingStateMachine implements StateMachine
             crossCheck(accountId, unrealized);
         }
         long collateral = 0;
-        for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+        // Only the balances that are not zero, in asset order: the balance lines of an account holding none of the
+        // later assets are not read.
+        for (int held = accounts.balanceMask(accountId); held != 0; held &= held - 1)
         {
+            final int asset = Integer.numberOfTrailingZeros(held);
             final long balance = accounts.balance(accountId, asset);
-            if (balance != 0)
-            {
-                final long price = instruments.assetPrice(asset);
-                final long value = price == Fixed.SCALE ? balance : Fixed.mulDivSaturating(balance, price, Fixed.SCALE);
-                // Liabilities count in full; assets at their collateral weight.
-                collateral = Fixed.addSaturating(collateral,
-                    value > 0 ? Fixed.mulPpm(value, instruments.assetWeightPpm(asset)) : value);
-            }
+            final long price = instruments.assetPrice(asset);
+            final long value = price == Fixed.SCALE ? balance : Fixed.mulDivSaturating(balance, price, Fixed.SCALE);
+            // Liabilities count in full; assets at their collateral weight.
+            collateral = Fixed.addSaturating(collateral,
+                value > 0 ? Fixed.mulPpm(value, instruments.assetWeightPpm(asset)) : value);
         }
         evalCollateral = collateral;
         evalUnrealized = unrealized;
@@ -1909,10 +1975,11 @@ public final class ClearingStateMachine implements StateMachine
                 n++;
             }
         }
-        for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+        for (int held = accounts.balanceMask(accountId); held != 0; held &= held - 1)
         {
+            final int asset = Integer.numberOfTrailingZeros(held);
             final long balance = accounts.balance(accountId, asset);
-            final int u = balance == 0 ? -1 : instruments.assetValuationUnderlying(asset);
+            final int u = instruments.assetValuationUnderlying(asset);
             if (u >= 0)
             {
                 indexSensitivity[u] += Math.abs((double)balance) / Fixed.SCALE *

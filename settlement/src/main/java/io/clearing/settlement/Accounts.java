@@ -39,6 +39,8 @@ public final class Accounts
     private static final int EVALUATION_STAMP = 44;
     private static final int OPEN = 48;
     private static final int STATE = 49;
+    /** Bit a set when the balance of asset a is not zero (derived from the balances; not in snapshots). */
+    private static final int BALANCE_MASK = 50;
     private static final int BALANCES = 64;
     /** Most account ids a table holds (its records are addressed by int offsets): 8,388,608. */
     public static final int MAX_CAPACITY = 1 << 23;
@@ -131,6 +133,25 @@ public final class Accounts
     void balance(final int accountId, final int assetId, final long value)
     {
         records.putLong(balanceAt(accountId, assetId), value);
+        markBalance(accountId, assetId, value);
+    }
+
+    private void markBalance(final int accountId, final int assetId, final long value)
+    {
+        final int at = at(accountId) + BALANCE_MASK;
+        final int mask = records.getShort(at) & 0xFFFF;
+        final int bit = 1 << assetId;
+        records.putShort(at, (short)(value != 0 ? mask | bit : mask & ~bit));
+    }
+
+    /**
+     * The assets the account holds a balance of, one bit per asset id (bit a for asset a), from the account's first
+     * cache line: a walk over the set bits reads only the balances that are not zero, in ascending asset order, as a
+     * walk over every asset that skips zeros does.
+     */
+    public int balanceMask(final int accountId)
+    {
+        return records.getShort(at(accountId) + BALANCE_MASK) & 0xFFFF;
     }
 
     /** @return the margin state of the last evaluation, the raw value of {@link MarginState}. */
@@ -249,13 +270,7 @@ public final class Accounts
             {
                 rows++;
             }
-            for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
-            {
-                if (balance(id, asset) != 0)
-                {
-                    nonZeroBalances++;
-                }
-            }
+            nonZeroBalances += Integer.bitCount(balanceMask(id));
         }
         final AccountTableEncoder.AccountsEncoder accountRows = encoder.accountsCount(rows);
         for (int id = 0; id < capacity; id++)
@@ -279,13 +294,10 @@ public final class Accounts
         final AccountTableEncoder.BalancesEncoder balanceRows = encoder.balancesCount(nonZeroBalances);
         for (int id = 0; id < capacity; id++)
         {
-            for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+            for (int mask = balanceMask(id); mask != 0; mask &= mask - 1)
             {
-                final long balance = balance(id, asset);
-                if (balance != 0)
-                {
-                    balanceRows.next().accountId(id).assetId(asset).balance(balance);
-                }
+                final int asset = Integer.numberOfTrailingZeros(mask);
+                balanceRows.next().accountId(id).assetId(asset).balance(balance(id, asset));
             }
         }
     }
@@ -329,7 +341,9 @@ public final class Accounts
             {
                 throw new IllegalStateException("snapshot: balance of asset " + assetId + " out of range");
             }
-            records.putLong(balanceAt(checkedId(row.accountId()), assetId), row.balance());
+            final int accountId = checkedId(row.accountId());
+            records.putLong(balanceAt(accountId, assetId), row.balance());
+            markBalance(accountId, assetId, row.balance());
         }
     }
 

@@ -39,6 +39,8 @@ public final class PriceWatch
     private final TriggerHeap[] upper = new TriggerHeap[SOURCES];
     private final TriggerHeap[] lowerNegated = new TriggerHeap[SOURCES];
     private long registrations;
+    /** Sum of what {@link #warmBand} read, kept so that the reads are not optimised away; meaningless. */
+    private long warmed;
     private final double[] meanSquareMove = new double[SOURCES];
     private final double[] meanInterval = new double[SOURCES];
     private final long[] changedAt = new long[SOURCES];
@@ -349,6 +351,38 @@ public final class PriceWatch
             out.addInt(down.peekAccount());
             down.pop();
         }
+    }
+
+    /** @return the first of an account's bands (a handle for {@link #warmBand}), -1 for none. */
+    public int firstBand(final int accountId)
+    {
+        return firstBand[accountId];
+    }
+
+    /**
+     * Reads a band's record and its heap entries and does nothing else: a caller about to re-register the bands of
+     * several accounts reads them a step at a time across all of them first, so that the memory loads of the
+     * different accounts wait together instead of one after another (see ClearingStateMachine.warm).
+     *
+     * @param band a band from {@link #firstBand} or a previous call.
+     * @return the next band of the same account, -1 at the end.
+     */
+    public int warmBand(final int band)
+    {
+        final int source = records.source(band);
+        final int up = records.position(band, 0);
+        final int down = records.position(band, 1);
+        long read = source;
+        if (up >= 0)
+        {
+            read += upper[source].warm(up);
+        }
+        if (down >= 0)
+        {
+            read += lowerNegated[source].warm(down);
+        }
+        warmed += read;
+        return records.next(band);
     }
 
     /** @return live band edges in the heaps of a source (upper and lower). */

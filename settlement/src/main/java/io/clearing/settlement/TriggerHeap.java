@@ -163,6 +163,26 @@ final class TriggerHeap
         return size == 0 && capacity() == INITIAL_CAPACITY;
     }
 
+    /**
+     * Reads the entry at {@code i} and those a move of it compares first (its parent and its children), for a caller
+     * that reads ahead; @return a sum of what it read, meaningless.
+     */
+    long warm(final int i)
+    {
+        final long[] e = entries;
+        long read = e[2 * i];
+        if (i > 0)
+        {
+            read += e[2 * ((i - 1) >>> 1)];
+        }
+        final int child = 2 * i + 1;
+        if (child < size)
+        {
+            read += e[2 * child];
+        }
+        return read;
+    }
+
     long trigger(final int i)
     {
         return entries[2 * i];

@@ -177,6 +177,12 @@ public final class Black76
 
     private static double discountFactor(final double rate, final double years)
     {
+        if (rate == 0.0)
+        {
+            // exp(-0 x years) is exactly 1 for any finite years: the same bits without the call (the margin
+            // calculator prices at rate 0, 30 times per option refresh).
+            return 1.0;
+        }
         final double discount = StrictMath.exp(-rate * years);
         if (discount == Double.POSITIVE_INFINITY)
         {
