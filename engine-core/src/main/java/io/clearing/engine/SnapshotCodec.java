@@ -52,7 +52,7 @@ import java.util.Arrays;
 public final class SnapshotCodec
 {
     /** The snapshot format this code reads and writes. */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
     /** Bytes of the SnapshotTrailer frame that ends every snapshot. */
     public static final int TRAILER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotTrailerEncoder.BLOCK_LENGTH;
     private static final int HEADER_FRAME_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +
