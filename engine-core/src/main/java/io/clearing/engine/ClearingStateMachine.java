@@ -1514,8 +1514,8 @@ public final class ClearingStateMachine implements StateMachine
                 read += accounts.balance(accountId, Integer.numberOfTrailingZeros(held));
             }
         }
-        boolean more = true;
-        while (more)
+        // Loops as small as they can be: how many loads wait at once is bounded by how many iterations the core holds.
+        for (boolean more = true; more; )
         {
             more = false;
             for (int j = 0; j < count; j++)
@@ -1523,16 +1523,29 @@ public final class ClearingStateMachine implements StateMachine
                 final int slot = warmSlot[j];
                 if (slot >= 0)
                 {
-                    read += positions.quantity(slot);
                     warmSlot[j] = positions.nextInAccount(slot);
                     more = true;
                 }
+            }
+        }
+        for (boolean more = true; more; )
+        {
+            more = false;
+            for (int j = 0; j < count; j++)
+            {
                 final int band = warmBand[j];
                 if (band >= 0)
                 {
-                    warmBand[j] = watch.warmBand(band);
+                    warmBand[j] = watch.nextBand(band);
                     more = true;
                 }
+            }
+        }
+        for (int j = 0; j < count; j++)
+        {
+            for (int band = watch.firstBand(touchedAccounts.getInt(from + j)); band >= 0; band = watch.nextBand(band))
+            {
+                read += watch.warmEntries(band);
             }
         }
         warmed += read;

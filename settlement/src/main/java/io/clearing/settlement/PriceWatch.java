@@ -39,8 +39,6 @@ public final class PriceWatch
     private final TriggerHeap[] upper = new TriggerHeap[SOURCES];
     private final TriggerHeap[] lowerNegated = new TriggerHeap[SOURCES];
     private long registrations;
-    /** Sum of what {@link #warmBand} read, kept so that the reads are not optimised away; meaningless. */
-    private long warmed;
     private final double[] meanSquareMove = new double[SOURCES];
     private final double[] meanInterval = new double[SOURCES];
     private final long[] changedAt = new long[SOURCES];
@@ -359,15 +357,21 @@ public final class PriceWatch
         return firstBand[accountId];
     }
 
+    /** @return the band after {@code band} in its account's list, -1 at the end. */
+    public int nextBand(final int band)
+    {
+        return records.next(band);
+    }
+
     /**
-     * Reads a band's record and its heap entries and does nothing else: a caller about to re-register the bands of
-     * several accounts reads them a step at a time across all of them first, so that the memory loads of the
-     * different accounts wait together instead of one after another (see ClearingStateMachine.warm).
+     * Reads a band's heap entries (and the entries a move of them compares first) and does nothing else: a caller about
+     * to re-register the bands of several accounts reads them across all of them first, so that the memory loads of
+     * the different accounts wait together instead of one after another (see ClearingStateMachine.warm).
      *
-     * @param band a band from {@link #firstBand} or a previous call.
-     * @return the next band of the same account, -1 at the end.
+     * @param band a band from {@link #firstBand} or {@link #nextBand}.
+     * @return a sum of what was read, meaningless.
      */
-    public int warmBand(final int band)
+    public long warmEntries(final int band)
     {
         final int source = records.source(band);
         final int up = records.position(band, 0);
@@ -381,8 +385,7 @@ public final class PriceWatch
         {
             read += lowerNegated[source].warm(down);
         }
-        warmed += read;
-        return records.next(band);
+        return read;
     }
 
     /** @return live band edges in the heaps of a source (upper and lower). */
