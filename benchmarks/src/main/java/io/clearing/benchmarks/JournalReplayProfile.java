@@ -2,7 +2,6 @@ package io.clearing.benchmarks;
 
 import io.clearing.engine.ClearingStateMachine;
 import io.clearing.margin.RiskParameters;
-import io.clearing.sbe.MarginState;
 import io.clearing.sbe.MessageHeaderDecoder;
 import io.clearing.settlement.EventWriter;
 import io.clearing.settlement.journal.JournalDocument;
@@ -14,8 +13,7 @@ import java.nio.file.Path;
  * Where re-execution of a journal spends its time: every document's command applied to a fresh
  * {@link ClearingStateMachine} (no hash chain, no event comparison, no ring - the business logic alone, which is what
  * bounds {@code ./clearing audit}), each {@code apply} timed with {@code System.nanoTime}. Prints the total, then per
- * command template the count, time, share, mean, and the account evaluations and band registrations per command, and
- * the evaluations price bands triggered by the account's margin state at the time.
+ * command template the count, time, share, mean, and the account evaluations and band registrations per command.
  * A diagnostic for comparing builds on the same journal (alternate them: the machine is shared), not a JMH benchmark.
  * <p>
  * Run: {@code java $(cat engine-core/target/jvm.flags) -Xms1g -Xmx4g -cp benchmarks/target/benchmarks.jar
@@ -83,10 +81,7 @@ public final class JournalReplayProfile
                     bands[t] / (double)count[t]);
             }
         }
-        System.out.printf("account evaluations %,d (%,d triggered by price bands: %,d healthy, %,d in margin call, " +
-            "%,d in liquidation when triggered), %,d bands registered%n", machine.evaluations(),
-            machine.triggeredEvaluations(), machine.triggeredEvaluations(MarginState.HEALTHY),
-            machine.triggeredEvaluations(MarginState.MARGIN_CALL), machine.triggeredEvaluations(MarginState.LIQUIDATION),
-            machine.bandRegistrations());
+        System.out.printf("account evaluations %,d (%,d triggered by price bands), %,d bands registered%n",
+            machine.evaluations(), machine.triggeredEvaluations(), machine.bandRegistrations());
     }
 }

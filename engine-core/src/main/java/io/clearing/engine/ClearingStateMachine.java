@@ -135,8 +135,6 @@ public final class ClearingStateMachine implements StateMachine
     private long rowChecks;
     private long rowMismatches;
     private long triggeredEvaluations;
-    /** Accounts popped by price bands, by their margin state when popped (a diagnostic: where tick work goes). */
-    private final long[] triggeredByState = new long[MarginState.BANKRUPT.value() + 1];
 
     // Result of the last compute(): not committed until commit().
     private long evalEquity;
@@ -750,11 +748,6 @@ public final class ClearingStateMachine implements StateMachine
         for (int i = 0; i < count; i++)
         {
             final int accountId = triggered.getInt(i);
-            final int state = accounts.state(accountId);
-            if (state >= 0 && state < triggeredByState.length)
-            {
-                triggeredByState[state]++;
-            }
             if (!pending[accountId])
             {
                 pending[accountId] = true;
@@ -2569,15 +2562,6 @@ public final class ClearingStateMachine implements StateMachine
     public long triggeredEvaluations()
     {
         return triggeredEvaluations;
-    }
-
-    /**
-     * @param state a {@link MarginState} value, EMPTY to BANKRUPT.
-     * @return accounts popped by price bands since start that were in that state when popped.
-     */
-    public long triggeredEvaluations(final MarginState state)
-    {
-        return triggeredByState[state.value()];
     }
 
     /** @return price bands registered since start. */
