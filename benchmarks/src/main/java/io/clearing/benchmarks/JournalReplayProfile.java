@@ -22,6 +22,8 @@ import java.nio.file.Path;
 public final class JournalReplayProfile
 {
     private static final int TEMPLATES = 32;
+    /** Documents per line of the progress table. */
+    private static final long WINDOW = 250_000;
 
     private JournalReplayProfile()
     {
@@ -45,6 +47,9 @@ public final class JournalReplayProfile
         final long[] evaluations = new long[TEMPLATES];
         final long[] bands = new long[TEMPLATES];
         long total = 0;
+        long windowStartNanos = 0;
+        long windowStartEvaluations = 0;
+        long windowStartBands = 0;
         long documents = 0;
         final long wallStart = System.nanoTime();
         try (JournalReader reader = new JournalReader(journal))
@@ -60,6 +65,15 @@ public final class JournalReplayProfile
                 final long elapsed = System.nanoTime() - start;
                 total += elapsed;
                 documents++;
+                if (documents % WINDOW == 0)
+                {
+                    System.out.printf("documents %,10d-%,10d: %6.2f s in apply, %,12d evaluations, %,12d bands%n",
+                        documents - WINDOW + 1, documents, (total - windowStartNanos) / 1e9,
+                        machine.evaluations() - windowStartEvaluations, machine.bandRegistrations() - windowStartBands);
+                    windowStartNanos = total;
+                    windowStartEvaluations = machine.evaluations();
+                    windowStartBands = machine.bandRegistrations();
+                }
                 if (template >= 0 && template < TEMPLATES)
                 {
                     nanos[template] += elapsed;

@@ -1944,14 +1944,20 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         final double equity = evalEquity;
+        final boolean marginCall = evalState == MarginState.MARGIN_CALL.value();
+        // In margin call two thresholds bound the account: the recovery level above (initial margin plus the buffer,
+        // which moves 1 + buffer times as fast as initial margin, hence the division) and maintenance margin below.
+        final double recoveryFactor = 1.0 + parameters.recoveryBufferPpm() / (double)Fixed.PPM;
+        final double toRecovery = marginCall ? (recoveryLevel(evalInitialMargin) - equity) / recoveryFactor : 0.0;
+        final double toLiquidation = marginCall ? equity - evalMaintenanceMargin : 0.0;
         final double headroom;
         if (evalState == MarginState.HEALTHY.value())
         {
             headroom = equity - evalInitialMargin;
         }
-        else if (evalState == MarginState.MARGIN_CALL.value())
+        else if (marginCall)
         {
-            headroom = Math.min(recoveryLevel(evalInitialMargin) - equity, equity - evalMaintenanceMargin);
+            headroom = Math.min(toRecovery, toLiquidation);
         }
         else
         {
@@ -2008,6 +2014,8 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         final double perWeight = weights > 0.0 ? Math.max(0.0, headroom) * 0.999 / weights : 0.0;
+        final double perWeightRecovery = weights > 0.0 ? Math.max(0.0, toRecovery) * 0.999 / weights : 0.0;
+        final double perWeightLiquidation = weights > 0.0 ? Math.max(0.0, toLiquidation) * 0.999 / weights : 0.0;
         final boolean healthy = evalState == MarginState.HEALTHY.value();
         watch.beginBands(accountId);
         int i = 0;
@@ -2036,6 +2044,24 @@ public final class ClearingStateMachine implements StateMachine
                 else
                 {
                     watch.registerUpper(id, accountId, mark, width);
+                }
+            }
+            else if (marginCall &&
+                (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) * recoveryFactor < 1.0))
+            {
+                // Margin call: a move in the position's favour raises equity faster than the recovery level, so it
+                // can only bring recovery, never liquidation; a move against it only liquidation. Each edge guards
+                // its own threshold with its own share of the distance to it.
+                final double towardRecovery = halfWidth(perWeightRecovery * bandWeight[2 * i], bandSensitivity[2 * i]);
+                final double towardLiquidation =
+                    halfWidth(perWeightLiquidation * bandWeight[2 * i], bandSensitivity[2 * i]);
+                if (q > 0)
+                {
+                    watch.register(id, accountId, mark, towardLiquidation, towardRecovery);
+                }
+                else
+                {
+                    watch.register(id, accountId, mark, towardRecovery, towardLiquidation);
                 }
             }
             else

@@ -51,8 +51,12 @@ import java.util.Arrays;
  */
 public final class SnapshotCodec
 {
-    /** The snapshot format this code reads and writes. */
-    public static final int FORMAT_VERSION = 4;
+    /**
+     * The snapshot format this code reads and writes. It changes with the layout and also with the rules that decide
+     * what a state holds for a given journal (version 5: the price bands of accounts in margin call), so that a
+     * snapshot is only ever compared with, or continued by, the code that would have written it.
+     */
+    public static final int FORMAT_VERSION = 5;
     /** Bytes of the SnapshotTrailer frame that ends every snapshot. */
     public static final int TRAILER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotTrailerEncoder.BLOCK_LENGTH;
     private static final int HEADER_FRAME_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +

@@ -9,6 +9,7 @@ import io.clearing.sbe.FillEncoder;
 import io.clearing.sbe.IndexPriceEncoder;
 import io.clearing.sbe.InstrumentDefinitionEncoder;
 import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.MarginState;
 import io.clearing.sbe.MarkPriceEncoder;
 import io.clearing.sbe.MessageHeaderDecoder;
 import io.clearing.sbe.MessageHeaderEncoder;
@@ -179,6 +180,98 @@ final class RiskRulesTest
         machine.evaluate(50, fresh);
         assertTrue(fresh[0] != io.clearing.sbe.MarginState.HEALTHY.value(), "the jump takes the seller below IM");
         assertEquals(fresh[0], machine.accounts().state(50), "and the engine holds what a fresh evaluation says");
+    }
+
+    /**
+     * An account in margin call is watched two ways: recovery above (initial margin x (1 + buffer)) and liquidation
+     * below (maintenance margin), each edge of a position's band guarding one of them. A hedged book - long 2 perpetuals,
+     * short 3 dated futures - loses initial margin as the perpetual rises, so its distance to the recovery level closes
+     * (1 + buffer) times faster than the sensitivity bound of equity less initial margin says: the recovery edge must
+     * take that into account. Shocks that pad the bound are set to zero and the buffer to 50% so that a band sized
+     * without it would let the account cross the recovery level unseen. The perpetual is walked down into margin call,
+     * then up through recovery, one dollar at a time; after every step the state held must be the fresh one.
+     */
+    @Test
+    void aHedgedAccountInMarginCallRecoversAtTheFirstPriceAboveTheRecoveryLevel()
+    {
+        final int future = 2;
+        apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(future).kind(InstrumentKind.FUTURE).underlyingId(0)
+            .settlementAssetId(0).strike(0).expiryTimestamp(time + 90L * 24 * 3_600_000_000_000L)
+            .contractSize(UNIT).makerFeePpm(0).takerFeePpm(0).encodedLength());
+        apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(future).price(65_000 * UNIT).impliedVolatility(0).encodedLength());
+        riskParameter(io.clearing.sbe.RiskParameter.ROLL_SHOCK_PPM, 0);
+        riskParameter(io.clearing.sbe.RiskParameter.DELTA_SHOCK_PPM, 0);
+        riskParameter(io.clearing.sbe.RiskParameter.RECOVERY_BUFFER_PPM, 500_000);
+        deposit(60, 0, 100_000 * UNIT);
+        deposit(61, 0, 10_000_000 * UNIT);
+        final long sellPerp = orderId;
+        order(61, Side.SELL, 65_000, 2);
+        final long buyPerp = orderId;
+        order(60, Side.BUY, 65_000, 2);
+        assertEquals(null, fill(1, sellPerp, 61, buyPerp, 60, 65_000, 2));
+        final long buyFuture = orderId;
+        orderIn(future, 61, Side.BUY, 65_000, 3);
+        final long sellFuture = orderId;
+        orderIn(future, 60, Side.SELL, 65_000, 3);
+        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(2)
+            .instrumentId(future).price(65_000 * UNIT).quantity(3).makerOrderId(buyFuture).makerAccountId(61)
+            .takerOrderId(sellFuture).takerAccountId(60).takerSide(Side.SELL).encodedLength());
+        assertEquals(-3, machine.positions().quantity(machine.positions().find(60, future)));
+        // Leave equity 2% over initial margin.
+        final long keep = machine.accounts().initialMargin(60) * 51 / 50;
+        apply(new io.clearing.sbe.WithdrawalEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
+            .accountId(60).assetId(0).amount(machine.accounts().equity(60) - keep).encodedLength());
+        assertEquals(MarginState.HEALTHY.value(), machine.accounts().state(60));
+
+        long perp = 65_000;
+        int steps = 0;
+        while (machine.accounts().state(60) == MarginState.HEALTHY.value() && steps++ < 10_000)
+        {
+            markPerp(--perp);
+            assertHeldStateIsFresh(60, perp);
+        }
+        assertEquals(MarginState.MARGIN_CALL.value(), machine.accounts().state(60), "walked into margin call");
+        final long evaluationsBefore = machine.evaluations();
+        steps = 0;
+        while (machine.accounts().state(60) == MarginState.MARGIN_CALL.value() && steps++ < 10_000)
+        {
+            markPerp(++perp);
+            assertHeldStateIsFresh(60, perp);
+        }
+        assertEquals(MarginState.HEALTHY.value(), machine.accounts().state(60), "recovered");
+        // The bands kept the walk cheap: far fewer evaluations than steps.
+        assertTrue(machine.evaluations() - evaluationsBefore < steps / 4,
+            (machine.evaluations() - evaluationsBefore) + " evaluations in " + steps + " steps");
+    }
+
+    private void assertHeldStateIsFresh(final int account, final long perp)
+    {
+        final long[] fresh = new long[8];
+        machine.evaluate(account, fresh);
+        assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)machine.accounts().state(account)),
+            "state held at perpetual " + perp + " (equity " + fresh[3] + ", IM " + fresh[4] + ")");
+    }
+
+    private void markPerp(final long price)
+    {
+        apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(BTC_PERP).price(price * UNIT).impliedVolatility(0).encodedLength());
+    }
+
+    private void riskParameter(final io.clearing.sbe.RiskParameter parameter, final long value)
+    {
+        apply(new io.clearing.sbe.RiskParameterUpdateEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).parameter(parameter).underlyingId(-1).value(value).encodedLength());
+    }
+
+    private List<Integer> orderIn(final int instrument, final int account, final Side side, final long price,
+        final long quantity)
+    {
+        return apply(new NewOrderEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).orderId(orderId++).accountId(account).instrumentId(instrument).side(side)
+            .price(price * UNIT).quantity(quantity).reduceOnly(BooleanType.FALSE).encodedLength());
     }
 
     private List<Integer> markCall(final int call, final double volatility)

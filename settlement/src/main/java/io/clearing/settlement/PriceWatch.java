@@ -206,6 +206,39 @@ public final class PriceWatch
         band(source, accountId, referencePrice, halfWidth, true, false);
     }
 
+    /**
+     * Registers a band whose edges lie at different distances from the reference: for a price whose rise and fall
+     * each threaten a different threshold (an account in margin call: recovery one way, liquidation the other). An
+     * edge at {@code NO_TRIGGER} or wider is left out; with both left out the source has no band.
+     *
+     * @param source          source id.
+     * @param accountId       the account of {@link #beginBands}.
+     * @param referencePrice  the source's price at the evaluation.
+     * @param lowerHalfWidth  allowed fall in price units; at least 0.
+     * @param upperHalfWidth  allowed rise in price units; at least 0.
+     */
+    public void register(
+        final int source,
+        final int accountId,
+        final long referencePrice,
+        final double lowerHalfWidth,
+        final double upperHalfWidth)
+    {
+        checkRegistering(accountId);
+        final boolean withUpper = upperHalfWidth < NO_TRIGGER;
+        final boolean withLower = lowerHalfWidth < NO_TRIGGER;
+        if (!withUpper && !withLower)
+        {
+            return;
+        }
+        final int record = record(source, accountId);
+        edge(upper[source], record, 0, withUpper, accountId,
+            withUpper ? referencePrice + (long)Math.floor(upperHalfWidth) : 0);
+        edge(lowerNegated[source], record, 1, withLower, accountId,
+            withLower ? -(referencePrice - (long)Math.floor(lowerHalfWidth)) : 0);
+        registrations++;
+    }
+
     private void band(
         final int source,
         final int accountId,
