@@ -75,6 +75,15 @@ public final class ClearingStateMachine implements StateMachine
     private long warmed;
     private final boolean[] pending;
     private final double[] indexSensitivity = new double[Limits.MAX_UNDERLYINGS];
+    /**
+     * registerBands scratch, per underlying: how equity less margin moves with its index - {@code INDEX_RISES_WITH}
+     * or {@code INDEX_FALLS_WITH} when only collateral valued on it depends on it (all of it held, or all of it owed),
+     * {@code INDEX_BOTH_WAYS} when options on it do too or the collateral is mixed, 0 when nothing does.
+     */
+    private final int[] indexDirection = new int[Limits.MAX_UNDERLYINGS];
+    private static final int INDEX_RISES_WITH = 1;
+    private static final int INDEX_FALLS_WITH = -1;
+    private static final int INDEX_BOTH_WAYS = 2;
     /** registerBands scratch, per position in walk order: mark then volatility sensitivity and weight. */
     private final double[] bandSensitivity = new double[2 * Limits.MAX_INSTRUMENTS];
     private final double[] bandWeight = new double[2 * Limits.MAX_INSTRUMENTS];
@@ -1967,6 +1976,7 @@ public final class ClearingStateMachine implements StateMachine
         // depends on, by how fast each moves (PriceWatch.weight). A price with no weight gets a band of width zero,
         // or none for a mark or volatility that has never moved (its first change re-evaluates every holder).
         java.util.Arrays.fill(indexSensitivity, 0.0);
+        java.util.Arrays.fill(indexDirection, 0);
         double weights = 0.0;
         int n = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
@@ -1990,6 +2000,7 @@ public final class ClearingStateMachine implements StateMachine
                     bandWeight[2 * n + 1] = volWeight;
                     weights += volWeight;
                     indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
+                    indexDirection[instruments.underlying(id)] = INDEX_BOTH_WAYS;
                 }
                 n++;
             }
@@ -2001,8 +2012,13 @@ public final class ClearingStateMachine implements StateMachine
             final int u = instruments.assetValuationUnderlying(asset);
             if (u >= 0)
             {
-                indexSensitivity[u] += Math.abs((double)balance) / Fixed.SCALE *
-                    instruments.assetWeightPpm(asset) / Fixed.PPM;
+                // Held collateral counts at its weight, owed collateral in full (as compute() values them).
+                indexSensitivity[u] += balance > 0 ?
+                    (double)balance / Fixed.SCALE * instruments.assetWeightPpm(asset) / Fixed.PPM :
+                    -(double)balance / Fixed.SCALE;
+                final int direction = balance > 0 ? INDEX_RISES_WITH : INDEX_FALLS_WITH;
+                indexDirection[u] = indexDirection[u] == 0 || indexDirection[u] == direction ? direction :
+                    INDEX_BOTH_WAYS;
             }
         }
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
@@ -2082,10 +2098,42 @@ public final class ClearingStateMachine implements StateMachine
         {
             if (indexSensitivity[u] > 0.0)
             {
+                final int source = PriceWatch.INDEX_SOURCE_BASE + u;
                 final long index = instruments.indexPrice(u);
-                watch.register(PriceWatch.INDEX_SOURCE_BASE + u, accountId, index, halfWidth(
-                    perWeight * watch.weight(PriceWatch.INDEX_SOURCE_BASE + u, index, indexSensitivity[u]),
-                    indexSensitivity[u]));
+                final double weight = watch.weight(source, index, indexSensitivity[u]);
+                final boolean oneWay = indexDirection[u] != INDEX_BOTH_WAYS;
+                // Collateral alone: a move that raises its value can only help (healthy: nothing to watch that way;
+                // margin call: only recovery), the other way only hurt - as for a future's mark.
+                final boolean rises = indexDirection[u] == INDEX_RISES_WITH;
+                if (oneWay && healthy)
+                {
+                    final double width = halfWidth(perWeight * weight, indexSensitivity[u]);
+                    if (rises)
+                    {
+                        watch.registerLower(source, accountId, index, width);
+                    }
+                    else
+                    {
+                        watch.registerUpper(source, accountId, index, width);
+                    }
+                }
+                else if (oneWay && marginCall)
+                {
+                    final double towardRecovery = halfWidth(perWeightRecovery * weight, indexSensitivity[u]);
+                    final double towardLiquidation = halfWidth(perWeightLiquidation * weight, indexSensitivity[u]);
+                    if (rises)
+                    {
+                        watch.register(source, accountId, index, towardLiquidation, towardRecovery);
+                    }
+                    else
+                    {
+                        watch.register(source, accountId, index, towardRecovery, towardLiquidation);
+                    }
+                }
+                else
+                {
+                    watch.register(source, accountId, index, halfWidth(perWeight * weight, indexSensitivity[u]));
+                }
             }
         }
         watch.endBands(accountId);
