@@ -130,6 +130,8 @@ public final class ClearingStateMachine implements StateMachine
      */
     static final int ROW_THRESHOLD = 16;
     private int rowThreshold = ROW_THRESHOLD;
+    /** Share of the budget the bands get ({@link #narrowBands}); 1 outside tests. */
+    private double bandScale = 1.0;
     private static final double UNREALIZED_MASS_LIMIT = 0x1p60;
     private final int[] firstRow;
     private int[] nextRow = new int[1024];
@@ -750,10 +752,18 @@ public final class ClearingStateMachine implements StateMachine
         commitTriggered();
     }
 
+    /**
+     * Evaluates the accounts a price change may have moved (liquidating those it took below maintenance margin) in
+     * account order. Which accounts the bands hand over is an optimisation - any sound bands will do, narrower ones
+     * hand over more, and an account whose state did not change emits nothing - so the order must not come from them:
+     * with it taken from the bands (the order their edges popped in) a change of band widths re-ordered events
+     * (BandIndependenceTest).
+     */
     private void commitTriggered()
     {
         final int count = triggered.size();
         triggeredEvaluations += count;
+        sortAscending(triggered);
         for (int i = 0; i < count; i++)
         {
             final int accountId = triggered.getInt(i);
@@ -764,6 +774,52 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         commitTouched();
+    }
+
+    /** Sorts a list of ints in place, ascending: heapsort, no allocation, the same result on every platform. */
+    static void sortAscending(final IntArrayList list)
+    {
+        final int n = list.size();
+        if (n < 2)
+        {
+            return;
+        }
+        for (int i = n / 2 - 1; i >= 0; i--)
+        {
+            siftDownMax(list, i, n);
+        }
+        for (int end = n - 1; end > 0; end--)
+        {
+            final int top = list.getInt(0);
+            list.setInt(0, list.getInt(end));
+            list.setInt(end, top);
+            siftDownMax(list, 0, end);
+        }
+    }
+
+    private static void siftDownMax(final IntArrayList list, final int start, final int size)
+    {
+        int i = start;
+        final int value = list.getInt(i);
+        while (true)
+        {
+            int child = 2 * i + 1;
+            if (child >= size)
+            {
+                break;
+            }
+            if (child + 1 < size && list.getInt(child + 1) > list.getInt(child))
+            {
+                child++;
+            }
+            if (list.getInt(child) <= value)
+            {
+                break;
+            }
+            list.setInt(i, list.getInt(child));
+            i = child;
+        }
+        list.setInt(i, value);
     }
 
     // ------------------------------------------------------------------------------------------------ orders
@@ -825,8 +881,9 @@ public final class ClearingStateMachine implements StateMachine
             final long reducible = buy ? -position : position;
             if (reducible <= 0 || quantity + sameSideOpen > reducible)
             {
-                orderRejected(orderId, accountId, instrumentId, RejectReason.REDUCE_ONLY_VIOLATION,
-                    accounts.equity(accountId), 0);
+                // Equity as of now, not as of the account's last evaluation (which the price bands time).
+                compute(accountId);
+                orderRejected(orderId, accountId, instrumentId, RejectReason.REDUCE_ONLY_VIOLATION, evalEquity, 0);
                 return;
             }
         }
@@ -2029,9 +2086,10 @@ public final class ClearingStateMachine implements StateMachine
                     indexSensitivity[u]);
             }
         }
-        final double perWeight = weights > 0.0 ? Math.max(0.0, headroom) * 0.999 / weights : 0.0;
-        final double perWeightRecovery = weights > 0.0 ? Math.max(0.0, toRecovery) * 0.999 / weights : 0.0;
-        final double perWeightLiquidation = weights > 0.0 ? Math.max(0.0, toLiquidation) * 0.999 / weights : 0.0;
+        final double share = 0.999 * bandScale;
+        final double perWeight = weights > 0.0 ? Math.max(0.0, headroom) * share / weights : 0.0;
+        final double perWeightRecovery = weights > 0.0 ? Math.max(0.0, toRecovery) * share / weights : 0.0;
+        final double perWeightLiquidation = weights > 0.0 ? Math.max(0.0, toLiquidation) * share / weights : 0.0;
         final boolean healthy = evalState == MarginState.HEALTHY.value();
         watch.beginBands(accountId);
         int i = 0;
@@ -2137,6 +2195,21 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         watch.endBands(accountId);
+    }
+
+    /**
+     * Narrows every band registered from now on to {@code factor} of its width: still sound (a narrower band only
+     * re-evaluates sooner), so the events must not change - which is what tests use it to show.
+     *
+     * @param factor in (0, 1].
+     */
+    void narrowBands(final double factor)
+    {
+        if (!(factor > 0.0 && factor <= 1.0))
+        {
+            throw new IllegalArgumentException("band factor must be in (0, 1]: " + factor);
+        }
+        bandScale = factor;
     }
 
     /** @return the half-width in price units a budget of money buys at a sensitivity; 0 without a budget. */
