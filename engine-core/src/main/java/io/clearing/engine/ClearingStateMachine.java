@@ -84,6 +84,8 @@ public final class ClearingStateMachine implements StateMachine
     private static final int INDEX_RISES_WITH = 1;
     private static final int INDEX_FALLS_WITH = -1;
     private static final int INDEX_BOTH_WAYS = 2;
+    /** A band edge not registered: no move that way needs a re-evaluation. */
+    private static final double NO_EDGE = Double.POSITIVE_INFINITY;
     /** registerBands scratch, per position in walk order: mark then volatility sensitivity and weight. */
     private final double[] bandSensitivity = new double[2 * Limits.MAX_INSTRUMENTS];
     private final double[] bandWeight = new double[2 * Limits.MAX_INSTRUMENTS];
@@ -2107,36 +2109,16 @@ public final class ClearingStateMachine implements StateMachine
             {
                 // Nothing to register: the mark's first change re-evaluates every holder (onMarkPrice).
             }
-            else if (healthy && (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) < 1.0))
+            else if ((healthy || marginCall) && (instruments.isOption(id) ||
+                calculator.futuresMarginCoefficient(id) * (healthy ? 1.0 : recoveryFactor) < 1.0))
             {
-                // Healthy: the only threshold is IM. A move in a future's favour raises equity faster than IM; an
-                // option's own mark moves only equity (its margin follows the index and the volatility).
-                if (q > 0)
-                {
-                    watch.registerLower(id, accountId, mark, width);
-                }
-                else
-                {
-                    watch.registerUpper(id, accountId, mark, width);
-                }
-            }
-            else if (marginCall &&
-                (instruments.isOption(id) || calculator.futuresMarginCoefficient(id) * recoveryFactor < 1.0))
-            {
-                // Margin call: a move in the position's favour raises equity faster than the recovery level, so it
-                // can only bring recovery, never liquidation; a move against it only liquidation. Each edge guards
-                // its own threshold with its own share of the distance to it.
-                final double towardRecovery = halfWidth(perWeightRecovery * bandWeight[2 * i], bandSensitivity[2 * i]);
-                final double towardLiquidation =
-                    halfWidth(perWeightLiquidation * bandWeight[2 * i], bandSensitivity[2 * i]);
-                if (q > 0)
-                {
-                    watch.register(id, accountId, mark, towardLiquidation, towardRecovery);
-                }
-                else
-                {
-                    watch.register(id, accountId, mark, towardRecovery, towardLiquidation);
-                }
+                // A move in a future's favour raises equity faster than IM (than the recovery level, in margin call);
+                // an option's own mark moves only equity (its margin follows the index and the volatility). So a
+                // favourable move can never bring the account down - healthy: no edge that way; margin call: that edge
+                // guards recovery, the other liquidation, each with its own share of the distance to it.
+                registerOneWay(id, accountId, mark, q > 0,
+                    healthy ? width : halfWidth(perWeightLiquidation * bandWeight[2 * i], bandSensitivity[2 * i]),
+                    healthy ? NO_EDGE : halfWidth(perWeightRecovery * bandWeight[2 * i], bandSensitivity[2 * i]));
             }
             else
             {
@@ -2160,33 +2142,13 @@ public final class ClearingStateMachine implements StateMachine
                 final long index = instruments.indexPrice(u);
                 final double weight = watch.weight(source, index, indexSensitivity[u]);
                 final boolean oneWay = indexDirection[u] != INDEX_BOTH_WAYS;
-                // Collateral alone: a move that raises its value can only help (healthy: nothing to watch that way;
-                // margin call: only recovery), the other way only hurt - as for a future's mark.
-                final boolean rises = indexDirection[u] == INDEX_RISES_WITH;
-                if (oneWay && healthy)
+                // Collateral alone: a move that raises its value can only help, the other way only hurt - as for a
+                // future's mark.
+                if (oneWay && (healthy || marginCall))
                 {
-                    final double width = halfWidth(perWeight * weight, indexSensitivity[u]);
-                    if (rises)
-                    {
-                        watch.registerLower(source, accountId, index, width);
-                    }
-                    else
-                    {
-                        watch.registerUpper(source, accountId, index, width);
-                    }
-                }
-                else if (oneWay && marginCall)
-                {
-                    final double towardRecovery = halfWidth(perWeightRecovery * weight, indexSensitivity[u]);
-                    final double towardLiquidation = halfWidth(perWeightLiquidation * weight, indexSensitivity[u]);
-                    if (rises)
-                    {
-                        watch.register(source, accountId, index, towardLiquidation, towardRecovery);
-                    }
-                    else
-                    {
-                        watch.register(source, accountId, index, towardRecovery, towardLiquidation);
-                    }
+                    registerOneWay(source, accountId, index, indexDirection[u] == INDEX_RISES_WITH,
+                        halfWidth((healthy ? perWeight : perWeightLiquidation) * weight, indexSensitivity[u]),
+                        healthy ? NO_EDGE : halfWidth(perWeightRecovery * weight, indexSensitivity[u]));
                 }
                 else
                 {
@@ -2195,6 +2157,26 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         watch.endBands(accountId);
+    }
+
+    /**
+     * Registers the band of a price that moves the account's equity less margin one way only.
+     *
+     * @param risesHelp      true when a rise of the price can only help the account.
+     * @param adverseWidth   allowed move against the account.
+     * @param favourableWidth allowed move in its favour; {@link #NO_EDGE} for none.
+     */
+    private void registerOneWay(final int source, final int accountId, final long price, final boolean risesHelp,
+        final double adverseWidth, final double favourableWidth)
+    {
+        if (risesHelp)
+        {
+            watch.register(source, accountId, price, adverseWidth, favourableWidth);
+        }
+        else
+        {
+            watch.register(source, accountId, price, favourableWidth, adverseWidth);
+        }
     }
 
     /**

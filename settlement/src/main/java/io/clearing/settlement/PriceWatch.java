@@ -183,7 +183,7 @@ public final class PriceWatch
      */
     public void register(final int source, final int accountId, final long referencePrice, final double halfWidth)
     {
-        band(source, accountId, referencePrice, halfWidth, true, true);
+        register(source, accountId, referencePrice, halfWidth, halfWidth);
     }
 
     /**
@@ -193,7 +193,7 @@ public final class PriceWatch
      */
     public void registerLower(final int source, final int accountId, final long referencePrice, final double halfWidth)
     {
-        band(source, accountId, referencePrice, halfWidth, false, true);
+        register(source, accountId, referencePrice, halfWidth, Double.POSITIVE_INFINITY);
     }
 
     /**
@@ -203,13 +203,13 @@ public final class PriceWatch
      */
     public void registerUpper(final int source, final int accountId, final long referencePrice, final double halfWidth)
     {
-        band(source, accountId, referencePrice, halfWidth, true, false);
+        register(source, accountId, referencePrice, Double.POSITIVE_INFINITY, halfWidth);
     }
 
     /**
      * Registers a band whose edges lie at different distances from the reference: for a price whose rise and fall
      * each threaten a different threshold (an account in margin call: recovery one way, liquidation the other). An
-     * edge at {@code NO_TRIGGER} or wider is left out; with both left out the source has no band.
+     * edge at {@code NO_TRIGGER} or wider (infinity) is left out; with both left out the source has no band.
      *
      * @param source          source id.
      * @param accountId       the account of {@link #beginBands}.
@@ -236,26 +236,6 @@ public final class PriceWatch
             withUpper ? referencePrice + (long)Math.floor(upperHalfWidth) : 0);
         edge(lowerNegated[source], record, 1, withLower, accountId,
             withLower ? -(referencePrice - (long)Math.floor(lowerHalfWidth)) : 0);
-        registrations++;
-    }
-
-    private void band(
-        final int source,
-        final int accountId,
-        final long referencePrice,
-        final double halfWidth,
-        final boolean withUpper,
-        final boolean withLower)
-    {
-        checkRegistering(accountId);
-        if (halfWidth >= NO_TRIGGER)
-        {
-            return;
-        }
-        final long width = (long)Math.floor(halfWidth);
-        final int record = record(source, accountId);
-        edge(upper[source], record, 0, withUpper, accountId, referencePrice + width);
-        edge(lowerNegated[source], record, 1, withLower, accountId, -(referencePrice - width));
         registrations++;
     }
 
