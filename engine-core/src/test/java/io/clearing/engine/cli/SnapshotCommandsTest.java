@@ -154,6 +154,38 @@ final class SnapshotCommandsTest
     }
 
     @Test
+    void aJournalEndingAtItsLastSnapshotAuditsWithAnEmptyLastStretchAndTheSameFinalHash()
+    {
+        final Path plain = work.resolve("plain");
+        assertEquals(0, new CommandLine(new ClearingCli()).execute("simulate", "--journal", plain.toString(),
+            "--accounts", "300", "--commands", "3000", "--seed", "9", "--snapshot-every", "0"));
+        final long end;
+        try (JournalReader reader = new JournalReader(plain))
+        {
+            end = reader.lastSequence();
+        }
+        final CliRun sequential = run("audit", "--journal", plain.toString(), "--no-snapshots");
+        assertEquals(0, sequential.exitCode(), sequential.output());
+        final String hash = sequential.output().replaceAll("(?s).*final hash ([0-9a-f]{64}).*", "$1");
+        // The same run with one snapshot, written at its last document.
+        final Path ending = work.resolve("ending");
+        assertEquals(0, new CommandLine(new ClearingCli()).execute("simulate", "--journal", ending.toString(),
+            "--accounts", "300", "--commands", "3000", "--seed", "9", "--snapshot-every", Long.toString(end)));
+
+        final CliRun segmented = run("audit", "--journal", ending.toString(), "--workers", "2");
+
+        assertEquals(0, segmented.exitCode(), segmented.output());
+        assertTrue(segmented.output().contains(String.format("segment 1..%d from a fresh engine: %,d documents in ",
+            end, end)), segmented.output());
+        assertTrue(segmented.output().contains("segment after " + end + " from " + SnapshotStore.fileName(end) +
+            ": no documents after it"), segmented.output());
+        assertTrue(segmented.output().contains("snapshot " + SnapshotStore.fileName(end) + " (sequence " + end +
+            "): identical, "), segmented.output());
+        assertTrue(segmented.output().contains(String.format("audit OK: %,d documents, last sequence %d, final hash %s",
+            end, end, hash)), segmented.output());
+    }
+
+    @Test
     void aFlippedByteInALaterSegmentFailsTheSegmentedAuditWhereTheSequentialOneFails() throws IOException
     {
         final Path copy = copyJournalFiles();
