@@ -8,10 +8,12 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.clearing.margin.RiskParameters;
 import io.clearing.settlement.EventWriter;
+import io.clearing.settlement.journal.Durability;
 import io.clearing.settlement.journal.JournalDocument;
 import io.clearing.settlement.journal.JournalReader;
 import io.clearing.settlement.journal.JournalWriter;
 import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -27,7 +29,8 @@ import java.util.function.Supplier;
 /**
  * The embeddable clearing engine: SBE commands in from any thread, through an LMAX Disruptor ring, applied by one
  * business-logic thread to the {@link ClearingStateMachine} (or the {@link StateMachine} the builder was given); each command and its events journaled as one
- * hash-chained document; listeners called after the journal write.
+ * hash-chained document; listeners called after the journal write (with {@link Durability#SYNCED}, after the
+ * journal is forced to disk: once per batch, see {@link Builder#durability}).
  * <pre>{@code
  * try (ClearingEngine engine = ClearingEngine.builder().journalDirectory(dir).listener(myListener).build())
  * {
@@ -59,6 +62,7 @@ public final class ClearingEngine implements AutoCloseable
 
     private final Path journalDirectory;
     private final long journalPreallocationBytes;
+    private final Durability durability;
     private final int ringSize;
     private final WaitStrategyKind waitStrategy;
     private final List<EngineListener> listeners;
@@ -71,6 +75,10 @@ public final class ClearingEngine implements AutoCloseable
     private final byte[] chainHash = new byte[JournalDocument.HASH_LENGTH];
     private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong backPressured = new AtomicLong();
+    private final AtomicLong journalSyncs = new AtomicLong();
+    private volatile long closedLastSequence;
+    private volatile long closedSyncedSequence;
+    private final AtomicLong journalSyncNanos = new AtomicLong();
 
     private Disruptor<CommandSlot> disruptor;
     private RingBuffer<CommandSlot> ring;
@@ -86,6 +94,7 @@ public final class ClearingEngine implements AutoCloseable
     {
         journalDirectory = builder.journalDirectory;
         journalPreallocationBytes = builder.journalPreallocationBytes;
+        durability = builder.durability;
         ringSize = builder.ringSize;
         waitStrategy = builder.waitStrategy;
         listeners = new ArrayList<>(builder.listeners);
@@ -154,7 +163,7 @@ public final class ClearingEngine implements AutoCloseable
             throw new IllegalStateException("cannot create journal directory " + journalDirectory.toAbsolutePath() +
                 ": " + ex, ex);
         }
-        journal = new JournalWriter(journalDirectory, journalPreallocationBytes);
+        journal = new JournalWriter(journalDirectory, journalPreallocationBytes, durability);
         try
         {
             recovery = restore(journal.lastSequence());
@@ -404,10 +413,40 @@ public final class ClearingEngine implements AutoCloseable
         return journalDirectory;
     }
 
-    /** @return the sequence of the last journaled document. */
+    /** @return the sequence of the last journaled document (after {@link #close()}: when it closed). */
     public long lastSequence()
     {
-        return journal == null ? 0 : journal.lastSequence();
+        final JournalWriter writer = journal;
+        return writer == null ? closedLastSequence : writer.lastSequence();
+    }
+
+    /** @return what a journaled document survives before the listeners hear of it. */
+    public Durability durability()
+    {
+        return durability;
+    }
+
+    /**
+     * @return the sequence of the last document forced to disk: with {@link Durability#SYNCED}, at least that of every
+     *         document a listener was given; 0 with {@link Durability#PAGE_CACHE}. Read it on the engine thread (from a
+     *         listener) or after {@link #close()}.
+     */
+    public long syncedSequence()
+    {
+        final JournalWriter writer = journal;
+        return writer == null ? closedSyncedSequence : writer.syncedSequence();
+    }
+
+    /** @return group commits made ({@link Durability#SYNCED}: one per batch the engine thread took off the ring). */
+    public long journalSyncs()
+    {
+        return journalSyncs.get();
+    }
+
+    /** @return time the engine thread spent in them, ns. */
+    public long journalSyncNanos()
+    {
+        return journalSyncNanos.get();
     }
 
     /**
@@ -435,10 +474,24 @@ public final class ClearingEngine implements AutoCloseable
         }
         if (journal != null)
         {
-            journal.close();
+            final JournalWriter writer = journal;
             journal = null;
+            try
+            {
+                writer.close();
+            }
+            finally
+            {
+                closedLastSequence = writer.lastSequence();
+                closedSyncedSequence = writer.syncedSequence();
+            }
         }
     }
+
+    /** Bytes before each held document: sequence, submit time, command length, events length, event count. */
+    private static final int HELD_HEADER = 32;
+    /** Held documents past this size are committed without waiting for the end of the batch. */
+    private static final int HELD_FLUSH_BYTES = 4 << 20;
 
     static final class CommandSlot
     {
@@ -451,8 +504,111 @@ public final class ClearingEngine implements AutoCloseable
 
     private final class BusinessLogicHandler implements EventHandler<CommandSlot>
     {
+        /**
+         * {@link Durability#SYNCED}: the documents journaled since the last sync, held for the listeners until it.
+         * Each: sequence, submit time, command length, events length, event count, then the command and the events.
+         */
+        private final ExpandableDirectByteBuffer held = new ExpandableDirectByteBuffer(64 * 1024);
+        private final UnsafeBuffer heldView = new UnsafeBuffer(0, 0);
+        private int heldBytes;
+        private final boolean deferred = durability == Durability.SYNCED && !listeners.isEmpty();
+
         @Override
         public void onEvent(final CommandSlot slot, final long sequence, final boolean endOfBatch)
+        {
+            try
+            {
+                handle(slot);
+            }
+            finally
+            {
+                if (endOfBatch || heldBytes >= HELD_FLUSH_BYTES)
+                {
+                    commitBatch();
+                }
+            }
+        }
+
+        /**
+         * Group commit: forces the journal to disk up to its last document, then gives the held documents to the
+         * listeners, in order. When the device refuses, the engine stops and the held documents are not delivered:
+         * they are in the journal (the page cache), so a restart replays them.
+         */
+        private void commitBatch()
+        {
+            // After a failed sync nothing more is forced or delivered; after a failed append, what came before it is.
+            if (durability != Durability.SYNCED || failure != null && heldBytes == 0 ||
+                journal.syncedSequence() == journal.lastSequence())
+            {
+                return;
+            }
+            final long start = System.nanoTime();
+            try
+            {
+                journal.sync();
+            }
+            catch (final RuntimeException ex)
+            {
+                heldBytes = 0;
+                if (failure == null)
+                {
+                    failure = ex;
+                }
+                running = false;
+                return;
+            }
+            journalSyncNanos.addAndGet(System.nanoTime() - start);
+            journalSyncs.incrementAndGet();
+            int at = 0;
+            while (at < heldBytes)
+            {
+                final long journalSequence = held.getLong(at);
+                final long submitNanos = held.getLong(at + 8);
+                final int commandLength = held.getInt(at + 16);
+                final int eventsLength = held.getInt(at + 20);
+                final int eventCount = held.getInt(at + 24);
+                final int commandAt = at + HELD_HEADER;
+                deliver(journalSequence, held, commandAt, commandLength, held, commandAt + commandLength, eventsLength,
+                    eventCount, submitNanos);
+                at = commandAt + commandLength + eventsLength;
+            }
+            heldBytes = 0;
+        }
+
+        private void hold(final long journalSequence, final DirectBuffer command, final int length,
+            final long submitNanos)
+        {
+            final int eventsLength = events.length();
+            final int at = heldBytes;
+            held.putLong(at, journalSequence);
+            held.putLong(at + 8, submitNanos);
+            held.putInt(at + 16, length);
+            held.putInt(at + 20, eventsLength);
+            held.putInt(at + 24, events.count());
+            held.putBytes(at + HELD_HEADER, command, 0, length);
+            held.putBytes(at + HELD_HEADER + length, events.buffer(), 0, eventsLength);
+            heldBytes = at + HELD_HEADER + length + eventsLength;
+        }
+
+        private void deliver(final long journalSequence, final DirectBuffer command, final int commandOffset,
+            final int commandLength, final DirectBuffer eventBuffer, final int eventsOffset, final int eventsLength,
+            final int eventCount, final long submitNanos)
+        {
+            for (int i = 0, size = listeners.size(); i < size; i++)
+            {
+                try
+                {
+                    listeners.get(i).onDocument(journalSequence, command, commandOffset, commandLength,
+                        eventBuffer, eventsOffset, eventsLength, eventCount, submitNanos);
+                }
+                catch (final RuntimeException ex)
+                {
+                    listenerFailures.incrementAndGet();
+                }
+            }
+        }
+
+        private void handle(final CommandSlot slot)
         {
             final CompletableFuture<SnapshotFile> snapshotRequest = slot.snapshotRequest;
             if (snapshotRequest != null)
@@ -484,22 +640,20 @@ public final class ClearingEngine implements AutoCloseable
             }
             catch (final RuntimeException | Error ex)
             {
-                // Nothing of the document was written; stop before any listener hears of the command.
+                // Nothing of the document was written; stop before any listener hears of the command. The documents
+                // held for a group commit before it are in the journal: commitBatch (onEvent) still delivers them.
                 failure = ex;
                 running = false;
                 return;
             }
-            for (int i = 0, size = listeners.size(); i < size; i++)
+            if (deferred)
             {
-                try
-                {
-                    listeners.get(i).onDocument(journalSequence, command, 0, length,
-                        events.buffer(), 0, events.length(), events.count(), slot.submitNanos);
-                }
-                catch (final RuntimeException ex)
-                {
-                    listenerFailures.incrementAndGet();
-                }
+                hold(journalSequence, command, length, slot.submitNanos);
+            }
+            else
+            {
+                deliver(journalSequence, command, 0, length, events.buffer(), 0, events.length(), events.count(),
+                    slot.submitNanos);
             }
             if (snapshotEvery > 0 && journalSequence % snapshotEvery == 0)
             {
@@ -509,6 +663,17 @@ public final class ClearingEngine implements AutoCloseable
 
         private void takeSnapshot(final CompletableFuture<SnapshotFile> request)
         {
+            // A snapshot never runs ahead of the disk: it names a journal document, which must be there after a
+            // power loss for the snapshot to be of use.
+            commitBatch();
+            if (failure != null)
+            {
+                if (request != null)
+                {
+                    request.completeExceptionally(new IllegalStateException("the engine stopped", failure));
+                }
+                return;
+            }
             final long journalSequence = journal.lastSequence();
             if (journalSequence == 0)
             {
@@ -552,6 +717,7 @@ public final class ClearingEngine implements AutoCloseable
     {
         private Path journalDirectory;
         private long journalPreallocationBytes = JournalWriter.DEFAULT_PREALLOCATION_BYTES;
+        private Durability durability = Durability.PAGE_CACHE;
         private int ringSize = 1 << 16;
         private WaitStrategyKind waitStrategy = WaitStrategyKind.YIELDING;
         private RiskParameters riskParameters = new RiskParameters();
@@ -584,6 +750,19 @@ public final class ClearingEngine implements AutoCloseable
                 throw new IllegalArgumentException("journal preallocation must be > 0: " + bytes);
             }
             journalPreallocationBytes = bytes;
+            return this;
+        }
+
+        /**
+         * What a journaled document survives before the listeners hear of it (default {@link Durability#PAGE_CACHE}:
+         * a process crash, not a power loss). With {@link Durability#SYNCED} the engine thread forces the journal to
+         * disk once per batch it takes off the ring and only then gives the batch's documents to the listeners (group
+         * commit): nothing a listener saw can be lost with the machine, at the price of one {@code fdatasync} per
+         * batch on the engine thread. The journal's bytes are the same either way.
+         */
+        public Builder durability(final Durability durability)
+        {
+            this.durability = Objects.requireNonNull(durability, "durability");
             return this;
         }
 

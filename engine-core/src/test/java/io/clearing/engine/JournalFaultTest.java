@@ -3,6 +3,7 @@ package io.clearing.engine;
 import io.clearing.engine.audit.Auditor;
 import io.clearing.engine.cli.Simulator;
 import io.clearing.margin.RiskParameters;
+import io.clearing.settlement.journal.Durability;
 import io.clearing.settlement.journal.HashChainVerifier;
 import io.clearing.settlement.journal.JournalDocument;
 import io.clearing.settlement.journal.JournalReader;
@@ -80,6 +81,30 @@ final class JournalFaultTest
                 assertStoppedBy(engine, journal, "No space left on device");
                 assertEquals(ClearingEngine.OFFER_CLOSED, offerDeposit(engine));
             }
+            assertJournaledExactlyTheAcknowledged(journal, recorder);
+            assertTrue(recorder.count() > 0 && recorder.count() < COMMANDS, recorder.count() + " journaled");
+        }
+    }
+
+    /**
+     * With {@link Durability#SYNCED} the documents of a batch wait for the batch's sync: those journaled before the
+     * document the full disk refused are still forced and delivered, and nothing after them.
+     */
+    @Test
+    void syncedEngineOnAFillingDiskDeliversEveryDocumentItJournaledAndNothingElse() throws IOException
+    {
+        try (Tmpfs disk = Tmpfs.mount(work.resolve("disk"), 8 << 20))
+        {
+            final Path journal = disk.path().resolve("journal");
+            final Recorder recorder = new Recorder();
+            final ClearingEngine engine = engine(journal).durability(Durability.SYNCED).listener(recorder).build();
+            try (engine)
+            {
+                engine.start();
+                assertFalse(feed(engine, 0, NO_STOP, command -> {}), "the disk must fill before the stream ends");
+                assertStoppedBy(engine, journal, "No space left on device");
+            }
+            assertEquals(engine.lastSequence(), engine.syncedSequence());
             assertJournaledExactlyTheAcknowledged(journal, recorder);
             assertTrue(recorder.count() > 0 && recorder.count() < COMMANDS, recorder.count() + " journaled");
         }

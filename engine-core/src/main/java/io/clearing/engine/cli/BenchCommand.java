@@ -79,6 +79,10 @@ public final class BenchCommand implements Callable<Integer>
     @Option(names = "--summary-json", description = "Also write the summary as JSON to this file.")
     Path summaryJson;
 
+    @Option(names = "--durability", description = "PAGE_CACHE (default) or SYNCED: the journal forced to disk " +
+        "once per batch before its events are delivered (the latency then includes the fdatasync).")
+    io.clearing.settlement.journal.Durability durability = io.clearing.settlement.journal.Durability.PAGE_CACHE;
+
     @Override
     public Integer call() throws Exception
     {
@@ -164,6 +168,7 @@ public final class BenchCommand implements Callable<Integer>
             .ringSize(ringSize)
             .waitStrategy(waitStrategy)
             .accountCapacity(ClearingCli.DEFAULT_ACCOUNT_CAPACITY)
+            .durability(durability)
             .listener(recorder);
         if (pipeline == Pipeline.BARE)
         {

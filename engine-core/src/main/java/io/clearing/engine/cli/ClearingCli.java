@@ -124,6 +124,11 @@ public final class ClearingCli implements Callable<Integer>
             "(default ${DEFAULT-VALUE}; 0: none). A restart loads the newest and replays only what follows it.")
         long snapshotEvery = DEFAULT_SNAPSHOT_EVERY;
 
+        @Option(names = "--durability", description = "PAGE_CACHE (default): a journaled document survives the " +
+            "process; SYNCED: the journal is forced to disk (fdatasync) once per batch before its events are " +
+            "delivered, so it survives a power loss too.")
+        io.clearing.settlement.journal.Durability durability = io.clearing.settlement.journal.Durability.PAGE_CACHE;
+
         @Option(names = "--snapshots-kept",
             description = "Snapshot files kept, newest first (default ${DEFAULT-VALUE}: all five of the default run, " +
                 "so that audit re-executes the stretches between them side by side).")
@@ -167,6 +172,7 @@ public final class ClearingCli implements Callable<Integer>
                 .accountCapacity(DEFAULT_ACCOUNT_CAPACITY)
                 .snapshotEvery(snapshotEvery)
                 .snapshotsKept(snapshotsKept)
+                .durability(durability)
                 .listener(statistics)
                 .build();
             try (engine)
@@ -273,6 +279,10 @@ public final class ClearingCli implements Callable<Integer>
             recovered.put("snapshotLoadMillis", recovery.snapshotLoadNanos() / 1e6);
             recovered.put("replayedDocuments", recovery.replayedDocuments());
             recovered.put("replayMillis", recovery.replayNanos() / 1e6);
+            final ObjectNode journalSync = summary.putObject("journalDurability");
+            journalSync.put("mode", durability.name());
+            journalSync.put("syncs", engine.journalSyncs());
+            journalSync.put("syncMillis", engine.journalSyncNanos() / 1e6);
             final PrintStream out = System.out;
             out.printf("commands            %,d in %.2f s (%,.0f commands/s)%n", simulator.sent(), seconds,
                 simulator.sent() / seconds);
@@ -297,7 +307,10 @@ public final class ClearingCli implements Callable<Integer>
                 "in %.1f ms in the background", lastSnapshot.sequence(), lastSnapshot.bytes(),
                 lastSnapshot.encodeNanos() / 1e6, lastSnapshot.writeNanos() / 1e6));
             out.printf("final hash          %s%n", finalHash);
-            out.printf("journal             %s%n", journal.toAbsolutePath());
+            out.printf("journal             %s (%s)%n", journal.toAbsolutePath(),
+                durability == io.clearing.settlement.journal.Durability.SYNCED ? String.format("synced: %,d group " +
+                "commits, %.1f ms in fdatasync on the engine thread", engine.journalSyncs(),
+                engine.journalSyncNanos() / 1e6) : "page cache: survives the process, not a power loss");
             if (summaryJson != null)
             {
                 mapper.writerWithDefaultPrettyPrinter().writeValue(summaryJson.toFile(), summary);

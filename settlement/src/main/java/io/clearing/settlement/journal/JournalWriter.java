@@ -17,7 +17,9 @@ import org.agrona.UnsafeApi;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 import static io.clearing.settlement.journal.JournalDocument.BYTE_ORDER;
@@ -82,6 +84,16 @@ public final class JournalWriter implements AutoCloseable
     private int fileCycle = NO_FILE;
     /** Byte offset in that file just past the last document. */
     private long fileEnd;
+    private final Durability durability;
+    /** {@link Durability#SYNCED}: the file holding the last document, opened to force it; null before the first. */
+    private FileChannel syncChannel;
+    /** {@link Durability#SYNCED}: a file was created since the last sync, so the directory must be forced too. */
+    private boolean directoryChanged;
+    private long syncedSequence;
+    private long fileForces;
+    private long directoryForces;
+    /** The file holding the last document when the writer opened, null for an empty journal. */
+    private Path tailFile;
 
     /**
      * Opens the journal in {@code directory}, creating it if absent, and recovers the chain head from its last
@@ -110,7 +122,22 @@ public final class JournalWriter implements AutoCloseable
      */
     public JournalWriter(final Path directory, final long preallocationBytes)
     {
-        this(directory, LargeRollCycles.LARGE_DAILY, SystemTimeProvider.INSTANCE, preallocationBytes);
+        this(directory, preallocationBytes, Durability.PAGE_CACHE);
+    }
+
+    /**
+     * Opens the journal as {@link #JournalWriter(Path, long)} does, with the given durability. With
+     * {@link Durability#SYNCED} the documents already in the journal are forced to disk here (whatever wrote them),
+     * so {@link #syncedSequence()} starts at {@link #lastSequence()}.
+     *
+     * @param directory          of the Chronicle queue.
+     * @param preallocationBytes see {@link #JournalWriter(Path, long)}.
+     * @param durability         what {@link #sync} does: nothing for {@link Durability#PAGE_CACHE}.
+     * @throws UncheckedIOException if the files cannot be opened, allocated or (SYNCED) forced to disk.
+     */
+    public JournalWriter(final Path directory, final long preallocationBytes, final Durability durability)
+    {
+        this(directory, LargeRollCycles.LARGE_DAILY, SystemTimeProvider.INSTANCE, preallocationBytes, durability);
     }
 
     /**
@@ -118,13 +145,21 @@ public final class JournalWriter implements AutoCloseable
      */
     JournalWriter(final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider)
     {
-        this(directory, rollCycle, timeProvider, DEFAULT_PREALLOCATION_BYTES);
+        this(directory, rollCycle, timeProvider, DEFAULT_PREALLOCATION_BYTES, Durability.PAGE_CACHE);
     }
 
-    private JournalWriter(
-        final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider, final long preallocationBytes)
+    /** Test hook: {@link #JournalWriter(Path, RollCycle, TimeProvider)} with a durability. */
+    JournalWriter(final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider,
+        final Durability durability)
+    {
+        this(directory, rollCycle, timeProvider, DEFAULT_PREALLOCATION_BYTES, durability);
+    }
+
+    private JournalWriter(final Path directory, final RollCycle rollCycle, final TimeProvider timeProvider,
+        final long preallocationBytes, final Durability durability)
     {
         this.directory = directory;
+        this.durability = java.util.Objects.requireNonNull(durability, "durability");
         // One document holds a command and all its events; a funding or expiry over 100,000 holders is tens of MB.
         // Chronicle caps a document at a quarter of the block size, so blocks are 1 GiB (documents up to 256 MiB).
         queue = open(directory, rollCycle, timeProvider);
@@ -144,9 +179,21 @@ public final class JournalWriter implements AutoCloseable
                 reservation.ensureAllocated(fileEnd + metadataSlackBytes);
             }
             appender = queue.createAppender();
+            if (durability == Durability.SYNCED)
+            {
+                // Whatever wrote the documents already here may not have forced them: force them before any is
+                // counted as synced.
+                if (fileCycle != NO_FILE)
+                {
+                    syncChannel = openForSync(tailFile);
+                }
+                directoryChanged = true;
+                sync();
+            }
         }
         catch (final RuntimeException ex)
         {
+            closeSyncChannel();
             if (opened != null)
             {
                 opened.close();
@@ -253,6 +300,12 @@ public final class JournalWriter implements AutoCloseable
         if (queue.cycle() > fileCycle)
         {
             reservation.checkBeforeNewFile(neededBytes);
+            if (syncChannel != null)
+            {
+                // The documents left in the file being closed are forced now: a later sync() forces only the new one.
+                force(syncChannel, "document " + lastSequence);
+                fileForces++;
+            }
         }
         else
         {
@@ -287,7 +340,14 @@ public final class JournalWriter implements AutoCloseable
         if (appender.cycle() != fileCycle)
         {
             fileCycle = appender.cycle();
-            reservation.useFile(appender.currentFile().toPath());
+            final Path file = appender.currentFile().toPath();
+            reservation.useFile(file);
+            if (durability == Durability.SYNCED)
+            {
+                closeSyncChannel();
+                syncChannel = openForSync(file);
+                directoryChanged = true;
+            }
         }
         fileEnd = end;
 
@@ -317,6 +377,125 @@ public final class JournalWriter implements AutoCloseable
     }
 
     /**
+     * Forces the journal to disk up to its last document, with {@link Durability#SYNCED}: the current file's data
+     * ({@code fdatasync}, which writes back the pages Chronicle wrote through its memory map) and, after a roll, the
+     * directory (the new file's entry) and the queue's metadata file. With {@link Durability#PAGE_CACHE} it does
+     * nothing. One call covers every document appended before it (group commit).
+     *
+     * @return {@link #syncedSequence()}.
+     * @throws UncheckedIOException if the device refuses (the documents are in the page cache, not known on disk).
+     */
+    public long sync()
+    {
+        if (durability != Durability.SYNCED || syncedSequence == lastSequence && !directoryChanged)
+        {
+            return syncedSequence;
+        }
+        if (syncChannel != null)
+        {
+            force(syncChannel, "document " + lastSequence);
+            fileForces++;
+        }
+        if (directoryChanged)
+        {
+            try (FileChannel metadata = FileChannel.open(
+                directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE), StandardOpenOption.WRITE))
+            {
+                force(metadata, "its metadata");
+            }
+            catch (final IOException ex)
+            {
+                throw syncFailed("its metadata", ex);
+            }
+            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
+            {
+                force(dir, "its directory");
+                directoryForces++;
+            }
+            catch (final IOException ex)
+            {
+                throw syncFailed("its directory", ex);
+            }
+            directoryChanged = false;
+        }
+        syncedSequence = lastSequence;
+        return syncedSequence;
+    }
+
+    /**
+     * @return sequence of the last document {@link #sync} forced to disk (with {@link Durability#SYNCED}; 0 with
+     *         {@link Durability#PAGE_CACHE}, which never forces).
+     */
+    public long syncedSequence()
+    {
+        return syncedSequence;
+    }
+
+    /** @return what {@link #sync} does. */
+    public Durability durability()
+    {
+        return durability;
+    }
+
+    /** Test hook: {@code fdatasync} calls on journal files ({@link Durability#SYNCED}). */
+    long fileForces()
+    {
+        return fileForces;
+    }
+
+    /** Test hook: forces of the directory after a new file ({@link Durability#SYNCED}). */
+    long directoryForces()
+    {
+        return directoryForces;
+    }
+
+    private FileChannel openForSync(final Path file)
+    {
+        try
+        {
+            return FileChannel.open(file, StandardOpenOption.WRITE);
+        }
+        catch (final IOException ex)
+        {
+            throw syncFailed(file.getFileName().toString(), ex);
+        }
+    }
+
+    private void force(final FileChannel channel, final String what)
+    {
+        try
+        {
+            channel.force(false);
+        }
+        catch (final IOException ex)
+        {
+            throw syncFailed(what, ex);
+        }
+    }
+
+    private UncheckedIOException syncFailed(final String what, final IOException ex)
+    {
+        return new UncheckedIOException(new IOException("journal " + directory.toAbsolutePath() +
+            ": cannot force " + what + " to disk: " + ex.getMessage(), ex));
+    }
+
+    private void closeSyncChannel()
+    {
+        if (syncChannel != null)
+        {
+            try
+            {
+                syncChannel.close();
+            }
+            catch (final IOException ignored)
+            {
+                // Closing a channel used only to force: nothing of the journal depends on it.
+            }
+            syncChannel = null;
+        }
+    }
+
+    /**
      * @return sequence of the last document in the journal, 0 when empty.
      */
     public long lastSequence()
@@ -341,18 +520,28 @@ public final class JournalWriter implements AutoCloseable
     }
 
     /**
-     * Releases the queue's files. Appended documents are already durable to the OS page cache.
+     * Releases the queue's files. Appended documents are already in the OS page cache; with
+     * {@link Durability#SYNCED}, those appended since the last {@link #sync} are forced first (an exception then is
+     * thrown after the files are released).
      */
     public void close()
     {
         try
         {
-            appender.close();
+            sync();
         }
         finally
         {
-            reservation.close();
-            queue.close();
+            closeSyncChannel();
+            try
+            {
+                appender.close();
+            }
+            finally
+            {
+                reservation.close();
+                queue.close();
+            }
         }
     }
 
@@ -390,7 +579,8 @@ public final class JournalWriter implements AutoCloseable
                 lastSequence = lastDocument.sequence();
                 fileCycle = queue.rollCycle().toCycle(context.index());
                 fileEnd = bytes.readLimit();
-                reservation.useFile(tailer.currentFile().toPath());
+                tailFile = tailer.currentFile().toPath();
+                reservation.useFile(tailFile);
             }
         }
     }

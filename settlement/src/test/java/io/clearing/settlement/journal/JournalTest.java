@@ -247,6 +247,80 @@ class JournalTest
     }
 
     @Test
+    void syncedWriterForcesTheFileAtEverySyncAndAtARollAndTheDirectoryAfterANewFile()
+    {
+        final Path dir = tempDir.resolve("synced");
+        final SetTimeProvider clock = new SetTimeProvider(BASE_TIMESTAMP_NS);
+        final Random random = new Random(43L);
+        try (JournalWriter writer = new JournalWriter(dir, TestRollCycles.TEST_SECONDLY, clock, Durability.SYNCED))
+        {
+            assertEquals(Durability.SYNCED, writer.durability());
+            // Opening forces what is there: no file yet, the directory and metadata once.
+            assertEquals(0, writer.syncedSequence());
+            assertEquals(0, writer.fileForces());
+            assertEquals(1, writer.directoryForces());
+            for (int i = 0; i < 5; i++)
+            {
+                SampleDocument.random(random, BASE_TIMESTAMP_NS, 2, 30).appendTo(writer);
+            }
+            assertEquals(0, writer.syncedSequence(), "appending alone forces nothing");
+            assertEquals(5, writer.sync());
+            assertEquals(5, writer.syncedSequence());
+            assertEquals(1, writer.fileForces());
+            assertEquals(2, writer.directoryForces(), "the first file's entry");
+            assertEquals(5, writer.sync());
+            assertEquals(1, writer.fileForces(), "nothing new: no force");
+
+            SampleDocument.random(random, BASE_TIMESTAMP_NS, 2, 30).appendTo(writer);
+            clock.advanceMillis(1_000);
+            SampleDocument.random(random, BASE_TIMESTAMP_NS, 2, 30).appendTo(writer);
+            // Rolling to the next file forced the document left in the old one.
+            assertEquals(2, writer.fileForces());
+            assertEquals(5, writer.syncedSequence());
+            assertEquals(7, writer.sync());
+            assertEquals(3, writer.fileForces());
+            assertEquals(3, writer.directoryForces(), "the new file's entry");
+            SampleDocument.random(random, BASE_TIMESTAMP_NS, 2, 30).appendTo(writer);
+        }
+        assertEquals(2, cq4Files(dir).size());
+        try (JournalWriter writer = new JournalWriter(dir, TestRollCycles.TEST_SECONDLY, clock, Durability.SYNCED))
+        {
+            // Closing forced document 8; reopening forces the tail again, whatever wrote it.
+            assertEquals(8, writer.lastSequence());
+            assertEquals(8, writer.syncedSequence());
+            assertEquals(1, writer.fileForces());
+        }
+        assertEquals(8, verifyAll(dir));
+    }
+
+    @Test
+    void syncedAndPageCacheWritersWriteTheSameChainAndOnlySyncedForces()
+    {
+        final byte[][] heads = new byte[2][JournalDocument.HASH_LENGTH];
+        int i = 0;
+        for (final Durability durability : Durability.values())
+        {
+            final Path dir = tempDir.resolve(durability.name());
+            final Random random = new Random(44L);
+            try (JournalWriter writer = new JournalWriter(dir, JournalWriter.DEFAULT_PREALLOCATION_BYTES, durability))
+            {
+                for (int n = 1; n <= 200; n++)
+                {
+                    SampleDocument.random(random, BASE_TIMESTAMP_NS + n, 3, 60).appendTo(writer);
+                    if (n % 50 == 0)
+                    {
+                        assertEquals(durability == Durability.SYNCED ? n : 0, writer.sync());
+                    }
+                }
+                assertEquals(durability == Durability.SYNCED ? 4 : 0, writer.fileForces());
+                writer.lastHash(heads[i++]);
+            }
+            assertEquals(200, verifyAll(dir));
+        }
+        assertArrayEquals(heads[0], heads[1]);
+    }
+
+    @Test
     void tailerOnlyEverSeesWholeDocumentsWhileWriterAppends() throws Exception
     {
         final Path dir = tempDir.resolve("journal");
