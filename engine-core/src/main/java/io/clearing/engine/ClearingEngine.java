@@ -76,9 +76,9 @@ public final class ClearingEngine implements AutoCloseable
     private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong backPressured = new AtomicLong();
     private final AtomicLong journalSyncs = new AtomicLong();
+    private final AtomicLong journalSyncNanos = new AtomicLong();
     private volatile long closedLastSequence;
     private volatile long closedSyncedSequence;
-    private final AtomicLong journalSyncNanos = new AtomicLong();
 
     private Disruptor<CommandSlot> disruptor;
     private RingBuffer<CommandSlot> ring;
@@ -509,7 +509,6 @@ public final class ClearingEngine implements AutoCloseable
          * Each: sequence, submit time, command length, events length, event count, then the command and the events.
          */
         private final ExpandableDirectByteBuffer held = new ExpandableDirectByteBuffer(64 * 1024);
-        private final UnsafeBuffer heldView = new UnsafeBuffer(0, 0);
         private int heldBytes;
         private final boolean deferred = durability == Durability.SYNCED && !listeners.isEmpty();
 

@@ -3,7 +3,9 @@ package io.clearing.engine;
 import org.agrona.DirectBuffer;
 
 /**
- * Receives the outcome of each command, on the business-logic thread, after its document is in the journal.
+ * Receives the outcome of each command, on the business-logic thread, after its document is in the journal (with
+ * {@link io.clearing.settlement.journal.Durability#SYNCED}: on disk; the documents of a batch then arrive together,
+ * after the batch's sync).
  * Buffers are valid only during the call: copy what you keep. A listener that throws is counted and skipped; the
  * engine goes on. Keep listeners short: they run on the engine's only thread.
  */

@@ -4,10 +4,11 @@ import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.CommandRejectedDecoder;
 import io.clearing.sbe.OrderRejectedDecoder;
 import io.clearing.settlement.EventWriter;
+import io.clearing.settlement.journal.Durability;
 import io.clearing.settlement.journal.JournalWriter;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
@@ -34,12 +35,15 @@ final class AllocationTest
     private static final int MEASURED_COMMANDS = 100_000;
     private static final long MAX_ONE_OFF_BYTES = 1024;
     private static final long RUN_PREALLOCATION_BYTES = 512L << 20;
+    private static final int SYNC_BATCH = 256;
 
     private final SoakMarket market = new SoakMarket(0);
     private final ClearingStateMachine machine = new ClearingStateMachine(ACCOUNT_CAPACITY, new RiskParameters());
     private final EventWriter events = new EventWriter();
     private JournalWriter journal;
+    private Durability durability;
     private long rejections;
+    private long processed;
 
     /**
      * @param rowsForEveryAccount margin every account from risk rows (threshold 0), so the row paths - rebuilds, kept
@@ -47,9 +51,11 @@ final class AllocationTest
      *                            market's accounts hold too few instruments to reach the default threshold.
      */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void steadyStateCommandsAllocateNothing(final boolean rowsForEveryAccount, @TempDir final Path journalDirectory)
+    @CsvSource({"false, PAGE_CACHE", "true, PAGE_CACHE", "false, SYNCED"})
+    void steadyStateCommandsAllocateNothing(final boolean rowsForEveryAccount, final Durability durability,
+        @TempDir final Path journalDirectory)
     {
+        this.durability = durability;
         if (rowsForEveryAccount)
         {
             machine.rowThreshold(0);
@@ -59,7 +65,7 @@ final class AllocationTest
         final long threadId = Thread.currentThread().getId();
         // The journal extends its disk allocation once per preallocation step (a fallocate and a stat: a few hundred
         // bytes, not per command); a step larger than the whole run keeps that out of the per-command bound.
-        try (JournalWriter writer = new JournalWriter(journalDirectory, RUN_PREALLOCATION_BYTES))
+        try (JournalWriter writer = new JournalWriter(journalDirectory, RUN_PREALLOCATION_BYTES, durability))
         {
             journal = writer;
             setUp();
@@ -110,6 +116,11 @@ final class AllocationTest
         machine.apply(market.buffer(), 0, length, events);
         journal.append(SoakMarket.TIMESTAMP, market.buffer(), 0, length, events.buffer(), 0, events.length(),
             events.count());
+        // SYNCED: a group commit every SYNC_BATCH documents, as the engine makes one per batch off its ring.
+        if (durability == Durability.SYNCED && ++processed % SYNC_BATCH == 0)
+        {
+            journal.sync();
+        }
         for (int offset = 0, i = 0; i < events.count(); i++)
         {
             final int frameLength = events.buffer().getInt(offset, ByteOrder.LITTLE_ENDIAN);

@@ -303,7 +303,7 @@ public final class JournalWriter implements AutoCloseable
             if (syncChannel != null)
             {
                 // The documents left in the file being closed are forced now: a later sync() forces only the new one.
-                force(syncChannel, "document " + lastSequence);
+                forceJournalFile();
                 fileForces++;
             }
         }
@@ -393,7 +393,7 @@ public final class JournalWriter implements AutoCloseable
         }
         if (syncChannel != null)
         {
-            force(syncChannel, "document " + lastSequence);
+            forceJournalFile();
             fileForces++;
         }
         if (directoryChanged)
@@ -458,6 +458,19 @@ public final class JournalWriter implements AutoCloseable
         catch (final IOException ex)
         {
             throw syncFailed(file.getFileName().toString(), ex);
+        }
+    }
+
+    /** Forces the file holding the last document; allocates nothing unless it fails (once per group commit). */
+    private void forceJournalFile()
+    {
+        try
+        {
+            syncChannel.force(false);
+        }
+        catch (final IOException ex)
+        {
+            throw syncFailed("the file holding document " + lastSequence, ex);
         }
     }
 
