@@ -85,7 +85,9 @@ public final class JournalWriter implements AutoCloseable
     /** Byte offset in that file just past the last document. */
     private long fileEnd;
     private final Durability durability;
-    /** {@link Durability#SYNCED}: the file holding the last document, opened to force it; null before the first. */
+    /** {@link Durability#SYNCED}: the file holding the last document, null before the first. */
+    private Path syncFile;
+    /** Opened on it at the first sync after it became the file (never inside an append, which must not fail late). */
     private FileChannel syncChannel;
     /** {@link Durability#SYNCED}: a file was created since the last sync, so the directory must be forced too. */
     private boolean directoryChanged;
@@ -183,10 +185,7 @@ public final class JournalWriter implements AutoCloseable
             {
                 // Whatever wrote the documents already here may not have forced them: force them before any is
                 // counted as synced.
-                if (fileCycle != NO_FILE)
-                {
-                    syncChannel = openForSync(tailFile);
-                }
+                syncFile = tailFile;
                 directoryChanged = true;
                 sync();
             }
@@ -300,7 +299,7 @@ public final class JournalWriter implements AutoCloseable
         if (queue.cycle() > fileCycle)
         {
             reservation.checkBeforeNewFile(neededBytes);
-            if (syncChannel != null)
+            if (syncChannel != null && syncedSequence != lastSequence)
             {
                 // The documents left in the file being closed are forced now: a later sync() forces only the new one.
                 forceJournalFile();
@@ -344,8 +343,9 @@ public final class JournalWriter implements AutoCloseable
             reservation.useFile(file);
             if (durability == Durability.SYNCED)
             {
+                // The document is written: nothing here may throw. The next sync opens the new file.
                 closeSyncChannel();
-                syncChannel = openForSync(file);
+                syncFile = file;
                 directoryChanged = true;
             }
         }
@@ -390,6 +390,10 @@ public final class JournalWriter implements AutoCloseable
         if (durability != Durability.SYNCED || syncedSequence == lastSequence && !directoryChanged)
         {
             return syncedSequence;
+        }
+        if (syncChannel == null && syncFile != null)
+        {
+            syncChannel = openForSync(syncFile);
         }
         if (syncChannel != null)
         {
