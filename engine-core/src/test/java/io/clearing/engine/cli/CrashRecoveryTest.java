@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with --resume, let it finish: the journal's final hash - which chains every command and every event - equals that of
  * an uninterrupted run. Nothing lost, duplicated or half-written. With snapshots on, the kill lands between two
  * snapshot writes and the restart loads the newest snapshot and replays only the journal after it - and still ends in
- * the same journal as the run that took no snapshots.
+ * the same journal as the run that took no snapshots. With the journal forced to disk per batch
+ * ({@code --durability SYNCED}) too.
  */
 final class CrashRecoveryTest
 {
@@ -94,6 +95,29 @@ final class CrashRecoveryTest
             "loaded the snapshot at " + loaded + " of a journal killed at " + journaled);
         assertEquals(journaled - loaded, recovery.get("replayedDocuments").asLong(), "replayed only the tail");
         assertEquals(expected, ClearingCli.lastHash(journal), "same journal as the run without snapshots");
+    }
+
+    /** The same with the journal forced to disk per batch ({@code --durability SYNCED}), killed and resumed so. */
+    @Test
+    void aSyncedRunKilledMidwayAndResumedEndsInTheSameJournalAsAPageCacheRun() throws Exception
+    {
+        final String expected = referenceHash();
+        final Path journal = work.resolve("killed-synced");
+        final String[] synced = {SNAPSHOTS[0], SNAPSHOTS[1], "--durability", "SYNCED"};
+        final Process child = startChild(journal, synced);
+        final long deadline = System.currentTimeMillis() + 120_000;
+        while (child.isAlive() && journaledDocuments(journal) < 50_000 && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        final boolean stillRunning = child.isAlive();
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(stillRunning, "the child finished before the kill: nothing was tested");
+        final long journaled = journaledDocuments(journal);
+        assertTrue(journaled >= 50_000 && journaled < COMMANDS, "killed mid-run, " + journaled + " documents");
+        assertEquals(0, simulate(journal, true, synced));
+        assertEquals(expected, ClearingCli.lastHash(journal), "same journal as the page-cache run");
     }
 
     private String referenceHash()
