@@ -48,21 +48,12 @@ final class CrashRecoveryTest
         {
             final Path journal = work.resolve("killed-" + attempt);
             final Process child = startChild(journal, NO_SNAPSHOTS);
-            final long deadline = System.currentTimeMillis() + 60_000;
-            while (child.isAlive() && journaledDocuments(journal) < killAfterDocuments[attempt] &&
-                System.currentTimeMillis() < deadline)
-            {
-                Thread.sleep(20);
-            }
-            final boolean stillRunning = child.isAlive();
-            child.destroyForcibly();
-            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
-            assertTrue(stillRunning, "the child finished before the kill: nothing was tested");
+            final long killAfter = killAfterDocuments[attempt];
+            killWhen(child, () -> journaledDocuments(journal) >= killAfter, 60_000);
             final long journaled = journaledDocuments(journal);
             assertTrue(journaled < COMMANDS, "killed mid-run, " + journaled + " documents journaled");
             assertEquals(0, simulate(journal, true, NO_SNAPSHOTS), "resume after kill " + attempt);
-            assertEquals(expected, ClearingCli.lastHash(journal),
-                "kill " + attempt + " (child still running when killed: " + stillRunning + ")");
+            assertEquals(expected, ClearingCli.lastHash(journal), "kill " + attempt);
         }
     }
 
@@ -74,15 +65,7 @@ final class CrashRecoveryTest
         final Path journal = work.resolve("killed-with-snapshots");
         final Path awaited = journal.resolve("snapshots").resolve("snapshot-00000000000000120000.sbe");
         final Process child = startChild(journal, SNAPSHOTS);
-        final long deadline = System.currentTimeMillis() + 120_000;
-        while (child.isAlive() && !Files.exists(awaited) && System.currentTimeMillis() < deadline)
-        {
-            Thread.sleep(5);
-        }
-        final boolean stillRunning = child.isAlive();
-        child.destroyForcibly();
-        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
-        assertTrue(stillRunning, "the child finished before the kill: nothing was tested");
+        killWhen(child, () -> Files.exists(awaited), 120_000);
         final long journaled = journaledDocuments(journal);
         assertTrue(journaled >= 120_000 && journaled < COMMANDS, "killed mid-run, " + journaled + " documents");
 
@@ -105,19 +88,26 @@ final class CrashRecoveryTest
         final Path journal = work.resolve("killed-synced");
         final String[] synced = {SNAPSHOTS[0], SNAPSHOTS[1], "--durability", "SYNCED"};
         final Process child = startChild(journal, synced);
-        final long deadline = System.currentTimeMillis() + 120_000;
-        while (child.isAlive() && journaledDocuments(journal) < 50_000 && System.currentTimeMillis() < deadline)
+        killWhen(child, () -> journaledDocuments(journal) >= 50_000, 120_000);
+        final long journaled = journaledDocuments(journal);
+        assertTrue(journaled >= 50_000 && journaled < COMMANDS, "killed mid-run, " + journaled + " documents");
+        assertEquals(0, simulate(journal, true, synced));
+        assertEquals(expected, ClearingCli.lastHash(journal), "same journal as the page-cache run");
+    }
+
+    /** SIGKILLs the child once {@code ready} holds (polled every 5 ms), failing if it ended before. */
+    private static void killWhen(final Process child, final java.util.function.BooleanSupplier ready,
+        final long timeoutMillis) throws InterruptedException
+    {
+        final long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (child.isAlive() && !ready.getAsBoolean() && System.currentTimeMillis() < deadline)
         {
-            Thread.sleep(20);
+            Thread.sleep(5);
         }
         final boolean stillRunning = child.isAlive();
         child.destroyForcibly();
         assertTrue(child.waitFor(30, TimeUnit.SECONDS));
         assertTrue(stillRunning, "the child finished before the kill: nothing was tested");
-        final long journaled = journaledDocuments(journal);
-        assertTrue(journaled >= 50_000 && journaled < COMMANDS, "killed mid-run, " + journaled + " documents");
-        assertEquals(0, simulate(journal, true, synced));
-        assertEquals(expected, ClearingCli.lastHash(journal), "same journal as the page-cache run");
     }
 
     private String referenceHash()
