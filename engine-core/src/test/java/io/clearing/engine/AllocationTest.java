@@ -33,6 +33,7 @@ final class AllocationTest
     private static final int ACCOUNT_CAPACITY = 1024;
     private static final int WARM_UP_COMMANDS = 200_000;
     private static final int MEASURED_COMMANDS = 100_000;
+    private static final int WINDOWS = 3;
     private static final long MAX_ONE_OFF_BYTES = 1024;
     private static final long RUN_PREALLOCATION_BYTES = 512L << 20;
     private static final int SYNC_BATCH = 256;
@@ -77,18 +78,27 @@ final class AllocationTest
             // The probe itself: two back-to-back reads give what reading the counter costs.
             final long probeStart = threads.getThreadAllocatedBytes(threadId);
             final long probeEnd = threads.getThreadAllocatedBytes(threadId);
-            final long before = threads.getThreadAllocatedBytes(threadId);
-            runMix(WARM_UP_COMMANDS, MEASURED_COMMANDS);
-            final long after = threads.getThreadAllocatedBytes(threadId);
+            // A window of MEASURED_COMMANDS, three times in a row; the quietest counts. Something allocating per command
+            // (or per group commit) allocates in every window. What the JIT does now and then does not: one-off blips
+            // of 48 to 896 bytes at a time, at commands that change from run to run, in the session-8 build as in this
+            // one (measured command by command, 2026-11-25), which pushed a single window past the bound in about one
+            // run in ten (1,864 bytes; 6,304 once).
+            long quietest = Long.MAX_VALUE;
+            for (int window = 0; window < WINDOWS; window++)
+            {
+                final long before = threads.getThreadAllocatedBytes(threadId);
+                runMix(WARM_UP_COMMANDS + window * MEASURED_COMMANDS, MEASURED_COMMANDS);
+                final long after = threads.getThreadAllocatedBytes(threadId);
+                quietest = Math.min(quietest, after - before - (probeEnd - probeStart));
+            }
 
             assertEquals(0, rejections, "measured run rejected");
             // On JDK 17 this is exactly 0. On JDK 25 a few String + byte[] pairs (56 bytes each) are sometimes
             // charged to java.security.MessageDigest.update/digest under JournalHasher.hash, depending on JIT
             // timing: tens to hundreds of bytes per run, never per command. Anything allocating per command would
             // cost at least 16 bytes x MEASURED_COMMANDS.
-            final long allocatedBytes = after - before - (probeEnd - probeStart);
-            assertTrue(allocatedBytes < MAX_ONE_OFF_BYTES, allocatedBytes + " bytes allocated over " +
-                MEASURED_COMMANDS + " steady-state commands");
+            assertTrue(quietest < MAX_ONE_OFF_BYTES, quietest + " bytes allocated over " +
+                MEASURED_COMMANDS + " steady-state commands (the quietest of " + WINDOWS + " windows)");
         }
     }
 

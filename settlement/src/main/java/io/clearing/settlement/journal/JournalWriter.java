@@ -405,7 +405,7 @@ public final class JournalWriter implements AutoCloseable
             try (FileChannel metadata = FileChannel.open(
                 directory.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE), StandardOpenOption.WRITE))
             {
-                force(metadata, "its metadata");
+                metadata.force(false);
             }
             catch (final IOException ex)
             {
@@ -413,7 +413,7 @@ public final class JournalWriter implements AutoCloseable
             }
             try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
             {
-                force(dir, "its directory");
+                dir.force(false);
                 directoryForces++;
             }
             catch (final IOException ex)
@@ -475,18 +475,6 @@ public final class JournalWriter implements AutoCloseable
         catch (final IOException ex)
         {
             throw syncFailed("the file holding document " + lastSequence, ex);
-        }
-    }
-
-    private void force(final FileChannel channel, final String what)
-    {
-        try
-        {
-            channel.force(false);
-        }
-        catch (final IOException ex)
-        {
-            throw syncFailed(what, ex);
         }
     }
 
