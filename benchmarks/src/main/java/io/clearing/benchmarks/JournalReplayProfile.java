@@ -1,6 +1,7 @@
 package io.clearing.benchmarks;
 
 import io.clearing.engine.ClearingStateMachine;
+import io.clearing.engine.Genesis;
 import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.MessageHeaderDecoder;
 import io.clearing.settlement.EventWriter;
@@ -39,7 +40,9 @@ public final class JournalReplayProfile
         final Path journal = Path.of(args[0]);
         final long limit = args.length > 1 ? Long.parseLong(args[1]) : Long.MAX_VALUE;
         final int capacity = args.length > 2 ? Integer.parseInt(args[2]) : 1 << 18;
-        final ClearingStateMachine machine = new ClearingStateMachine(capacity, new RiskParameters());
+        final Genesis genesis = Genesis.read(journal);
+        final ClearingStateMachine machine = genesis != null ? genesis.newMachine() :
+            new ClearingStateMachine(capacity, new RiskParameters());
         final EventWriter events = new EventWriter();
         final MessageHeaderDecoder header = new MessageHeaderDecoder();
         final long[] nanos = new long[TEMPLATES];
@@ -57,6 +60,10 @@ public final class JournalReplayProfile
             final JournalDocument document = new JournalDocument();
             while (documents < limit && reader.next(document))
             {
+                if (document.sequence() == 0)
+                {
+                    continue;  // the genesis configured the machine
+                }
                 final int template = header.wrap(document.buffer(), document.commandOffset()).templateId();
                 final long evaluationsBefore = machine.evaluations();
                 final long bandsBefore = machine.bandRegistrations();

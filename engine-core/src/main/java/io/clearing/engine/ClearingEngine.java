@@ -137,14 +137,18 @@ public final class ClearingEngine implements AutoCloseable
 
     /**
      * Opens the journal, rebuilds the state - the newest valid snapshot, then the journal after it - and starts the
-     * business-logic thread. A snapshot is valid when it is whole and its hash holds, it is at a sequence the journal
+     * business-logic thread. A new journal first gets its genesis (sequence 0): the account capacity and risk
+     * parameters of this engine, so that the journal alone says how to re-execute it ({@link Genesis}); an existing
+     * journal is replayed with the configuration its genesis records, which must be this engine's. A snapshot is valid when it is whole and its hash holds, it is at a sequence the journal
      * holds and carries the hash of the journal's document there, and it was built for this account capacity; the
      * others are passed over (see {@link #recovery()}), logged, and renamed {@code .rejected} unless only the
      * capacity differs.
      *
      * @return this engine.
-     * @throws IllegalStateException if already started, the journal directory cannot be created, or the journal does
-     *                               not replay to the events it recorded.
+     * @throws IllegalStateException if already started, the journal directory cannot be created, the journal was
+     *                               started with another configuration (the message names the difference), or the
+     *                               journal does not replay to the events it recorded.
+     * @throws IllegalArgumentException if a risk parameter of a new journal's configuration is out of its range.
      * @throws java.io.UncheckedIOException if the journal cannot be opened for writing or its disk allocated
      *                                      (read-only or full filesystem); the message names the directory.
      */
@@ -166,7 +170,7 @@ public final class ClearingEngine implements AutoCloseable
         journal = new JournalWriter(journalDirectory, journalPreallocationBytes, durability);
         try
         {
-            recovery = restore(journal.lastSequence());
+            recovery = restore(journal.lastSequence(), customLogic ? null : genesis());
         }
         catch (final RuntimeException ex)
         {
@@ -191,7 +195,36 @@ public final class ClearingEngine implements AutoCloseable
         return this;
     }
 
-    private Recovery restore(final long lastSequence)
+    /**
+     * Starts a new journal with its genesis - the configuration this engine was built with - or reads the genesis of
+     * an existing one, which must record that same configuration.
+     *
+     * @return the journal's genesis; null for a journal started without one (before genesis documents existed).
+     */
+    private Genesis genesis()
+    {
+        if (journal.isEmpty())
+        {
+            final Genesis genesis = Genesis.of(accountCapacity, riskParameters);
+            genesis.write(journal);
+            journal.sync();
+            return genesis;
+        }
+        final Genesis genesis = Genesis.read(journalDirectory);
+        if (genesis != null)
+        {
+            final String difference = genesis.differenceFrom(accountCapacity, riskParameters);
+            if (difference != null)
+            {
+                throw new IllegalStateException("journal " + journalDirectory.toAbsolutePath() + " was started with " +
+                    "another configuration than this engine's: " + difference + ". A journal keeps the configuration " +
+                    "it was started with (its genesis); risk parameters change by RiskParameterUpdate commands");
+            }
+        }
+        return genesis;
+    }
+
+    private Recovery restore(final long lastSequence, final Genesis genesis)
     {
         final long loadStarted = System.nanoTime();
         final List<String> skipped = new ArrayList<>();
@@ -199,7 +232,7 @@ public final class ClearingEngine implements AutoCloseable
         if (!customLogic)
         {
             loaded = SnapshotLoader.loadNewest(journalDirectory, lastSequence, accountCapacity, skipped);
-            stateMachine = loaded != null ? loaded.machine() :
+            stateMachine = loaded != null ? loaded.machine() : genesis != null ? genesis.newMachine() :
                 new ClearingStateMachine(accountCapacity, riskParameters);
             logic = stateMachine;
         }
@@ -783,7 +816,11 @@ public final class ClearingEngine implements AutoCloseable
             return this;
         }
 
-        /** Initial risk parameters (copied); commands may change them later. */
+        /**
+         * Starting risk parameters (copied); RiskParameterUpdate commands change them later. A new journal records
+         * them in its genesis (sequence 0); an existing journal must have been started with the same ones, or
+         * {@link ClearingEngine#start()} refuses it.
+         */
         public Builder riskParameters(final RiskParameters parameters)
         {
             riskParameters = Objects.requireNonNull(parameters, "parameters").copy();
@@ -792,7 +829,9 @@ public final class ClearingEngine implements AutoCloseable
 
         /**
          * Number of account ids the engine can hold, more than 16 (ids 0-15 are system accounts) and at most
-         * {@code Accounts.MAX_CAPACITY}; each id takes a 192-byte record off the Java heap.
+         * {@code Accounts.MAX_CAPACITY}; each id takes a 192-byte record off the Java heap. Part of the rules (a
+         * command naming an id beyond it is rejected): a new journal records it in its genesis, and an existing
+         * journal must have been started with the same capacity, or {@link ClearingEngine#start()} refuses it.
          */
         public Builder accountCapacity(final int capacity)
         {
@@ -888,6 +927,10 @@ public final class ClearingEngine implements AutoCloseable
                 }
                 while (reader.next(document))
                 {
+                    if (document.sequence() == 0)
+                    {
+                        continue;  // the genesis: it configured the machine, it is not a command
+                    }
                     machine.apply(document.buffer(), document.commandOffset(), document.commandLength(), events);
                     if (events.length() != document.eventsLength() || !Bytes.equal(events.buffer(), 0,
                         document.buffer(), document.eventsOffset(), document.eventsLength()))

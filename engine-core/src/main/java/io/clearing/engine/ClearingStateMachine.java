@@ -15,6 +15,7 @@ import io.clearing.sbe.FillDecoder;
 import io.clearing.sbe.IndexPriceDecoder;
 import io.clearing.sbe.InstrumentDefinitionDecoder;
 import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.JournalGenesisDecoder;
 import io.clearing.sbe.Liquidity;
 import io.clearing.sbe.MarginState;
 import io.clearing.sbe.MarkPriceDecoder;
@@ -214,6 +215,12 @@ public final class ClearingStateMachine implements StateMachine
         if (header.version() < 1 || header.version() > SCHEMA_VERSION)
         {
             reject(RejectReason.UNSUPPORTED_VERSION, NO_ACCOUNT, header.version(), 0, 0);
+            return;
+        }
+        if (templateId == JournalGenesisDecoder.TEMPLATE_ID)
+        {
+            // Only the engine writes a genesis, as a journal's sequence 0; it is never applied.
+            reject(RejectReason.NOT_A_COMMAND, NO_ACCOUNT, templateId, 0, 0);
             return;
         }
         final int expectedBlockLength = commandBlockLength(templateId);

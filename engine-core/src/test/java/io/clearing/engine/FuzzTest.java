@@ -22,6 +22,7 @@ import io.clearing.sbe.IndexPriceDecoder;
 import io.clearing.sbe.IndexPriceEncoder;
 import io.clearing.sbe.InstrumentDefinitionDecoder;
 import io.clearing.sbe.InstrumentDefinitionEncoder;
+import io.clearing.sbe.JournalGenesisEncoder;
 import io.clearing.sbe.InstrumentKind;
 import io.clearing.sbe.MarkPriceDecoder;
 import io.clearing.sbe.MarkPriceEncoder;
@@ -200,7 +201,10 @@ final class FuzzTest
         {
             while (reader.next(document))
             {
-                documents.add(Recorded.of(document));
+                if (document.sequence() > 0)  // the genesis is the engine's, not a command
+                {
+                    documents.add(Recorded.of(document));
+                }
             }
         }
         return documents;
@@ -224,6 +228,10 @@ final class FuzzTest
         {
             while (reader.next(document))
             {
+                if (document.sequence() == 0)
+                {
+                    continue;  // the genesis
+                }
                 final int s = (int)verdict.documents++;
                 if (s >= validIndex.length)
                 {
@@ -647,7 +655,7 @@ final class FuzzTest
         WITHDRAWAL_BEYOND_BALANCE, INDEX_PRICE, MARK_PRICE, ORDER_VALUE, ORDER_TARGET, ORDER_DUPLICATE_ID,
         ORDER_REDUCE_ONLY, ORDER_BEYOND_MARGIN, ORDER_HUGE_QUANTITY, FILL_VALUE, FILL_UNKNOWN_ORDER, FILL_DEAD_ORDER,
         FILL_OVERFILL, FILL_THROUGH_LIMIT, CANCEL_UNKNOWN_ORDER, CANCEL_WRONG_OWNER, EXPIRY_PRICE, RISK_PARAMETER,
-        ASSET_DEFINITION, INSTRUMENT_DEFINITION, RISK_QUERY
+        ASSET_DEFINITION, INSTRUMENT_DEFINITION, RISK_QUERY, GENESIS
     }
 
     /**
@@ -681,6 +689,7 @@ final class FuzzTest
         private final AssetDefinitionEncoder assetDefinition = new AssetDefinitionEncoder();
         private final InstrumentDefinitionEncoder instrumentDefinition = new InstrumentDefinitionEncoder();
         private final AccountRiskQueryEncoder riskQuery = new AccountRiskQueryEncoder();
+        private final JournalGenesisEncoder genesis = new JournalGenesisEncoder();
         private Recorded nextValid;
         private long nextTradeId = FAR_ORDER_ID;
 
@@ -737,6 +746,7 @@ final class FuzzTest
                 case RISK_PARAMETER: return riskParameter();
                 case ASSET_DEFINITION: return assetDefinition();
                 case INSTRUMENT_DEFINITION: return instrumentDefinition();
+                case GENESIS: return genesis();
                 default: return riskQuery();
             }
         }
@@ -906,10 +916,20 @@ final class FuzzTest
             {
                 templateId = random.nextInt(3) == 0 ? 100 + random.nextInt(30) : random.nextInt(65536);
             }
-            while (ClearingStateMachine.commandBlockLength(templateId) >= 0);
+            while (ClearingStateMachine.commandBlockLength(templateId) >= 0 ||
+                templateId == JournalGenesisEncoder.TEMPLATE_ID);
             frame.putShort(2, (short)templateId, ByteOrder.LITTLE_ENDIAN);
             expected = mask(RejectReason.UNKNOWN_TEMPLATE);
             return length;
+        }
+
+        /** A journal genesis submitted as a command, with any content: only the engine writes one. */
+        private int genesis()
+        {
+            genesis.wrapAndApplyHeader(frame, 0, header).timestamp(random.nextLong())
+                .accountCapacity(random.nextInt()).riskParameterCount(random.nextInt());
+            expected = mask(RejectReason.NOT_A_COMMAND);
+            return HEADER + JournalGenesisEncoder.BLOCK_LENGTH;
         }
 
         private int wrongSchema()

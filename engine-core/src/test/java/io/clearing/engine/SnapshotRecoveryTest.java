@@ -228,19 +228,17 @@ final class SnapshotRecoveryTest
     }
 
     @Test
-    void aSnapshotForAnotherAccountCapacityIsPassedOverAndLeftInPlace() throws Exception
+    void aRestartWithAnotherAccountCapacityIsRefusedAndTheSnapshotsLeftInPlace() throws Exception
     {
         run(work.resolve("journal"), COMMANDS, EVERY);
 
         final ClearingEngine restarted = ClearingEngine.builder().journalDirectory(journal)
             .accountCapacity(CAPACITY * 2).build();
-        restarted.start().close();
+        final IllegalStateException refused = assertThrows(IllegalStateException.class, restarted::start);
 
-        assertEquals(0, restarted.recovery().snapshotSequence());
-        assertEquals(3, restarted.recovery().skippedSnapshots().size());
-        final String reason = restarted.recovery().skippedSnapshots().get(0);
-        assertTrue(reason.endsWith("account capacity 2048, the engine has 4096"), reason);
-        assertEquals(3, snapshotFiles().size(), "left in place for an engine with the right capacity");
+        assertTrue(refused.getMessage().contains("account capacity 4096, the journal's 2048"), refused.getMessage());
+        assertEquals(3, snapshotFiles().size(), "left in place for an engine with the journal's capacity");
+        assertEquals(NEWEST, restart().recovery().snapshotSequence());
     }
 
     @Test

@@ -201,6 +201,10 @@ final class SoakTest
         {
             while (reader.next(document))
             {
+                if (document.sequence() == 0)
+                {
+                    continue;  // the genesis
+                }
                 documents++;
                 if (documents <= setupCommands)
                 {

@@ -2,6 +2,7 @@ package io.clearing.engine.audit;
 
 import io.clearing.engine.Bytes;
 import io.clearing.engine.ClearingStateMachine;
+import io.clearing.engine.Genesis;
 import io.clearing.engine.SnapshotCodec;
 import io.clearing.engine.SnapshotStore;
 import io.clearing.margin.RiskParameters;
@@ -48,8 +49,10 @@ public final class Auditor
     private final RiskParameters parameters;
 
     /**
-     * @param accountCapacity account capacity the engine ran with (a snapshot carries its own).
-     * @param parameters      initial risk parameters the engine ran with (a snapshot carries the live ones).
+     * @param accountCapacity account capacity of a journal started without a genesis (one with a genesis, sequence 0,
+     *                        records its own; a snapshot carries its own).
+     * @param parameters      starting risk parameters of a journal started without a genesis (a genesis records
+     *                        them; a snapshot carries the live ones).
      */
     public Auditor(final int accountCapacity, final RiskParameters parameters)
     {
@@ -121,7 +124,7 @@ public final class Auditor
      */
     public Result audit(final Path directory, final LongConsumer progress)
     {
-        final Run run = new Run(new ClearingStateMachine(accountCapacity, parameters), 0, new byte[32], null);
+        final Run run = new Run(null, 0, new byte[32], null);
         return run.execute(directory, progress);
     }
 
@@ -192,7 +195,7 @@ public final class Auditor
         {
             return fail(0, 0, 0, "snapshot directory unreadable: " + ex.getMessage(), 0, List.of());
         }
-        final Run run = new Run(new ClearingStateMachine(accountCapacity, parameters), 0, new byte[32], files);
+        final Run run = new Run(null, 0, new byte[32], files);
         return run.execute(directory, progress);
     }
 
@@ -311,10 +314,10 @@ public final class Auditor
     /** Re-executes the documents after {@code from} (a fresh engine when null) up to {@code to}'s, and checks it. */
     private Result auditSegment(final Path directory, final Start from, final Start to, final LongConsumer progress)
     {
-        final ClearingStateMachine machine;
+        ClearingStateMachine machine = null;
         if (from == null)
         {
-            machine = new ClearingStateMachine(accountCapacity, parameters);
+            // A fresh engine, configured by the journal's genesis (Run reads it).
         }
         else if (to == null && journalEndsAt(directory, from.sequence()))
         {
@@ -530,7 +533,8 @@ public final class Auditor
     /** One pass over the journal after {@code startSequence}, from the given state. */
     private final class Run
     {
-        private final ClearingStateMachine machine;
+        /** Null until the first document of a run from the journal's start says how to build it (its genesis). */
+        private ClearingStateMachine machine;
         private final long startSequence;
         private long endSequence = Long.MAX_VALUE;
         /** When set, the snapshot closing this run must still be the file whose trailer carries this hash. */
@@ -541,7 +545,7 @@ public final class Auditor
         private final JournalDocument document = new JournalDocument();
         private final HashChainVerifier verifier = new HashChainVerifier();
         /** The auditor's own ledger, from the starting state's balances on. */
-        private final LedgerCheck ledger;
+        private LedgerCheck ledger;
         private final byte[] hash = new byte[JournalDocument.HASH_LENGTH];
         private int nextSnapshot;
         private SnapshotCodec codec;
@@ -550,10 +554,19 @@ public final class Auditor
         Run(final ClearingStateMachine machine, final long startSequence, final byte[] startHash,
             final List<Path> snapshotFiles)
         {
-            this.machine = machine;
             this.startSequence = startSequence;
             this.snapshotFiles = snapshotFiles == null ? List.of() : snapshotFiles;
             verifier.reset(startSequence, startHash);
+            if (machine != null)
+            {
+                begin(machine);
+            }
+        }
+
+        /** Starts from {@code machine}'s state: the auditor's ledger takes its balances. */
+        private void begin(final ClearingStateMachine machine)
+        {
+            this.machine = machine;
             final int capacity = machine.accounts().capacity();
             ledger = new LedgerCheck(capacity);
             for (int id = 0; id < capacity; id++)
@@ -606,8 +619,26 @@ public final class Auditor
                     final int check = verifier.verify(document);
                     if (check != HashChainVerifier.OK)
                     {
-                        return failed(documents, sequence, document.structurallyValid() ? document.sequence() :
-                            sequence + 1, "hash chain: " + HashChainVerifier.resultName(check));
+                        final long at = document.structurallyValid() ? document.sequence() : sequence + 1;
+                        return failed(documents, sequence, at, (at == 0 ? "genesis (sequence 0): " : "") +
+                            "hash chain: " + HashChainVerifier.resultName(check));
+                    }
+                    if (document.sequence() == 0)
+                    {
+                        // The verifier passes sequence 0 only as the journal's first document: its genesis.
+                        try
+                        {
+                            begin(Genesis.decode(document).newMachine());
+                        }
+                        catch (final IllegalArgumentException ex)
+                        {
+                            return failed(documents, 0, 0, ex.getMessage());
+                        }
+                        continue;
+                    }
+                    if (machine == null)
+                    {
+                        begin(new ClearingStateMachine(accountCapacity, parameters));
                     }
                     sequence = document.sequence();
                     final String problem = reexecute();
@@ -626,6 +657,10 @@ public final class Auditor
             catch (final IllegalArgumentException | IllegalStateException ex)
             {
                 return failed(documents, sequence, sequence + 1, ex.getMessage());
+            }
+            if (machine == null)
+            {
+                begin(new ClearingStateMachine(accountCapacity, parameters));
             }
             if (machine.ledger().checkConservation() >= 0)
             {

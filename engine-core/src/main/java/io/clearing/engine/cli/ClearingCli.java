@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.ClearingEngine;
+import io.clearing.engine.Genesis;
 import io.clearing.engine.SnapshotStore;
 import io.clearing.engine.WaitStrategyKind;
 import io.clearing.engine.audit.Auditor;
@@ -525,8 +526,9 @@ public final class ClearingCli implements Callable<Integer>
         @Option(names = "--account", description = "Only documents touching this account, only its events.")
         Integer account;
 
-        @Option(names = "--from", description = "First sequence (default 1).")
-        long from = 1;
+        @Option(names = "--from", description = "First sequence (default 0: the journal's first document, its " +
+            "genesis when it has one).")
+        long from = 0;
 
         @Option(names = "--to", description = "Last sequence (default: the end).")
         long to = Long.MAX_VALUE;
@@ -542,7 +544,8 @@ public final class ClearingCli implements Callable<Integer>
                 StandardCharsets.UTF_8);
             try (JournalReader reader = new JournalReader(journal))
             {
-                if (!reader.seek(Math.max(1, from)))
+                // A reader starts at the first document; the genesis (sequence 0) cannot be sought past a missing one.
+                if (from > 0 && !reader.seek(from))
                 {
                     return 0;
                 }
@@ -625,8 +628,8 @@ public final class ClearingCli implements Callable<Integer>
         @Option(names = "--journal", required = true, description = "Journal directory.")
         Path journal;
 
-        @Option(names = "--account-capacity", description = "Account capacity the engine ran with " +
-            "(default ${DEFAULT-VALUE}).")
+        @Option(names = "--account-capacity", description = "Account capacity of a journal started without a " +
+            "genesis (one with a genesis records its own; default ${DEFAULT-VALUE}).")
         int accountCapacity = DEFAULT_ACCOUNT_CAPACITY;
 
         @Option(names = "--json", description = "Also write the result as JSON to this file.")
@@ -671,11 +674,29 @@ public final class ClearingCli implements Callable<Integer>
                 verifySnapshots ? auditor.verifySnapshots(journal, progress) :
                 inSegments ? auditor.auditInSegments(journal, workers, progress) : auditor.audit(journal, progress);
             final double seconds = (System.nanoTime() - started) / 1e9;
+            Genesis genesis = null;
+            try
+            {
+                genesis = Genesis.read(journal);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                // A damaged genesis is the audit's first failure, reported below.
+            }
             if (json != null)
             {
                 final ObjectMapper mapper = new ObjectMapper();
                 final ObjectNode node = mapper.createObjectNode();
                 node.put("ok", result.ok());
+                if (genesis == null)
+                {
+                    node.putNull("genesis");
+                }
+                else
+                {
+                    node.putObject("genesis").put("accountCapacity", genesis.accountCapacity())
+                        .put("riskParameterValues", genesis.riskParameterCount());
+                }
                 node.put("documents", result.documents());
                 node.put("lastSequence", result.lastSequence());
                 node.put("finalHash", result.finalHash());
@@ -748,6 +769,12 @@ public final class ClearingCli implements Callable<Integer>
                 System.out.printf("audit OK: %,d documents%s, last sequence %d, final hash %s (%.1f s, %,.0f " +
                     "documents/s)%n", result.documents(), from, result.lastSequence(), result.finalHash(), seconds,
                     result.documents() / Math.max(seconds, 1e-9));
+                if (genesis != null && result.startSequence() == 0)
+                {
+                    System.out.printf("re-executed with the configuration of the journal's genesis (sequence 0): " +
+                        "account capacity %,d, %d risk parameter values%n", genesis.accountCapacity(),
+                        genesis.riskParameterCount());
+                }
                 return 0;
             }
             if (result.failedSequence() < 0)

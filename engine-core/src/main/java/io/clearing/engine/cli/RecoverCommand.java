@@ -3,6 +3,8 @@ package io.clearing.engine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.ClearingEngine;
+import io.clearing.engine.Genesis;
+import io.clearing.margin.RiskParameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,7 +27,8 @@ final class RecoverCommand implements Callable<Integer>
     Path journal;
 
     @Option(names = "--account-capacity",
-        description = "Account capacity the engine ran with (default ${DEFAULT-VALUE}).")
+        description = "Account capacity of a journal started without a genesis (one with a genesis is restarted " +
+            "with the configuration it records; default ${DEFAULT-VALUE}).")
     int accountCapacity = ClearingCli.DEFAULT_ACCOUNT_CAPACITY;
 
     @Option(names = "--json", description = "Also write the report as JSON to this file.")
@@ -39,8 +42,10 @@ final class RecoverCommand implements Callable<Integer>
             System.err.println("no journal at " + journal.toAbsolutePath());
             return 2;
         }
+        final Genesis genesis = Genesis.read(journal);
         final ClearingEngine engine = ClearingEngine.builder().journalDirectory(journal)
-            .accountCapacity(accountCapacity).build();
+            .accountCapacity(genesis == null ? accountCapacity : genesis.accountCapacity())
+            .riskParameters(genesis == null ? new RiskParameters() : genesis.riskParameters()).build();
         final long started = System.nanoTime();
         engine.start();
         final long startNanos = System.nanoTime() - started;

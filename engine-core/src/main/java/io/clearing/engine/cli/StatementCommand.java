@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.Bytes;
 import io.clearing.engine.ClearingStateMachine;
+import io.clearing.engine.Genesis;
 import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.MarginState;
 import io.clearing.sbe.json.SbeJsonCodec;
@@ -46,13 +47,13 @@ final class StatementCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--account-capacity", description = "Account capacity the engine ran with (default ${DEFAULT-VALUE}).")
+    @Option(names = "--account-capacity", description = "Account capacity of a journal started without a genesis (one with a genesis records its own; default ${DEFAULT-VALUE}).")
     int accountCapacity = ClearingCli.DEFAULT_ACCOUNT_CAPACITY;
 
     @Override
     public Integer call() throws Exception
     {
-        final ClearingStateMachine machine = new ClearingStateMachine(accountCapacity, new RiskParameters());
+        ClearingStateMachine machine = null;
         final EventWriter events = new EventWriter();
         final JournalDocument document = new JournalDocument();
         final HashChainVerifier verifier = new HashChainVerifier();
@@ -68,9 +69,27 @@ final class StatementCommand implements Callable<Integer>
                 final int check = verifier.verify(document);
                 if (check != HashChainVerifier.OK)
                 {
-                    System.err.println("journal damaged at sequence " + (sequence + 1) + ": " +
-                        HashChainVerifier.resultName(check));
+                    System.err.println("journal damaged at sequence " + (machine == null ? document.sequence() :
+                        sequence + 1) + ": " + HashChainVerifier.resultName(check));
                     return 1;
+                }
+                if (document.sequence() == 0)
+                {
+                    // The journal's genesis (the verifier passes sequence 0 only first): the engine's configuration.
+                    try
+                    {
+                        machine = Genesis.decode(document).newMachine();
+                    }
+                    catch (final IllegalArgumentException ex)
+                    {
+                        System.err.println("journal damaged at sequence 0: " + ex.getMessage());
+                        return 1;
+                    }
+                    continue;
+                }
+                if (machine == null)
+                {
+                    machine = new ClearingStateMachine(accountCapacity, new RiskParameters());
                 }
                 machine.apply(document.buffer(), document.commandOffset(), document.commandLength(), events);
                 if (events.length() != document.eventsLength() || !Bytes.equal(events.buffer(), 0,
@@ -96,6 +115,12 @@ final class StatementCommand implements Callable<Integer>
                     }
                 }
             }
+        }
+        if (machine == null)
+        {
+            System.err.println("account " + account + " is not open at sequence " + sequence + ": the journal holds " +
+                "no command up to it");
+            return 1;
         }
         final Accounts accounts = machine.accounts();
         if (!accounts.isOpen(account))

@@ -37,21 +37,28 @@ final class DumpCommandTest
     {
         final List<JsonNode> lines = dump();
 
-        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), sequences(lines));
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), sequences(lines));
         for (final JsonNode line : lines)
         {
             assertEquals(List.of("seq", "timestamp", "command", "events", "hash"), fieldNames(line));
             assertEquals(64, line.get("hash").asText().length());
         }
-        final JsonNode deposit = lines.get(2);
+        // Sequence 0 is the journal's genesis: the engine's configuration, every risk parameter's starting value.
+        final JsonNode genesis = lines.get(0);
+        assertEquals(MAPPER.readTree("{\"type\":\"JournalGenesis\",\"timestamp\":0,\"accountCapacity\":262144," +
+            "\"riskParameterCount\":13}"), genesis.get("command"));
+        assertEquals(13, genesis.get("events").size());
+        assertEquals(MAPPER.readTree("{\"type\":\"RiskParameterChanged\",\"parameter\":\"INITIAL_MARGIN_FACTOR_PPM\"," +
+            "\"underlyingId\":-1,\"oldValue\":1300000,\"newValue\":1300000}"), genesis.get("events").get(8));
+        final JsonNode deposit = lines.get(3);
         assertEquals(1718000000000000001L, deposit.get("timestamp").asLong());
         assertEquals(MAPPER.readTree("{\"type\":\"Deposit\",\"timestamp\":1718000000000000001,\"accountId\":21," +
             "\"assetId\":0,\"amount\":1000000000000}"), deposit.get("command"));
         assertEquals(MAPPER.readTree("[{\"type\":\"BalanceChanged\",\"accountId\":21,\"assetId\":0," +
             "\"reason\":\"DEPOSIT\",\"amount\":1000000000000,\"balanceBefore\":0,\"balanceAfter\":1000000000000," +
             "\"referenceId\":0}]"), deposit.get("events"));
-        assertEquals(0, lines.get(3).get("events").size(), "IndexPrice produces no event");
-        assertEquals(ClearingCli.lastHash(journal), lines.get(6).get("hash").asText());
+        assertEquals(0, lines.get(4).get("events").size(), "IndexPrice produces no event");
+        assertEquals(ClearingCli.lastHash(journal), lines.get(7).get("hash").asText());
     }
 
     @Test

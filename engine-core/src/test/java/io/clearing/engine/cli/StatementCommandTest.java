@@ -2,11 +2,16 @@ package io.clearing.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clearing.engine.ClearingEngine;
+import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.json.SbeJsonCodec;
+import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,7 +77,46 @@ final class StatementCommandTest
         assertEquals("EMPTY", statement.get("margin").get("state").asText());
     }
 
+    @Test
+    void theStatementOfAJournalStartedWithOtherParametersUsesTheParametersItsGenesisRecords() throws Exception
+    {
+        // The same session through an engine whose initial margin is 2 x maintenance margin instead of 1.3 x.
+        final Path other = work.resolve("other");
+        final SbeJsonCodec codec = SbeJsonCodec.load();
+        final ExpandableArrayBuffer frame = new ExpandableArrayBuffer();
+        final List<String> lines = Files.readAllLines(work.resolve("session.jsonl"));
+        try (ClearingEngine engine = ClearingEngine.builder()
+            .journalDirectory(other).riskParameters(new RiskParameters()
+                .set(RiskParameters.INITIAL_MARGIN_FACTOR, -1, 2_000_000L)).build().start())
+        {
+            for (final String line : lines)
+            {
+                final int length = codec.encode(line, frame, 0);
+                assertTrue(engine.submit(frame, 0, length) >= 0);
+            }
+            while (engine.lastSequence() < lines.size())
+            {
+                Thread.sleep(1);
+            }
+        }
+        final JsonNode defaults = statement("--account", "21").get("margin");
+        final JsonNode doubled = statementOf(other, "--account", "21").get("margin");
+
+        assertEquals(defaults.get("maintenanceMargin").asText(), doubled.get("maintenanceMargin").asText());
+        final BigDecimal maintenance = new BigDecimal(doubled.get("maintenanceMargin").asText());
+        assertTrue(maintenance.signum() > 0);
+        assertEquals(0, new BigDecimal(doubled.get("initialMargin").asText())
+            .compareTo(maintenance.multiply(BigDecimal.valueOf(2))), doubled.toString());
+        assertEquals(0, new BigDecimal(defaults.get("initialMargin").asText())
+            .compareTo(maintenance.multiply(new BigDecimal("1.3"))), defaults.toString());
+    }
+
     private JsonNode statement(final String... options) throws Exception
+    {
+        return statementOf(journal, options);
+    }
+
+    private JsonNode statementOf(final Path journal, final String... options) throws Exception
     {
         final List<String> args = new ArrayList<>(List.of("statement", "--journal", journal.toString(), "--json"));
         args.addAll(List.of(options));

@@ -28,7 +28,7 @@ class SbeJsonCodecSchemaTest
             List.of(
                 "AssetDefinition", "InstrumentDefinition", "Deposit", "Withdrawal", "IndexPrice", "MarkPrice",
                 "NewOrder", "CancelOrder", "Fill", "TimeAdvance", "ExpirySettlementPrice", "RiskParameterUpdate",
-                "AccountRiskQuery",
+                "AccountRiskQuery", "JournalGenesis",
                 "CommandRejected", "AssetDefined", "InstrumentDefined", "RiskParameterChanged", "OrderAccepted",
                 "OrderRejected", "OrderCancelled", "TradeSettled", "BalanceChanged", "MarginStatus", "FundingSettled",
                 "ExpirySettled", "LiquidationTrade", "InsurancePayout", "AutoDeleverage", "AccountRiskReport"),

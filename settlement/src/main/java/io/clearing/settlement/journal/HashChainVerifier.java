@@ -13,6 +13,9 @@ import java.util.Arrays;
  * damaged document's expected sequence is {@link #expectedSequence()}.
  * <p>
  * Starts at the head of a journal (last sequence 0, all-zero hash) or mid-journal after {@link #reset(long, byte[])}.
+ * At the head, and only there, the first document may be a <em>genesis</em> (sequence 0, all-zero previous hash, see
+ * {@link JournalWriter#appendGenesis}): it passes when intact, {@link #lastSequence()} stays 0 and the next document,
+ * sequence 1, must link to its hash. Without a genesis the journal starts at sequence 1 linked to the all-zero hash.
  * Not thread-safe; allocation-free.
  */
 public final class HashChainVerifier
@@ -55,7 +58,8 @@ public final class HashChainVerifier
             return HASH_MISMATCH;
         }
 
-        if (doc.sequence() != lastSequence + 1)
+        final boolean genesis = doc.sequence() == 0 && atHead();
+        if (!genesis && doc.sequence() != lastSequence + 1)
         {
             return SEQUENCE_GAP;
         }
@@ -70,6 +74,23 @@ public final class HashChainVerifier
         System.arraycopy(computedHash, 0, lastHash, 0, JournalDocument.HASH_LENGTH);
 
         return OK;
+    }
+
+    /** @return true before any document: last sequence 0 and the all-zero hash (not yet past a genesis). */
+    private boolean atHead()
+    {
+        if (lastSequence != 0)
+        {
+            return false;
+        }
+        for (final byte b : lastHash)
+        {
+            if (b != 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

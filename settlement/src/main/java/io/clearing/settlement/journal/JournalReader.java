@@ -101,7 +101,8 @@ public final class JournalReader implements AutoCloseable
 
         probe.direction(TailerDirection.FORWARD).toStart();
         final long firstSequence = readSequence();
-        if (firstSequence < 1 || sequence < firstSequence)
+        // A journal starts at its genesis (sequence 0) or, without one, at sequence 1.
+        if (firstSequence < 0 || sequence < firstSequence)
         {
             return false;
         }
@@ -147,7 +148,8 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
-     * @return the sequence stored in the journal's last document, 0 when the journal is empty.
+     * @return the sequence stored in the journal's last document, 0 when the journal is empty or holds only its
+     * genesis.
      * @throws IllegalStateException if the last document is too short to hold a sequence.
      */
     public long lastSequence()

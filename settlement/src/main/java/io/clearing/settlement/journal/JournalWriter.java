@@ -80,6 +80,8 @@ public final class JournalWriter implements AutoCloseable
     private final byte[] lastHash = new byte[HASH_LENGTH];
     private final byte[] hashScratch = new byte[HASH_LENGTH];
     private long lastSequence;
+    /** No document yet, not even a genesis. */
+    private boolean empty = true;
     /** Roll cycle of the file holding the last document, {@link #NO_FILE} before the first. */
     private int fileCycle = NO_FILE;
     /** Byte offset in that file just past the last document. */
@@ -259,6 +261,62 @@ public final class JournalWriter implements AutoCloseable
         final int eventsLength,
         final int eventCount)
     {
+        return write(lastSequence + 1, timestamp, command, commandOffset, commandLength, events, eventsOffset,
+            eventsLength, eventCount);
+    }
+
+    /**
+     * Appends the journal's genesis: the document with sequence 0, before any other, whose content records what the
+     * journal was started with (the engine's configuration). The first {@link #append} after it is sequence 1 and
+     * carries the genesis's hash as its previous hash, so the chain commits to it. The thread calling this may hand
+     * the writer to another thread for the appends after it.
+     *
+     * @return 0, the genesis's sequence.
+     * @throws IllegalStateException if the journal already holds a document.
+     * @see #append for the parameters and the other exceptions.
+     */
+    public long appendGenesis(
+        final long timestamp,
+        final DirectBuffer command,
+        final int commandOffset,
+        final int commandLength,
+        final DirectBuffer events,
+        final int eventsOffset,
+        final int eventsLength,
+        final int eventCount)
+    {
+        if (!empty)
+        {
+            throw new IllegalStateException("journal " + directory.toAbsolutePath() +
+                " already holds documents: a genesis can only be its first");
+        }
+        final long sequence = write(0, timestamp, command, commandOffset, commandLength, events, eventsOffset,
+            eventsLength, eventCount);
+        // Chronicle binds an appender to the first thread that uses it; the genesis is written by the thread that opens
+        // the journal, the documents after it by the writing thread.
+        appender.singleThreadedCheckReset();
+        return sequence;
+    }
+
+    /**
+     * @return true while the journal holds no document at all (not even a genesis).
+     */
+    public boolean isEmpty()
+    {
+        return empty;
+    }
+
+    private long write(
+        final long sequence,
+        final long timestamp,
+        final DirectBuffer command,
+        final int commandOffset,
+        final int commandLength,
+        final DirectBuffer events,
+        final int eventsOffset,
+        final int eventsLength,
+        final int eventCount)
+    {
         if (commandLength < 0 || eventsLength < 0 || eventCount < 0)
         {
             throw new IllegalArgumentException("negative length: commandLength=" + commandLength +
@@ -276,7 +334,6 @@ public final class JournalWriter implements AutoCloseable
                 eventCount + " event entries do not exactly fill an events region of " + eventsLength + " bytes");
         }
 
-        final long sequence = lastSequence + 1;
         final int hashOffset = HEADER_LENGTH + commandLength + eventsLength;
         final int totalLength = hashOffset + HASH_LENGTH;
 
@@ -352,6 +409,7 @@ public final class JournalWriter implements AutoCloseable
         fileEnd = end;
 
         lastSequence = sequence;
+        empty = false;
         System.arraycopy(hashScratch, 0, lastHash, 0, HASH_LENGTH);
 
         return sequence;
@@ -501,7 +559,7 @@ public final class JournalWriter implements AutoCloseable
     }
 
     /**
-     * @return sequence of the last document in the journal, 0 when empty.
+     * @return sequence of the last document in the journal, 0 when empty or holding only a genesis.
      */
     public long lastSequence()
     {
@@ -560,6 +618,7 @@ public final class JournalWriter implements AutoCloseable
                 if (!context.isPresent())
                 {
                     lastSequence = 0;
+                    empty = true;
                     Arrays.fill(lastHash, (byte)0);
                     return;
                 }
@@ -582,6 +641,7 @@ public final class JournalWriter implements AutoCloseable
                 }
 
                 lastSequence = lastDocument.sequence();
+                empty = false;
                 fileCycle = queue.rollCycle().toCycle(context.index());
                 fileEnd = bytes.readLimit();
                 tailFile = tailer.currentFile().toPath();

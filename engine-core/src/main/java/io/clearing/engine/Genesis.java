@@ -1,0 +1,312 @@
+package io.clearing.engine;
+
+import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.JournalGenesisDecoder;
+import io.clearing.sbe.JournalGenesisEncoder;
+import io.clearing.sbe.MessageHeaderDecoder;
+import io.clearing.sbe.MessageHeaderEncoder;
+import io.clearing.sbe.RiskParameter;
+import io.clearing.sbe.RiskParameterChangedDecoder;
+import io.clearing.settlement.Accounts;
+import io.clearing.settlement.EventWriter;
+import io.clearing.settlement.journal.JournalDocument;
+import io.clearing.settlement.journal.JournalReader;
+import io.clearing.settlement.journal.JournalWriter;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A journal's genesis: the document at sequence 0 recording the configuration the engine started the journal with -
+ * its account capacity and the starting value of every risk parameter - so that the journal alone says how to
+ * re-execute it (docs/journal-format.md, "Genesis"). Its command is a {@code JournalGenesis} frame; its events are one
+ * {@code RiskParameterChanged} per starting value ({@code oldValue = newValue}): a per-underlying parameter once with
+ * underlying -1 when it is the same for every underlying, else once per underlying; a global one once, with -1.
+ * <p>
+ * The state a genesis describes is a fresh {@link ClearingStateMachine} with that capacity and with default
+ * {@link RiskParameters} to which the recorded values are set in order - every parameter is recorded, so the result
+ * does not depend on the code's defaults. Immutable.
+ */
+public final class Genesis
+{
+    private static final int NO_UNDERLYING = -1;
+
+    private final int accountCapacity;
+    private final int[] parameters;
+    private final int[] underlyings;
+    private final long[] values;
+
+    private Genesis(final int accountCapacity, final int[] parameters, final int[] underlyings, final long[] values)
+    {
+        this.accountCapacity = accountCapacity;
+        this.parameters = parameters;
+        this.underlyings = underlyings;
+        this.values = values;
+    }
+
+    /**
+     * @param accountCapacity the engine's account capacity.
+     * @param risk            its starting risk parameters.
+     * @return the genesis recording them.
+     * @throws IllegalArgumentException if the capacity or a parameter value is out of its range (the message says
+     *                                  which).
+     */
+    public static Genesis of(final int accountCapacity, final RiskParameters risk)
+    {
+        checkCapacity(accountCapacity);
+        int count = 0;
+        final int[] parameters = new int[RiskParameters.MAX_PARAMETER * RiskParameters.MAX_UNDERLYINGS];
+        final int[] underlyings = new int[parameters.length];
+        final long[] values = new long[parameters.length];
+        for (int parameter = 1; parameter <= RiskParameters.MAX_PARAMETER; parameter++)
+        {
+            final boolean uniform = !RiskParameters.isPerUnderlying(parameter) || isUniform(risk, parameter);
+            final int scopes = uniform ? 1 : RiskParameters.MAX_UNDERLYINGS;
+            for (int i = 0; i < scopes; i++)
+            {
+                final int underlying = uniform ? NO_UNDERLYING : i;
+                final long value = risk.get(parameter, underlying);
+                if (!RiskParameters.validate(parameter, underlying, value))
+                {
+                    throw new IllegalArgumentException("risk parameter " + RiskParameter.get(parameter) +
+                        (underlying < 0 ? "" : " of underlying " + underlying) + " is out of range: " + value);
+                }
+                parameters[count] = parameter;
+                underlyings[count] = underlying;
+                values[count] = value;
+                count++;
+            }
+        }
+        return new Genesis(accountCapacity, Arrays.copyOf(parameters, count), Arrays.copyOf(underlyings, count),
+            Arrays.copyOf(values, count));
+    }
+
+    private static boolean isUniform(final RiskParameters risk, final int parameter)
+    {
+        for (int u = 1; u < RiskParameters.MAX_UNDERLYINGS; u++)
+        {
+            if (risk.get(parameter, u) != risk.get(parameter, 0))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void checkCapacity(final int accountCapacity)
+    {
+        if (accountCapacity <= Accounts.FIRST_USER_ACCOUNT || accountCapacity > Accounts.MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException("account capacity out of range: " + accountCapacity + " (" +
+                (Accounts.FIRST_USER_ACCOUNT + 1) + " to " + Accounts.MAX_CAPACITY + ")");
+        }
+    }
+
+    /**
+     * Reads the genesis of a journal.
+     *
+     * @param directory a journal directory.
+     * @return its genesis, or null when its first document is not one (a journal started without a genesis, or an
+     * empty one).
+     * @throws IllegalArgumentException if the first document is a genesis that cannot be decoded (the message says
+     *                                  why), or the directory holds no journal.
+     */
+    public static Genesis read(final Path directory)
+    {
+        try (JournalReader reader = new JournalReader(directory))
+        {
+            final JournalDocument document = new JournalDocument();
+            if (!reader.next(document) || !isGenesis(document))
+            {
+                return null;
+            }
+            return decode(document);
+        }
+    }
+
+    /**
+     * @param document a structurally valid journal document.
+     * @return true when it has sequence 0, the genesis's.
+     */
+    public static boolean isGenesis(final JournalDocument document)
+    {
+        return document.structurallyValid() && document.sequence() == 0;
+    }
+
+    /**
+     * Decodes a genesis document (its hash is the {@link io.clearing.settlement.journal.HashChainVerifier}'s business).
+     *
+     * @param document a structurally valid document with sequence 0.
+     * @return the genesis it records.
+     * @throws IllegalArgumentException naming what is wrong: not a JournalGenesis frame, a capacity or a value out of
+     *                                  range, a parameter missing, events that do not match the count.
+     */
+    public static Genesis decode(final JournalDocument document)
+    {
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        final int commandOffset = document.commandOffset();
+        final int commandLength = document.commandLength();
+        if (commandLength != MessageHeaderDecoder.ENCODED_LENGTH + JournalGenesisDecoder.BLOCK_LENGTH)
+        {
+            throw new IllegalArgumentException("genesis (sequence 0): a JournalGenesis frame is " +
+                (MessageHeaderDecoder.ENCODED_LENGTH + JournalGenesisDecoder.BLOCK_LENGTH) + " bytes, not " +
+                commandLength);
+        }
+        header.wrap(document.buffer(), commandOffset);
+        if (header.schemaId() != JournalGenesisDecoder.SCHEMA_ID ||
+            header.templateId() != JournalGenesisDecoder.TEMPLATE_ID ||
+            header.blockLength() != JournalGenesisDecoder.BLOCK_LENGTH)
+        {
+            throw new IllegalArgumentException("genesis (sequence 0): sequence 0 is not a JournalGenesis frame (schema " +
+                header.schemaId() + ", template " + header.templateId() + ", block " + header.blockLength() + ")");
+        }
+        final JournalGenesisDecoder command = new JournalGenesisDecoder().wrap(document.buffer(),
+            commandOffset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
+        final int capacity = command.accountCapacity();
+        checkCapacity(capacity);
+        final int count = command.riskParameterCount();
+        if (count != document.eventCount())
+        {
+            throw new IllegalArgumentException("genesis (sequence 0): it says " + count + " risk parameter values, its events are " +
+                document.eventCount());
+        }
+        final int[] parameters = new int[count];
+        final int[] underlyings = new int[count];
+        final long[] values = new long[count];
+        final boolean[] covered = new boolean[RiskParameters.MAX_PARAMETER + 1];
+        final RiskParameterChangedDecoder event = new RiskParameterChangedDecoder();
+        int at = document.firstEventOffset();
+        for (int i = 0; i < count; i++)
+        {
+            final int frame = document.eventFrameOffset(at);
+            final int frameLength = document.eventFrameLength(at);
+            if (frameLength != MessageHeaderDecoder.ENCODED_LENGTH + RiskParameterChangedDecoder.BLOCK_LENGTH)
+            {
+                throw new IllegalArgumentException("genesis (sequence 0): event " + i + " is not a RiskParameterChanged frame");
+            }
+            header.wrap(document.buffer(), frame);
+            if (header.schemaId() != RiskParameterChangedDecoder.SCHEMA_ID ||
+                header.templateId() != RiskParameterChangedDecoder.TEMPLATE_ID ||
+                header.blockLength() != RiskParameterChangedDecoder.BLOCK_LENGTH)
+            {
+                throw new IllegalArgumentException("genesis (sequence 0): event " + i + " is not a RiskParameterChanged frame");
+            }
+            event.wrap(document.buffer(), frame + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
+                header.version());
+            final int parameter = event.parameterRaw();
+            final int underlying = event.underlyingId();
+            final long value = event.newValue();
+            if (!RiskParameters.validate(parameter, underlying, value) || event.oldValue() != value)
+            {
+                throw new IllegalArgumentException("genesis (sequence 0): event " + i + " is not a valid starting value " +
+                    "(parameter " + parameter + ", underlying " + underlying + ", old " + event.oldValue() +
+                    ", new " + value + ")");
+            }
+            parameters[i] = parameter;
+            underlyings[i] = underlying;
+            values[i] = value;
+            covered[parameter] = true;
+            at = document.nextEventOffset(at);
+        }
+        for (int parameter = 1; parameter <= RiskParameters.MAX_PARAMETER; parameter++)
+        {
+            if (!covered[parameter])
+            {
+                throw new IllegalArgumentException("genesis (sequence 0): no starting value for " + RiskParameter.get(parameter));
+            }
+        }
+        return new Genesis(capacity, parameters, underlyings, values);
+    }
+
+    /**
+     * Appends this genesis to an empty journal, as its sequence 0.
+     *
+     * @param journal an empty journal.
+     * @throws IllegalStateException if the journal holds a document.
+     */
+    public void write(final JournalWriter journal)
+    {
+        final UnsafeBuffer command = new UnsafeBuffer(
+            new byte[MessageHeaderEncoder.ENCODED_LENGTH + JournalGenesisEncoder.BLOCK_LENGTH]);
+        new JournalGenesisEncoder().wrapAndApplyHeader(command, 0, new MessageHeaderEncoder())
+            .timestamp(0)
+            .accountCapacity(accountCapacity)
+            .riskParameterCount(values.length);
+        final EventWriter events = new EventWriter();
+        events.reset();
+        for (int i = 0; i < values.length; i++)
+        {
+            events.riskParameterChanged()
+                .parameter(RiskParameter.get(parameters[i]))
+                .underlyingId(underlyings[i])
+                .oldValue(values[i])
+                .newValue(values[i]);
+        }
+        journal.appendGenesis(0, command, 0, command.capacity(), events.buffer(), 0, events.length(),
+            events.count());
+    }
+
+    /** @return the account capacity the journal was started with. */
+    public int accountCapacity()
+    {
+        return accountCapacity;
+    }
+
+    /** @return how many starting values it records. */
+    public int riskParameterCount()
+    {
+        return values.length;
+    }
+
+    /**
+     * @return new risk parameters holding the recorded starting values (version 0, as fresh defaults).
+     */
+    public RiskParameters riskParameters()
+    {
+        final RiskParameters risk = new RiskParameters();
+        for (int i = 0; i < values.length; i++)
+        {
+            risk.set(parameters[i], underlyings[i], values[i]);
+        }
+        risk.restoreVersion(0);
+        return risk;
+    }
+
+    /** @return a fresh state machine in the state this genesis describes. */
+    public ClearingStateMachine newMachine()
+    {
+        return new ClearingStateMachine(accountCapacity, riskParameters());
+    }
+
+    /**
+     * @param accountCapacity a configured capacity.
+     * @param risk            configured starting risk parameters.
+     * @return null when they are what this genesis records, else every difference, readable ("; " between them).
+     */
+    public String differenceFrom(final int accountCapacity, final RiskParameters risk)
+    {
+        final StringBuilder differences = new StringBuilder();
+        if (accountCapacity != this.accountCapacity)
+        {
+            differences.append("account capacity ").append(accountCapacity).append(", the journal's ")
+                .append(this.accountCapacity);
+        }
+        final RiskParameters recorded = riskParameters();
+        for (int parameter = 1; parameter <= RiskParameters.MAX_PARAMETER; parameter++)
+        {
+            final int scopes = RiskParameters.isPerUnderlying(parameter) ? RiskParameters.MAX_UNDERLYINGS : 1;
+            for (int u = 0; u < scopes; u++)
+            {
+                if (risk.get(parameter, u) != recorded.get(parameter, u))
+                {
+                    differences.append(differences.length() > 0 ? "; " : "").append("risk parameter ")
+                        .append(RiskParameter.get(parameter)).append(scopes > 1 ? " of underlying " + u : "")
+                        .append(' ').append(risk.get(parameter, u)).append(", the journal's ")
+                        .append(recorded.get(parameter, u));
+                }
+            }
+        }
+        return differences.length() == 0 ? null : differences.toString();
+    }
+}
