@@ -453,6 +453,20 @@ public final class Auditor
         return hash;
     }
 
+    /**
+     * Checks a snapshot file as a place to start re-executing from, as the segmented audit does: intact (its content
+     * hash holds), holding the sequence its name carries, and at a document of this journal whose hash - recomputed -
+     * is the snapshot's chain hash. Its state is not proven by this (only re-execution up to it proves that).
+     *
+     * @param directory journal directory.
+     * @param file      a snapshot file of it.
+     * @return null when it can be started from, else why not.
+     */
+    public static String startProblem(final Path directory, final Path file)
+    {
+        return checkStart(directory, file).problem();
+    }
+
     private static Start checkStart(final Path directory, final Path file)
     {
         final long sequence = SnapshotStore.sequenceOf(file);

@@ -1,5 +1,6 @@
 package io.clearing.engine.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,8 +8,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.Bytes;
 import io.clearing.engine.ClearingStateMachine;
 import io.clearing.engine.Genesis;
+import io.clearing.engine.SnapshotCodec;
+import io.clearing.engine.SnapshotStore;
+import io.clearing.engine.audit.Auditor;
 import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.MarginState;
+import io.clearing.sbe.MessageHeaderDecoder;
+import io.clearing.sbe.json.FieldInfo;
 import io.clearing.sbe.json.SbeJsonCodec;
 import io.clearing.settlement.Accounts;
 import io.clearing.settlement.EventWriter;
@@ -18,18 +24,26 @@ import io.clearing.settlement.Positions;
 import io.clearing.settlement.journal.HashChainVerifier;
 import io.clearing.settlement.journal.JournalDocument;
 import io.clearing.settlement.journal.JournalReader;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code statement}: an account's balances, positions, margin and history as of any sequence, from the journal
  * alone. The journal is replayed up to that sequence in a fresh engine, verifying the hash chain and that every
- * document re-executes to its recorded events, so the statement is proven by the same checks as the audit.
+ * document re-executes to its recorded events, so the statement is proven by the same checks as the audit. With
+ * {@code --from-snapshot} the state comes from the newest usable snapshot at or before that sequence and only the
+ * documents after it are re-executed; the documents before it are read for the history with the hash chain verified.
  */
 @Command(name = "statement", mixinStandardHelpOptions = true,
     description = "An account's balances, positions, margin and history as of a sequence, from the journal alone.")
@@ -47,6 +61,12 @@ final class StatementCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
+    @Option(names = "--from-snapshot", description = "Start from the newest usable snapshot in the journal's " +
+        "snapshot directory at or before --at (intact, at a document of this journal) and re-execute only the " +
+        "documents after it: faster, but the snapshot's state is taken as it is (audit --verify-snapshots proves it); " +
+        "the history is still read from the first document with the hash chain verified.")
+    boolean fromSnapshot;
+
     @Option(names = "--account-capacity", description = "Account capacity of a journal started without a genesis (one with a genesis records its own; default ${DEFAULT-VALUE}).")
     int accountCapacity = ClearingCli.DEFAULT_ACCOUNT_CAPACITY;
 
@@ -60,6 +80,9 @@ final class StatementCommand implements Callable<Integer>
         final SbeJsonCodec codec = SbeJsonCodec.load();
         final ObjectMapper mapper = new ObjectMapper();
         final ArrayNode history = mapper.createArrayNode();
+        final AccountFields accountFields = new AccountFields(codec);
+        final Path snapshot = fromSnapshot ? usableSnapshot() : null;
+        final long snapshotSequence = snapshot == null ? -1 : SnapshotStore.sequenceOf(snapshot);
         long sequence = 0;
         long timestamp = 0;
         try (JournalReader reader = new JournalReader(journal))
@@ -72,6 +95,25 @@ final class StatementCommand implements Callable<Integer>
                     System.err.println("journal damaged at sequence " + (machine == null ? document.sequence() :
                         sequence + 1) + ": " + HashChainVerifier.resultName(check));
                     return 1;
+                }
+                if (document.sequence() <= snapshotSequence && document.sequence() > 0)
+                {
+                    // Before the snapshot: read for the history only, the chain verified above.
+                    sequence = document.sequence();
+                    timestamp = document.timestamp();
+                    if (!collect(document, accountFields, codec, mapper, history, sequence, timestamp))
+                    {
+                        return 1;
+                    }
+                    if (sequence == snapshotSequence)
+                    {
+                        machine = loadSnapshot(snapshot, verifier);
+                        if (machine == null)
+                        {
+                            return 1;
+                        }
+                    }
+                    continue;
                 }
                 if (document.sequence() == 0)
                 {
@@ -100,20 +142,7 @@ final class StatementCommand implements Callable<Integer>
                 }
                 sequence = document.sequence();
                 timestamp = document.timestamp();
-                for (int o = document.firstEventOffset(), i = 0; i < document.eventCount();
-                    i++, o = document.nextEventOffset(o))
-                {
-                    final JsonNode event = mapper.readTree(codec.toJson(document.buffer(),
-                        document.eventFrameOffset(o), document.eventFrameLength(o)));
-                    if (mentions(event, account))
-                    {
-                        final ObjectNode entry = mapper.createObjectNode();
-                        entry.put("seq", sequence);
-                        entry.put("timestamp", timestamp);
-                        entry.setAll((ObjectNode)event);
-                        history.add(entry);
-                    }
-                }
+                collect(document, accountFields, codec, mapper, history, sequence, timestamp);
             }
         }
         if (machine == null)
@@ -132,6 +161,7 @@ final class StatementCommand implements Callable<Integer>
         statement.put("account", account);
         statement.put("asOfSequence", sequence);
         statement.put("asOfTimestamp", timestamp);
+        statement.put("fromSnapshot", snapshot == null ? null : snapshot.getFileName().toString());
         final Instruments instruments = machine.instruments();
         final ArrayNode balances = statement.putArray("balances");
         for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
@@ -198,9 +228,154 @@ final class StatementCommand implements Callable<Integer>
         return new BigDecimal(units).movePointLeft(8).toPlainString();
     }
 
+    /** @return the newest snapshot at or before {@link #at} that can be started from, or null (reported). */
+    private Path usableSnapshot() throws IOException
+    {
+        for (final Path file : new SnapshotStore(journal).list())
+        {
+            final long fileSequence = SnapshotStore.sequenceOf(file);
+            if (fileSequence > 0 && fileSequence <= at)
+            {
+                final String problem = Auditor.startProblem(journal, file);
+                if (problem == null)
+                {
+                    return file;
+                }
+                System.err.println("snapshot " + file.getFileName() + " not used: " + problem);
+            }
+        }
+        System.err.println("no usable snapshot at or before sequence " + at + ": the journal is re-executed from its " +
+            "first document");
+        return null;
+    }
+
+    /**
+     * @return the snapshot's state, once the verified chain has reached its sequence and its chain hash is the hash
+     * there; null (reported) otherwise.
+     */
+    private static ClearingStateMachine loadSnapshot(final Path file, final HashChainVerifier verifier)
+        throws IOException
+    {
+        final SnapshotCodec codec = new SnapshotCodec();
+        final UnsafeBuffer bytes = SnapshotStore.read(file);
+        final byte[] chained = new byte[JournalDocument.HASH_LENGTH];
+        final byte[] carried = new byte[JournalDocument.HASH_LENGTH];
+        verifier.lastHash(chained);
+        final boolean intact = codec.verify(bytes, bytes.capacity()) == null;
+        if (intact)
+        {
+            codec.chainHash(bytes, carried);
+        }
+        if (!intact || !Arrays.equals(chained, carried))
+        {
+            System.err.println("snapshot " + file.getFileName() + " changed while the statement was read");
+            return null;
+        }
+        return codec.decode(bytes);
+    }
+
+    /**
+     * Adds the document's events that name the account to the history.
+     *
+     * @return false (reported) when an event is not a frame of this schema - possible only before a snapshot, where
+     * events are not re-executed.
+     */
+    private boolean collect(final JournalDocument document, final AccountFields accountFields,
+        final SbeJsonCodec codec, final ObjectMapper mapper, final ArrayNode history, final long sequence,
+        final long timestamp)
+    {
+        for (int o = document.firstEventOffset(), i = 0; i < document.eventCount(); i++, o = document.nextEventOffset(o))
+        {
+            if (!accountFields.mentions(document.buffer(), document.eventFrameOffset(o),
+                document.eventFrameLength(o), account))
+            {
+                continue;
+            }
+            final JsonNode event;
+            try
+            {
+                event = mapper.readTree(codec.toJson(document.buffer(), document.eventFrameOffset(o),
+                    document.eventFrameLength(o)));
+            }
+            catch (final RuntimeException | JsonProcessingException ex)
+            {
+                System.err.println("journal document " + sequence + ": event " + i + " is not a valid frame: " +
+                    ex.getMessage());
+                return false;
+            }
+            if (mentions(event, account))
+            {
+                final ObjectNode entry = mapper.createObjectNode();
+                entry.put("seq", sequence);
+                entry.put("timestamp", timestamp);
+                entry.setAll((ObjectNode)event);
+                history.add(entry);
+            }
+        }
+        return true;
+    }
+
+    /** The fields that name the account an event is about. */
+    private static final List<String> ACCOUNT_FIELDS = List.of("accountId", "counterpartyAccountId",
+        "liquidatorAccountId");
+
+    /**
+     * Where each event template holds its {@link #ACCOUNT_FIELDS}, from the schema: an event that names no account at
+     * those offsets is skipped without being turned into JSON (most of a large journal's events).
+     */
+    private static final class AccountFields
+    {
+        private final int[][] offsets = new int[SbeJsonCodec.MAX_EVENT_TEMPLATE_ID + 1][];
+
+        AccountFields(final SbeJsonCodec codec)
+        {
+            for (final String type : codec.messageNames())
+            {
+                if (codec.isCommand(type))
+                {
+                    continue;
+                }
+                offsets[codec.templateId(type)] = codec.fields(type).stream()
+                    .filter(field -> ACCOUNT_FIELDS.contains(field.name()) && "int32".equals(field.type()))
+                    .mapToInt(FieldInfo::offset).toArray();
+            }
+        }
+
+        /**
+         * @return true when the event frame names {@code accountId} in one of its account fields, or cannot be read
+         * as an event of this schema (the JSON path then decides, or reports it).
+         */
+        boolean mentions(final DirectBuffer buffer, final int frame, final int length, final int accountId)
+        {
+            if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+            {
+                return true;
+            }
+            final int templateId = buffer.getShort(frame + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            final int[] fields = templateId < offsets.length ? offsets[templateId] : null;
+            if (fields == null)
+            {
+                return true;
+            }
+            final int body = frame + MessageHeaderDecoder.ENCODED_LENGTH;
+            for (final int offset : fields)
+            {
+                if (MessageHeaderDecoder.ENCODED_LENGTH + offset + Integer.BYTES > length)
+                {
+                    return true;
+                }
+                if (buffer.getInt(body + offset, ByteOrder.LITTLE_ENDIAN) == accountId)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     private static boolean mentions(final JsonNode node, final int accountId)
     {
-        for (final String field : new String[]{"accountId", "counterpartyAccountId", "liquidatorAccountId"})
+        for (final String field : ACCOUNT_FIELDS)
         {
             final JsonNode value = node.get(field);
             if (value != null && value.asInt() == accountId)
