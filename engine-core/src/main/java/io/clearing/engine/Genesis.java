@@ -9,6 +9,7 @@ import io.clearing.sbe.RiskParameter;
 import io.clearing.sbe.RiskParameterChangedDecoder;
 import io.clearing.settlement.Accounts;
 import io.clearing.settlement.EventWriter;
+import io.clearing.settlement.journal.HashChainVerifier;
 import io.clearing.settlement.journal.JournalDocument;
 import io.clearing.settlement.journal.JournalReader;
 import io.clearing.settlement.journal.JournalWriter;
@@ -104,24 +105,39 @@ public final class Genesis
     }
 
     /**
-     * Reads the genesis of a journal.
+     * Reads the genesis of a journal: its first document when that carries sequence 0, which must then be intact (its
+     * hash holds, its previous hash is all zero) and decode.
      *
      * @param directory a journal directory.
-     * @return its genesis, or null when its first document is not one (a journal started without a genesis, or an
-     * empty one).
-     * @throws IllegalArgumentException if the first document is a genesis that cannot be decoded (the message says
-     *                                  why), or the directory holds no journal.
+     * @return its genesis, or null when its first document does not carry sequence 0 (a journal started without a
+     * genesis, or an empty one).
+     * @throws IllegalStateException if the first document carries sequence 0 but is damaged or not a valid genesis
+     *                               (the message says why).
+     * @throws IllegalArgumentException if the directory holds no journal.
      */
     public static Genesis read(final Path directory)
     {
         try (JournalReader reader = new JournalReader(directory))
         {
             final JournalDocument document = new JournalDocument();
-            if (!reader.next(document) || !isGenesis(document))
+            if (!reader.next(document) || document.totalLength() < Long.BYTES || document.sequence() != 0)
             {
                 return null;
             }
-            return decode(document);
+            final int check = new HashChainVerifier().verify(document);
+            if (check != HashChainVerifier.OK)
+            {
+                throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its genesis (sequence 0) " +
+                    "is damaged: hash chain: " + HashChainVerifier.resultName(check));
+            }
+            try
+            {
+                return decode(document);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + ex.getMessage(), ex);
+            }
         }
     }
 
@@ -135,7 +151,7 @@ public final class Genesis
     }
 
     /**
-     * Decodes a genesis document (its hash is the {@link io.clearing.settlement.journal.HashChainVerifier}'s business).
+     * Decodes a genesis document (its hash is the {@link HashChainVerifier}'s business).
      *
      * @param document a structurally valid document with sequence 0.
      * @return the genesis it records.
@@ -164,7 +180,14 @@ public final class Genesis
         final JournalGenesisDecoder command = new JournalGenesisDecoder().wrap(document.buffer(),
             commandOffset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
         final int capacity = command.accountCapacity();
-        checkCapacity(capacity);
+        try
+        {
+            checkCapacity(capacity);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("genesis (sequence 0): " + ex.getMessage(), ex);
+        }
         final int count = command.riskParameterCount();
         if (count != document.eventCount())
         {
@@ -175,6 +198,7 @@ public final class Genesis
         final int[] underlyings = new int[count];
         final long[] values = new long[count];
         final boolean[] covered = new boolean[RiskParameters.MAX_PARAMETER + 1];
+        final boolean[][] coveredUnderlying = new boolean[RiskParameters.MAX_PARAMETER + 1][RiskParameters.MAX_UNDERLYINGS];
         final RiskParameterChangedDecoder event = new RiskParameterChangedDecoder();
         int at = document.firstEventOffset();
         for (int i = 0; i < count; i++)
@@ -206,14 +230,28 @@ public final class Genesis
             parameters[i] = parameter;
             underlyings[i] = underlying;
             values[i] = value;
-            covered[parameter] = true;
+            if (underlying < 0)
+            {
+                covered[parameter] = true;
+            }
+            else
+            {
+                coveredUnderlying[parameter][underlying] = true;
+            }
             at = document.nextEventOffset(at);
         }
         for (int parameter = 1; parameter <= RiskParameters.MAX_PARAMETER; parameter++)
         {
-            if (!covered[parameter])
+            // A per-underlying parameter is covered by one value for all (-1) or by one for every underlying.
+            int underlyingsCovered = 0;
+            for (final boolean one : coveredUnderlying[parameter])
             {
-                throw new IllegalArgumentException("genesis (sequence 0): no starting value for " + RiskParameter.get(parameter));
+                underlyingsCovered += one ? 1 : 0;
+            }
+            if (!covered[parameter] && underlyingsCovered < RiskParameters.MAX_UNDERLYINGS)
+            {
+                throw new IllegalArgumentException("genesis (sequence 0): no starting value for " +
+                    RiskParameter.get(parameter) + (underlyingsCovered > 0 ? " of every underlying" : ""));
             }
         }
         return new Genesis(capacity, parameters, underlyings, values);

@@ -189,6 +189,97 @@ final class GenesisTest
     }
 
     @Test
+    void aDamagedGenesisStopsARestartAndRecoverAndIsLocatedAtSequenceZero() throws Exception
+    {
+        final Path journal = tempDir.resolve("journal");
+        run(builder(journal, CAPACITY, otherParameters()));
+        final GenesisBytes genesis = GenesisBytes.find(journal);
+        // The document's event count, one more: the genesis is no longer structurally valid.
+        genesis.putInt(JournalDocument.EVENT_COUNT_OFFSET, GenesisBytes.intAt(journal, genesis,
+            JournalDocument.EVENT_COUNT_OFFSET) + 1);
+
+        final IllegalStateException refused = assertThrows(IllegalStateException.class,
+            builder(journal, CAPACITY, otherParameters()).build()::start);
+        assertTrue(refused.getMessage().endsWith("its genesis (sequence 0) is damaged: hash chain: MALFORMED"),
+            refused.getMessage());
+        final Auditor.Result result = new Auditor(1 << 18, new RiskParameters()).audit(journal);
+        assertFalse(result.ok());
+        assertEquals(0, result.failedSequence());
+        assertEquals("genesis (sequence 0): hash chain: MALFORMED", result.failure());
+        assertEquals(3, new picocli.CommandLine(new io.clearing.engine.cli.ClearingCli()).execute("recover",
+            "--journal", journal.toString()));
+    }
+
+    @Test
+    void aGenesisThatDoesNotDescribeAConfigurationIsRefusedSayingWhy()
+    {
+        final RiskParameters defaults = new RiskParameters();
+        assertRefused("a JournalGenesis frame is 24 bytes, not 32", new UnsafeBuffer(new byte[32]), 13,
+            (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 13);
+        final UnsafeBuffer deposit = genesisFrame(CAPACITY, 13);
+        deposit.putShort(2, (short)io.clearing.sbe.DepositEncoder.TEMPLATE_ID, ByteOrder.LITTLE_ENDIAN);
+        assertRefused("sequence 0 is not a JournalGenesis frame (schema 1729, template 3, block 16)", deposit, 13,
+            (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 13);
+        assertRefused("account capacity out of range: 5 (17 to 8388608)", genesisFrame(5, 13), 13,
+            (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 13);
+        assertRefused("it says 14 risk parameter values, its events are 13", genesisFrame(CAPACITY, 14), 13,
+            (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 13);
+        assertRefused("no starting value for RECOVERY_BUFFER_PPM", genesisFrame(CAPACITY, 12), 12,
+            (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 12);
+        assertRefused("event 8 is not a valid starting value (parameter 9, underlying -1, old 500000, new 500000)",
+            genesisFrame(CAPACITY, 13), 13,
+            (events, i) -> changed(events, i + 1, -1, i + 1 == RiskParameters.INITIAL_MARGIN_FACTOR ? 500_000L :
+                defaults.get(i + 1, -1)), 13);
+        // The price range for underlying 3 only: the other 63 would take the reader's defaults.
+        assertRefused("no starting value for PRICE_RANGE_PPM of every underlying", genesisFrame(CAPACITY, 13), 13,
+            (events, i) -> changed(events, i + 1, i == 0 ? 3 : -1, defaults.get(i + 1, -1)), 13);
+    }
+
+    private interface EventSource
+    {
+        void write(EventWriter events, int index);
+    }
+
+    private static void changed(final EventWriter events, final int parameter, final int underlying, final long value)
+    {
+        events.riskParameterChanged().parameter(io.clearing.sbe.RiskParameter.get(parameter)).underlyingId(underlying)
+            .oldValue(value).newValue(value);
+    }
+
+    private static UnsafeBuffer genesisFrame(final int capacity, final int count)
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[24]);
+        new JournalGenesisEncoder().wrapAndApplyHeader(frame, 0, new MessageHeaderEncoder()).timestamp(0)
+            .accountCapacity(capacity).riskParameterCount(count);
+        return frame;
+    }
+
+    private void assertRefused(final String reason, final UnsafeBuffer command, final int eventCount,
+        final EventSource source, final int written)
+    {
+        final Path journal = tempDir.resolve("crafted-" + System.nanoTime());
+        final EventWriter events = new EventWriter();
+        events.reset();
+        for (int i = 0; i < written; i++)
+        {
+            source.write(events, i);
+        }
+        try (JournalWriter writer = new JournalWriter(journal))
+        {
+            writer.appendGenesis(0, command, 0, command.capacity(), events.buffer(), 0, events.length(), eventCount);
+        }
+        final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> Genesis.read(journal));
+        assertTrue(refused.getMessage().endsWith("genesis (sequence 0): " + reason), refused.getMessage());
+        final IllegalStateException start = assertThrows(IllegalStateException.class,
+            builder(journal, CAPACITY, new RiskParameters()).build()::start);
+        assertTrue(start.getMessage().endsWith(reason), start.getMessage());
+        final Auditor.Result audit = new Auditor(CAPACITY, new RiskParameters()).audit(journal);
+        assertFalse(audit.ok());
+        assertEquals(0, audit.failedSequence());
+        assertEquals("genesis (sequence 0): " + reason, audit.failure());
+    }
+
+    @Test
     void aJournalWithoutAGenesisAuditsWithTheConfigurationTheAuditorIsGiven() throws Exception
     {
         final Path journal = tempDir.resolve("journal");
@@ -341,6 +432,16 @@ final class GenesisTest
                 }
             }
             throw new AssertionError("no genesis in " + journal);
+        }
+
+        static int intAt(final Path journal, final GenesisBytes genesis, final int byteInDocument) throws IOException
+        {
+            final ByteBuffer four = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            try (FileChannel channel = FileChannel.open(genesis.file, StandardOpenOption.READ))
+            {
+                channel.read(four, genesis.start + byteInDocument);
+            }
+            return four.getInt(0);
         }
 
         void flip(final int byteInDocument) throws IOException

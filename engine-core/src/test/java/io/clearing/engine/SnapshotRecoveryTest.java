@@ -350,13 +350,17 @@ final class SnapshotRecoveryTest
     /** A machine that applied the journal's first {@code documents} documents. */
     private ClearingStateMachine replay(final long documents)
     {
-        final ClearingStateMachine machine = new ClearingStateMachine(CAPACITY, new RiskParameters());
+        final ClearingStateMachine machine = Genesis.read(journal).newMachine();
         final EventWriter events = new EventWriter();
         final JournalDocument document = new JournalDocument();
         try (JournalReader reader = new JournalReader(journal))
         {
             while (reader.next(document) && document.sequence() <= documents)
             {
+                if (document.sequence() == 0)
+                {
+                    continue;  // the genesis configured the machine
+                }
                 machine.apply(document.buffer(), document.commandOffset(), document.commandLength(), events);
             }
         }

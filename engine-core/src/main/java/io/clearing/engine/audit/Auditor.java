@@ -600,6 +600,7 @@ public final class Auditor
         {
             long documents = 0;
             long sequence = startSequence;
+            boolean first = true;
             try (JournalReader reader = new JournalReader(directory))
             {
                 if (startSequence > 0 && !reader.seek(startSequence + 1))
@@ -633,10 +634,16 @@ public final class Auditor
                     final int check = verifier.verify(document);
                     if (check != HashChainVerifier.OK)
                     {
-                        final long at = document.structurallyValid() ? document.sequence() : sequence + 1;
-                        return failed(documents, sequence, at, (at == 0 ? "genesis (sequence 0): " : "") +
+                        // A journal's first document claiming sequence 0 is its genesis, damaged; anywhere else a
+                        // document claiming 0 is out of place, reported where it sits.
+                        final boolean claimsZero = document.totalLength() >= Long.BYTES && document.sequence() == 0;
+                        final boolean genesis = claimsZero && startSequence == 0 && first;
+                        final long at = genesis ? 0 : document.structurallyValid() && !claimsZero ?
+                            document.sequence() : sequence + 1;
+                        return failed(documents, sequence, at, (genesis ? "genesis (sequence 0): " : "") +
                             "hash chain: " + HashChainVerifier.resultName(check));
                     }
+                    first = false;
                     if (document.sequence() == 0)
                     {
                         // The verifier passes sequence 0 only as the journal's first document: its genesis.

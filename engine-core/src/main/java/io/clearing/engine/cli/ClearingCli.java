@@ -363,7 +363,9 @@ public final class ClearingCli implements Callable<Integer>
         try (JournalReader reader = new JournalReader(journal))
         {
             final long last = reader.lastSequence();
-            if (last == 0 || !reader.seek(last) || !reader.next(document))
+            // A journal holding only its genesis: the genesis is its last document.
+            if (last == 0 ? !reader.next(document) || document.sequence() != 0 :
+                !reader.seek(last) || !reader.next(document))
             {
                 return "";
             }
@@ -679,9 +681,9 @@ public final class ClearingCli implements Callable<Integer>
             {
                 genesis = Genesis.read(journal);
             }
-            catch (final IllegalArgumentException ex)
+            catch (final IllegalArgumentException | IllegalStateException ex)
             {
-                // A damaged genesis is the audit's first failure, reported below.
+                // No journal, or a damaged genesis: the audit's first failure, reported below.
             }
             if (json != null)
             {

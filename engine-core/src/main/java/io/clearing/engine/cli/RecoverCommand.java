@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.ClearingEngine;
 import io.clearing.engine.Genesis;
 import io.clearing.margin.RiskParameters;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,17 +38,26 @@ final class RecoverCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        if (!Files.isDirectory(journal))
+        if (!Files.isRegularFile(journal.resolve(SingleChronicleQueue.QUEUE_METADATA_FILE)))
         {
             System.err.println("no journal at " + journal.toAbsolutePath());
             return 2;
         }
-        final Genesis genesis = Genesis.read(journal);
-        final ClearingEngine engine = ClearingEngine.builder().journalDirectory(journal)
-            .accountCapacity(genesis == null ? accountCapacity : genesis.accountCapacity())
-            .riskParameters(genesis == null ? new RiskParameters() : genesis.riskParameters()).build();
+        final ClearingEngine engine;
         final long started = System.nanoTime();
-        engine.start();
+        try
+        {
+            final Genesis genesis = Genesis.read(journal);
+            engine = ClearingEngine.builder().journalDirectory(journal)
+                .accountCapacity(genesis == null ? accountCapacity : genesis.accountCapacity())
+                .riskParameters(genesis == null ? new RiskParameters() : genesis.riskParameters()).build();
+            engine.start();
+        }
+        catch (final IllegalStateException | java.io.UncheckedIOException ex)
+        {
+            System.err.println("recover: " + ex.getMessage());
+            return 3;
+        }
         final long startNanos = System.nanoTime() - started;
         final long lastSequence = engine.lastSequence();
         final int openAccounts = engine.stateMachine().accounts().openCount();

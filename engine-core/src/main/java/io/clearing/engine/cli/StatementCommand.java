@@ -92,8 +92,10 @@ final class StatementCommand implements Callable<Integer>
                 final int check = verifier.verify(document);
                 if (check != HashChainVerifier.OK)
                 {
-                    System.err.println("journal damaged at sequence " + (machine == null ? document.sequence() :
-                        sequence + 1) + ": " + HashChainVerifier.resultName(check));
+                    final boolean genesis = sequence == 0 && machine == null &&
+                        document.totalLength() >= Long.BYTES && document.sequence() == 0;
+                    System.err.println("journal damaged at sequence " + (genesis ? "0 (its genesis)" :
+                        Long.toString(sequence + 1)) + ": " + HashChainVerifier.resultName(check));
                     return 1;
                 }
                 if (document.sequence() <= snapshotSequence && document.sequence() > 0)

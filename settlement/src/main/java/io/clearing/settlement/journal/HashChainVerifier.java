@@ -103,7 +103,8 @@ public final class HashChainVerifier
 
     /**
      * @return the sequence the next document must carry: {@link #lastSequence()} + 1. After a failed
-     * {@link #verify(JournalDocument)} this is the sequence of the damaged document.
+     * {@link #verify(JournalDocument)} this is the sequence of the damaged document - except at the head, where the
+     * damaged document may be a genesis (sequence 0): a caller that must tell reads the document's own sequence.
      */
     public long expectedSequence()
     {
