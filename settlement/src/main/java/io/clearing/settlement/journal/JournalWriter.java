@@ -94,6 +94,8 @@ public final class JournalWriter implements AutoCloseable
     /** {@link Durability#SYNCED}: a file was created since the last sync, so the directory must be forced too. */
     private boolean directoryChanged;
     private long syncedSequence;
+    /** SYNCED: a document was appended since the file holding it was last forced (a genesis included). */
+    private boolean unsynced;
     private long fileForces;
     private long directoryForces;
     /** The file holding the last document when the writer opened, null for an empty journal. */
@@ -356,11 +358,20 @@ public final class JournalWriter implements AutoCloseable
         if (queue.cycle() > fileCycle)
         {
             reservation.checkBeforeNewFile(neededBytes);
-            if (syncChannel != null && syncedSequence != lastSequence)
+            if (unsynced)
             {
-                // The documents left in the file being closed are forced now: a later sync() forces only the new one.
-                forceJournalFile();
-                fileForces++;
+                // The documents left in the file being closed are forced now, synced before or not (the file's channel
+                // opens here if no sync has yet): a later sync() forces only the new one.
+                if (syncChannel == null && syncFile != null)
+                {
+                    syncChannel = openForSync(syncFile);
+                }
+                if (syncChannel != null)
+                {
+                    forceJournalFile();
+                    fileForces++;
+                }
+                unsynced = false;
             }
         }
         else
@@ -410,6 +421,7 @@ public final class JournalWriter implements AutoCloseable
 
         lastSequence = sequence;
         empty = false;
+        unsynced = durability == Durability.SYNCED;
         System.arraycopy(hashScratch, 0, lastHash, 0, HASH_LENGTH);
 
         return sequence;
@@ -445,7 +457,7 @@ public final class JournalWriter implements AutoCloseable
      */
     public long sync()
     {
-        if (durability != Durability.SYNCED || syncedSequence == lastSequence && !directoryChanged)
+        if (durability != Durability.SYNCED || !unsynced && !directoryChanged)
         {
             return syncedSequence;
         }
@@ -481,6 +493,7 @@ public final class JournalWriter implements AutoCloseable
             directoryChanged = false;
         }
         syncedSequence = lastSequence;
+        unsynced = false;
         return syncedSequence;
     }
 

@@ -294,6 +294,37 @@ class JournalTest
     }
 
     @Test
+    void aRollForcesTheDocumentsLeftInTheOldFileEvenBeforeAnySync()
+    {
+        final SetTimeProvider clock = new SetTimeProvider(BASE_TIMESTAMP_NS);
+        final Random random = new Random(44L);
+        try (JournalWriter writer = new JournalWriter(tempDir.resolve("roll"), TestRollCycles.TEST_SECONDLY, clock,
+            Durability.SYNCED))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                SampleDocument.random(random, BASE_TIMESTAMP_NS, 2, 30).appendTo(writer);
+            }
+            assertEquals(0, writer.fileForces(), "appending alone forces nothing");
+            clock.advanceMillis(1_000);
+            SampleDocument.random(random, BASE_TIMESTAMP_NS, 2, 30).appendTo(writer);
+            assertEquals(1, writer.fileForces(), "the first file, never synced, is forced before the roll leaves it");
+            assertEquals(4, writer.sync());
+            assertEquals(2, writer.fileForces());
+        }
+        // The same for a genesis alone in its file.
+        try (JournalWriter writer = new JournalWriter(tempDir.resolve("genesis"), TestRollCycles.TEST_SECONDLY, clock,
+            Durability.SYNCED))
+        {
+            final org.agrona.concurrent.UnsafeBuffer command = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
+            writer.appendGenesis(0, command, 0, 16, command, 0, 0, 0);
+            clock.advanceMillis(1_000);
+            SampleDocument.random(random, BASE_TIMESTAMP_NS, 2, 30).appendTo(writer);
+            assertEquals(1, writer.fileForces(), "the genesis's file is forced before the roll leaves it");
+        }
+    }
+
+    @Test
     void syncedAndPageCacheWritersWriteTheSameChainAndOnlySyncedForces()
     {
         final byte[][] heads = new byte[2][JournalDocument.HASH_LENGTH];
