@@ -44,13 +44,14 @@ final class RecoverCommand implements Callable<Integer>
             return 2;
         }
         final ClearingEngine engine;
-        final long started = System.nanoTime();
+        final long started;
         try
         {
             final Genesis genesis = Genesis.read(journal);
             engine = ClearingEngine.builder().journalDirectory(journal)
                 .accountCapacity(genesis == null ? accountCapacity : genesis.accountCapacity())
                 .riskParameters(genesis == null ? new RiskParameters() : genesis.riskParameters()).build();
+            started = System.nanoTime();
             engine.start();
         }
         catch (final IllegalStateException | java.io.UncheckedIOException ex)

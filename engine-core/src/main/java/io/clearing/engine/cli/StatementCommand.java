@@ -81,13 +81,16 @@ final class StatementCommand implements Callable<Integer>
         final ObjectMapper mapper = new ObjectMapper();
         final ArrayNode history = mapper.createArrayNode();
         final AccountFields accountFields = new AccountFields(codec);
-        final Path snapshot = fromSnapshot ? usableSnapshot() : null;
-        final long snapshotSequence = snapshot == null ? -1 : SnapshotStore.sequenceOf(snapshot);
+        final Chosen snapshot = fromSnapshot ? usableSnapshot() : null;
+        final long snapshotSequence = snapshot == null ? -1 : SnapshotStore.sequenceOf(snapshot.file());
+        boolean snapshotLoaded = false;
         long sequence = 0;
         long timestamp = 0;
         try (JournalReader reader = new JournalReader(journal))
         {
-            while (reader.next(document) && document.sequence() <= at)
+            // Up to --at by position in the verified chain, not by what a document claims (a damaged sequence field
+            // must fail the chain, not end the statement early).
+            while (verifier.lastSequence() < at && reader.next(document))
             {
                 final int check = verifier.verify(document);
                 if (check != HashChainVerifier.OK)
@@ -114,6 +117,7 @@ final class StatementCommand implements Callable<Integer>
                         {
                             return 1;
                         }
+                        snapshotLoaded = true;
                     }
                     continue;
                 }
@@ -144,8 +148,17 @@ final class StatementCommand implements Callable<Integer>
                 }
                 sequence = document.sequence();
                 timestamp = document.timestamp();
-                collect(document, accountFields, codec, mapper, history, sequence, timestamp);
+                if (!collect(document, accountFields, codec, mapper, history, sequence, timestamp))
+                {
+                    return 1;
+                }
             }
+        }
+        if (snapshot != null && !snapshotLoaded)
+        {
+            System.err.println("the journal ended at sequence " + sequence + " before the snapshot " +
+                snapshot.file().getFileName());
+            return 1;
         }
         if (machine == null)
         {
@@ -163,7 +176,7 @@ final class StatementCommand implements Callable<Integer>
         statement.put("account", account);
         statement.put("asOfSequence", sequence);
         statement.put("asOfTimestamp", timestamp);
-        statement.put("fromSnapshot", snapshot == null ? null : snapshot.getFileName().toString());
+        statement.put("fromSnapshot", snapshot == null ? null : snapshot.file().getFileName().toString());
         final Instruments instruments = machine.instruments();
         final ArrayNode balances = statement.putArray("balances");
         for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
@@ -230,21 +243,48 @@ final class StatementCommand implements Callable<Integer>
         return new BigDecimal(units).movePointLeft(8).toPlainString();
     }
 
-    /** @return the newest snapshot at or before {@link #at} that can be started from, or null (reported). */
-    private Path usableSnapshot() throws IOException
+    /** A snapshot chosen to start from, with the bytes that were checked: the ones decoded later. */
+    private record Chosen(Path file, UnsafeBuffer bytes)
     {
+    }
+
+    /** @return the newest snapshot at or before {@link #at} that can be started from, or null (reported). */
+    private Chosen usableSnapshot() throws IOException
+    {
+        final SnapshotCodec codec = new SnapshotCodec();
         for (final Path file : new SnapshotStore(journal).list())
         {
             final long fileSequence = SnapshotStore.sequenceOf(file);
-            if (fileSequence > 0 && fileSequence <= at)
+            if (fileSequence <= 0 || fileSequence > at)
             {
-                final String problem = Auditor.startProblem(journal, file);
-                if (problem == null)
-                {
-                    return file;
-                }
-                System.err.println("snapshot " + file.getFileName() + " not used: " + problem);
+                continue;
             }
+            String problem;
+            UnsafeBuffer bytes = null;
+            try
+            {
+                bytes = SnapshotStore.read(file);
+                problem = codec.verify(bytes, bytes.capacity());
+                if (problem == null && codec.journalSequence(bytes) != fileSequence)
+                {
+                    problem = "its name says sequence " + fileSequence + ", its content " +
+                        codec.journalSequence(bytes);
+                }
+            }
+            catch (final IOException ex)
+            {
+                problem = "unreadable: " + ex.getMessage();
+            }
+            if (problem == null)
+            {
+                // Is it at a document of this journal? (Its chain hash is checked again against the verified chain.)
+                problem = Auditor.startProblem(journal, file);
+            }
+            if (problem == null)
+            {
+                return new Chosen(file, bytes);
+            }
+            System.err.println("snapshot " + file.getFileName() + " not used: " + problem);
         }
         System.err.println("no usable snapshot at or before sequence " + at + ": the journal is re-executed from its " +
             "first document");
@@ -252,28 +292,31 @@ final class StatementCommand implements Callable<Integer>
     }
 
     /**
-     * @return the snapshot's state, once the verified chain has reached its sequence and its chain hash is the hash
-     * there; null (reported) otherwise.
+     * @return the snapshot's state, decoded from the bytes checked when it was chosen, once the verified chain has
+     * reached its sequence and its chain hash is the hash there; null (reported) otherwise.
      */
-    private static ClearingStateMachine loadSnapshot(final Path file, final HashChainVerifier verifier)
-        throws IOException
+    private static ClearingStateMachine loadSnapshot(final Chosen snapshot, final HashChainVerifier verifier)
     {
         final SnapshotCodec codec = new SnapshotCodec();
-        final UnsafeBuffer bytes = SnapshotStore.read(file);
         final byte[] chained = new byte[JournalDocument.HASH_LENGTH];
         final byte[] carried = new byte[JournalDocument.HASH_LENGTH];
         verifier.lastHash(chained);
-        final boolean intact = codec.verify(bytes, bytes.capacity()) == null;
-        if (intact)
+        codec.chainHash(snapshot.bytes(), carried);
+        if (!Arrays.equals(chained, carried))
         {
-            codec.chainHash(bytes, carried);
-        }
-        if (!intact || !Arrays.equals(chained, carried))
-        {
-            System.err.println("snapshot " + file.getFileName() + " changed while the statement was read");
+            System.err.println("snapshot " + snapshot.file().getFileName() + ": its chain hash is not the hash of " +
+                "the journal's document at its sequence");
             return null;
         }
-        return codec.decode(bytes);
+        try
+        {
+            return codec.decode(snapshot.bytes());
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("snapshot " + snapshot.file().getFileName() + " cannot be decoded: " + ex.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -353,16 +396,19 @@ final class StatementCommand implements Callable<Integer>
             {
                 return true;
             }
+            final int blockLength = buffer.getShort(frame, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
             final int templateId = buffer.getShort(frame + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            final int schemaId = buffer.getShort(frame + 4, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
             final int[] fields = templateId < offsets.length ? offsets[templateId] : null;
-            if (fields == null)
+            if (fields == null || schemaId != ClearingStateMachine.SCHEMA_ID)
             {
                 return true;
             }
             final int body = frame + MessageHeaderDecoder.ENCODED_LENGTH;
             for (final int offset : fields)
             {
-                if (MessageHeaderDecoder.ENCODED_LENGTH + offset + Integer.BYTES > length)
+                if (offset + Integer.BYTES > blockLength ||
+                    MessageHeaderDecoder.ENCODED_LENGTH + offset + Integer.BYTES > length)
                 {
                     return true;
                 }

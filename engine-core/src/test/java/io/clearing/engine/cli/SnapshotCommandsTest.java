@@ -2,6 +2,7 @@ package io.clearing.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.SnapshotCodec;
 import io.clearing.engine.SnapshotStore;
 import io.clearing.settlement.journal.JournalDocument;
@@ -16,6 +17,8 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -286,7 +289,6 @@ final class SnapshotCommandsTest
             outcome.output());
     }
 
-    /** @return a journal directory sharing the journal's queue files by symbolic link, with its own snapshots. */
     @Test
     void aStatementFromASnapshotEqualsTheStatementReplayedFromTheFirstDocument() throws IOException
     {
@@ -297,7 +299,7 @@ final class SnapshotCommandsTest
         final byte[] bytes = Files.readAllBytes(corrupt);
         bytes[bytes.length / 3] ^= 1;
         Files.write(corrupt, bytes);
-        final com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        final ObjectMapper mapper = new ObjectMapper();
         for (final int account : new int[] {16, 100, 215})
         {
             final CliRun replayed = run("statement", "--journal", copy.toString(), "--account",
@@ -307,8 +309,8 @@ final class SnapshotCommandsTest
 
             assertEquals(0, replayed.exitCode(), replayed.output());
             assertEquals(0, fromSnapshot.exitCode(), fromSnapshot.output());
-            final var expected = (com.fasterxml.jackson.databind.node.ObjectNode)mapper.readTree(replayed.output());
-            final var actual = (com.fasterxml.jackson.databind.node.ObjectNode)mapper.readTree(fromSnapshot.output());
+            final var expected = (ObjectNode)mapper.readTree(replayed.output());
+            final var actual = (ObjectNode)mapper.readTree(fromSnapshot.output());
             assertTrue(expected.get("fromSnapshot").isNull());
             assertEquals(SnapshotStore.fileName(5_000), actual.get("fromSnapshot").asText());
             assertTrue(expected.get("history").size() > 0, "account " + account + " has a history");
@@ -318,6 +320,62 @@ final class SnapshotCommandsTest
         }
     }
 
+    /**
+     * The history a statement reports is every event naming the account: checked against `dump --account`, which
+     * converts every event to JSON and filters the JSON, for the liquidator (named by liquidatorAccountId), an account
+     * it liquidated and an ordinary one.
+     */
+    @Test
+    void aStatementsHistoryIsEveryEventTheDumpShowsForTheAccount() throws IOException
+    {
+        final ObjectMapper mapper = new ObjectMapper();
+        int liquidated = -1;
+        for (final String line : run("dump", "--journal", journal.toString()).output().split("\n"))
+        {
+            for (final var event : mapper.readTree(line).get("events"))
+            {
+                if ("LiquidationTrade".equals(event.get("type").asText()))
+                {
+                    assertEquals(3, event.get("liquidatorAccountId").asInt());
+                    liquidated = event.get("accountId").asInt();
+                    break;
+                }
+            }
+            if (liquidated >= 0)
+            {
+                break;
+            }
+        }
+        assertTrue(liquidated >= 0, "the crash liquidates someone");
+        for (final int account : new int[] {3, liquidated, 100})
+        {
+            final List<String> dumped = new ArrayList<>();
+            for (final String line : run("dump", "--journal", journal.toString(), "--account",
+                Integer.toString(account)).output().split("\n"))
+            {
+                final var node = mapper.readTree(line);
+                for (final var event : node.get("events"))
+                {
+                    dumped.add(node.get("seq").asLong() + " " + event);
+                }
+            }
+            final CliRun statement = run("statement", "--journal", journal.toString(), "--account",
+                Integer.toString(account), "--json", "--from-snapshot");
+            assertEquals(0, statement.exitCode(), statement.output());
+            final List<String> history = new ArrayList<>();
+            for (final var entry : mapper.readTree(statement.output()).get("history"))
+            {
+                final var event = ((ObjectNode)entry).deepCopy();
+                final long seq = event.remove("seq").asLong();
+                event.remove("timestamp");
+                history.add(seq + " " + event);
+            }
+            assertTrue(dumped.size() > 0, "account " + account);
+            assertEquals(dumped, history, "account " + account);
+        }
+    }
+
+    /** @return a journal directory sharing the journal's queue files by symbolic link, with its own snapshots. */
     private Path copyJournal() throws IOException
     {
         return copyJournal("journal-copy", true);

@@ -89,7 +89,10 @@ public final class JournalWriter implements AutoCloseable
     private final Durability durability;
     /** {@link Durability#SYNCED}: the file holding the last document, null before the first. */
     private Path syncFile;
-    /** Opened on it at the first sync after it became the file (never inside an append, which must not fail late). */
+    /**
+     * Opened on it at the first sync after it became the file, or at a roll that leaves it unsynced - before the
+     * document is written, never after (an append must not fail late).
+     */
     private FileChannel syncChannel;
     /** {@link Durability#SYNCED}: a file was created since the last sync, so the directory must be forced too. */
     private boolean directoryChanged;
@@ -249,8 +252,9 @@ public final class JournalWriter implements AutoCloseable
      * @throws IllegalArgumentException if a length is negative, the document would exceed
      *                                  {@link #MAX_DOCUMENT_LENGTH}, or the entries do not exactly fill the events
      *                                  region.
-     * @throws UncheckedIOException     if the disk cannot hold the document (full filesystem) or the journal's
-     *                                  file or directory was removed or replaced; the message names the directory
+     * @throws UncheckedIOException     if the disk cannot hold the document (full filesystem), the journal's
+     *                                  file or directory was removed or replaced, or ({@link Durability#SYNCED}) the
+     *                                  file being left at a roll cannot be forced; the message names the directory
      *                                  and the cause.
      */
     public long append(
@@ -371,7 +375,8 @@ public final class JournalWriter implements AutoCloseable
                     forceJournalFile();
                     fileForces++;
                 }
-                unsynced = false;
+                // Still unsynced: syncedSequence() moves only in sync(), which forces the current file again (the new
+                // one once this document is in it; the old one, cheaply, if writing this document fails).
             }
         }
         else
@@ -399,8 +404,10 @@ public final class JournalWriter implements AutoCloseable
         {
             throw ex;
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex)
         {
+            // Chronicle also throws checked exceptions undeclared (a FileNotFoundException when the next file cannot
+            // be created at a roll): every failure to write is the UncheckedIOException this method declares.
             throw new UncheckedIOException(new IOException("journal " + directory.toAbsolutePath() +
                 ": cannot write document " + sequence + ": " + rootMessage(ex), ex));
         }
