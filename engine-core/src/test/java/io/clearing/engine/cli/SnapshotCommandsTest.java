@@ -126,9 +126,7 @@ final class SnapshotCommandsTest
     {
         final Path corrupt = work.resolve(SnapshotStore.fileName(10_000));
         Files.copy(snapshot(journal, 10_000), corrupt);
-        final byte[] bytes = Files.readAllBytes(corrupt);
-        bytes[bytes.length / 3] ^= 1;
-        Files.write(corrupt, bytes);
+        flipABitOf(corrupt);
 
         final CliRun outcome = run("audit", "--journal", journal.toString(), "--snapshot", corrupt.toString());
 
@@ -242,10 +240,7 @@ final class SnapshotCommandsTest
     void aCorruptSnapshotIsNotUsedAndTheSegmentedAuditStillHolds() throws IOException
     {
         final Path copy = copyJournal();
-        final Path corrupt = snapshot(copy, 10_000);
-        final byte[] bytes = Files.readAllBytes(corrupt);
-        bytes[bytes.length / 3] ^= 1;
-        Files.write(corrupt, bytes);
+        flipABitOf(snapshot(copy, 10_000));
 
         final CliRun outcome = run("audit", "--journal", copy.toString(), "--workers", "2");
 
@@ -295,10 +290,7 @@ final class SnapshotCommandsTest
         final Path copy = copyJournal();
         // 12,345 lies after the snapshot at 10,000; that snapshot is corrupt (reported on stderr, not used), so the one
         // at 5,000 is: the state from it, re-executed from 5,001, and the history read from the first document.
-        final Path corrupt = snapshot(copy, 10_000);
-        final byte[] bytes = Files.readAllBytes(corrupt);
-        bytes[bytes.length / 3] ^= 1;
-        Files.write(corrupt, bytes);
+        flipABitOf(snapshot(copy, 10_000));
         final ObjectMapper mapper = new ObjectMapper();
         for (final int account : new int[] {16, 100, 215})
         {
@@ -373,6 +365,14 @@ final class SnapshotCommandsTest
             assertTrue(dumped.size() > 0, "account " + account);
             assertEquals(dumped, history, "account " + account);
         }
+    }
+
+    /** Flips one bit a third of the way into the file: its content hash no longer holds. */
+    private static void flipABitOf(final Path file) throws IOException
+    {
+        final byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 3] ^= 1;
+        Files.write(file, bytes);
     }
 
     /** @return a journal directory sharing the journal's queue files by symbolic link, with its own snapshots. */

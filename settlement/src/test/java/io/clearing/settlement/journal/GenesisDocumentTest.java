@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -183,37 +182,21 @@ class GenesisDocumentTest
 
     private static List<ExpandableArrayBuffer> read(final Path dir)
     {
-        final List<ExpandableArrayBuffer> copies = new ArrayList<>();
-        final JournalDocument read = new JournalDocument();
-        try (JournalReader reader = new JournalReader(dir))
-        {
-            while (reader.next(read))
-            {
-                final ExpandableArrayBuffer copy = new ExpandableArrayBuffer(read.totalLength());
-                copy.putBytes(0, read.buffer(), read.offset(), read.totalLength());
-                copies.add(copy);
-            }
-        }
-        return copies;
+        return DocumentCopies.read(dir);
     }
 
     private JournalDocument wrap(final List<ExpandableArrayBuffer> documents, final int index)
     {
-        final ExpandableArrayBuffer copy = documents.get(index);
-        return doc.wrap(copy, 0, copy.capacity());
+        return DocumentCopies.wrap(doc, documents, index);
     }
 
     private byte[] lastHash()
     {
-        final byte[] hash = new byte[32];
-        verifier.lastHash(hash);
-        return hash;
+        return DocumentCopies.lastHash(verifier);
     }
 
     private static byte[] hashOf(final JournalDocument document)
     {
-        final byte[] hash = new byte[32];
-        document.hash(hash);
-        return hash;
+        return DocumentCopies.hashOf(document);
     }
 }

@@ -115,22 +115,17 @@ class HashChainVerifierTest
 
     private JournalDocument document(final List<ExpandableArrayBuffer> journal, final int zeroBasedIndex)
     {
-        final ExpandableArrayBuffer copy = journal.get(zeroBasedIndex);
-        return doc.wrap(copy, 0, copy.capacity());
+        return DocumentCopies.wrap(doc, journal, zeroBasedIndex);
     }
 
     private byte[] lastHash()
     {
-        final byte[] hash = new byte[32];
-        verifier.lastHash(hash);
-        return hash;
+        return DocumentCopies.lastHash(verifier);
     }
 
     private static byte[] hashOf(final JournalDocument doc)
     {
-        final byte[] hash = new byte[32];
-        doc.hash(hash);
-        return hash;
+        return DocumentCopies.hashOf(doc);
     }
 
     private static void write(final Path dir, final long seed, final List<ExpandableArrayBuffer> copies)
@@ -144,15 +139,6 @@ class HashChainVerifierTest
             }
         }
 
-        final JournalDocument read = new JournalDocument();
-        try (JournalReader reader = new JournalReader(dir))
-        {
-            while (reader.next(read))
-            {
-                final ExpandableArrayBuffer copy = new ExpandableArrayBuffer(read.totalLength());
-                copy.putBytes(0, read.buffer(), read.offset(), read.totalLength());
-                copies.add(copy);
-            }
-        }
+        copies.addAll(DocumentCopies.read(dir));
     }
 }
