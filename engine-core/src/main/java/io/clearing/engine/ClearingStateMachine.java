@@ -2279,15 +2279,21 @@ public final class ClearingStateMachine implements StateMachine
             {
                 continue;
             }
+            // Whole contracts that bring the unit toward neutral without passing it: none when even one would pass it
+            // (rounding up instead overshot by under a contract, so a hedged spread alternated one contract of each
+            // leg until the step cap). Such a unit is neutral to the contract; its legs go in the hedge phase below.
+            final double perContract = (double)instruments.contractSize(id) / Fixed.SCALE *
+                instruments.markPrice(id) / Fixed.SCALE;
+            final long toNeutral = perContract <= 0 ? Math.abs(q) : (long)Math.floor(Math.abs(unitDelta) / perContract);
+            if (toNeutral == 0)
+            {
+                continue;
+            }
             final long notional = Math.abs(Fixed.notional(q, instruments.contractSize(id), instruments.markPrice(id)));
             if (best < 0 || notional > bestNotional)
             {
                 best = slot;
                 bestNotional = notional;
-                final double perContract = (double)instruments.contractSize(id) / Fixed.SCALE *
-                    instruments.markPrice(id) / Fixed.SCALE;
-                final long toNeutral = perContract <= 0 ? Math.abs(q) :
-                    (long)Math.ceil(Math.abs(unitDelta) / perContract);
                 bestContracts = Math.max(1, Math.min(Math.abs(q), Math.min(toNeutral, stepContracts(q))));
             }
         }

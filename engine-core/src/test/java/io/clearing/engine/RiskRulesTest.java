@@ -246,6 +246,55 @@ final class RiskRulesTest
             (machine.evaluations() - evaluationsBefore) + " evaluations in " + steps + " steps");
     }
 
+    /**
+     * A delta-neutral calendar spread pushed under maintenance margin: each step may not take the unit past
+     * delta-neutral, so a leg whose one contract would overshoot is left to the hedge phase, a quarter at a time. The
+     * code before session 10 rounded the contracts to neutral up, overshot by less than a contract, and so alternated
+     * one contract of each leg: 32 steps (its cap for two positions) ending still in margin call.
+     */
+    @Test
+    void aDeltaNeutralSpreadIsLiquidatedInQuarterStepsNotOneContractAtATime()
+    {
+        final int future = 2;
+        apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(future).kind(InstrumentKind.FUTURE).underlyingId(0)
+            .settlementAssetId(0).strike(0).expiryTimestamp(time + 90L * 24 * 3_600_000_000_000L)
+            .contractSize(UNIT).makerFeePpm(0).takerFeePpm(0).encodedLength());
+        apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(future).price(65_000 * UNIT).impliedVolatility(0).encodedLength());
+        deposit(60, 0, 1_000_000 * UNIT);
+        deposit(61, 0, 10_000_000 * UNIT);
+        final long sellPerp = orderId;
+        order(61, Side.SELL, 65_000, 40);
+        final long buyPerp = orderId;
+        order(60, Side.BUY, 65_000, 40);
+        assertEquals(null, fill(1, sellPerp, 61, buyPerp, 60, 65_000, 40));
+        final long buyFuture = orderId;
+        orderIn(future, 61, Side.BUY, 65_000, 40);
+        final long sellFuture = orderId;
+        orderIn(future, 60, Side.SELL, 65_000, 40);
+        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(2)
+            .instrumentId(future).price(65_000 * UNIT).quantity(40).makerOrderId(buyFuture).makerAccountId(61)
+            .takerOrderId(sellFuture).takerAccountId(60).takerSide(Side.SELL).encodedLength());
+        final long keep = machine.accounts().initialMargin(60) * 101 / 100;
+        apply(new io.clearing.sbe.WithdrawalEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
+            .accountId(60).assetId(0).amount(machine.accounts().equity(60) - keep).encodedLength());
+        assertEquals(MarginState.HEALTHY.value(), machine.accounts().state(60));
+
+        // The future rallies 1% against the short leg: under maintenance margin, still solvent.
+        final List<Integer> templates = apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(future).price(65_650 * UNIT).impliedVolatility(0).encodedLength());
+
+        final long steps = templates.stream()
+            .filter(t -> t == io.clearing.sbe.LiquidationTradeDecoder.TEMPLATE_ID).count();
+        assertTrue(steps >= 2 && steps <= 8, steps + " liquidation steps");
+        assertEquals(MarginState.HEALTHY.value(), machine.accounts().state(60), "back at initial margin");
+        final long perpLeft = machine.positions().quantity(machine.positions().find(60, BTC_PERP));
+        final long futureLeft = machine.positions().quantity(machine.positions().find(60, future));
+        assertTrue(perpLeft > 0 && futureLeft < 0 && Math.abs(perpLeft + futureLeft) <= 10,
+            "still a spread, reduced: perp " + perpLeft + ", future " + futureLeft);
+    }
+
     private void assertHeldStateIsFresh(final int account, final long perp)
     {
         final long[] fresh = new long[8];
