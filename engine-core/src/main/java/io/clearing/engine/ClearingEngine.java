@@ -139,10 +139,10 @@ public final class ClearingEngine implements AutoCloseable
      * Opens the journal, rebuilds the state - the newest valid snapshot, then the journal after it - and starts the
      * business-logic thread. A new journal first gets its genesis (sequence 0): the account capacity and risk
      * parameters of this engine, so that the journal alone says how to re-execute it ({@link Genesis}); an existing
-     * journal is replayed with the configuration its genesis records, which must be this engine's. A snapshot is valid when it is whole and its hash holds, it is at a sequence the journal
-     * holds and carries the hash of the journal's document there, and it was built for this account capacity; the
-     * others are passed over (see {@link #recovery()}), logged, and renamed {@code .rejected} unless only the
-     * capacity differs.
+     * journal is replayed with the configuration its genesis records, which must be this engine's. A snapshot is valid
+     * when it is whole and its hash holds, it is at a sequence the journal holds and carries the hash of the journal's
+     * document there, and it was built for this account capacity; the others are passed over (see
+     * {@link #recovery()}), logged, and renamed {@code .rejected} unless only the capacity differs.
      *
      * @return this engine.
      * @throws IllegalStateException if already started, the journal directory cannot be created, the journal was

@@ -127,8 +127,8 @@ public final class Genesis
             final int check = new HashChainVerifier().verify(document);
             if (check != HashChainVerifier.OK)
             {
-                throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its genesis (sequence 0) " +
-                    "is damaged: hash chain: " + HashChainVerifier.resultName(check));
+                throw new IllegalStateException("journal " + directory.toAbsolutePath() +
+                    ": its genesis (sequence 0) is damaged: hash chain: " + HashChainVerifier.resultName(check));
             }
             try
             {

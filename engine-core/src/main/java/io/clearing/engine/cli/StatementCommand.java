@@ -63,11 +63,13 @@ final class StatementCommand implements Callable<Integer>
 
     @Option(names = "--from-snapshot", description = "Start from the newest usable snapshot in the journal's " +
         "snapshot directory at or before --at (intact, at a document of this journal) and re-execute only the " +
-        "documents after it: faster, but the snapshot's state is taken as it is (audit --verify-snapshots proves it); " +
+        "documents after it: faster, but the snapshot's state is taken as it is (audit --verify-snapshots " +
+        "proves it); " +
         "the history is still read from the first document with the hash chain verified.")
     boolean fromSnapshot;
 
-    @Option(names = "--account-capacity", description = "Account capacity of a journal started without a genesis (one with a genesis records its own; default ${DEFAULT-VALUE}).")
+    @Option(names = "--account-capacity", description = "Account capacity of a journal started without a genesis " +
+        "(one with a genesis records its own; default ${DEFAULT-VALUE}).")
     int accountCapacity = ClearingCli.DEFAULT_ACCOUNT_CAPACITY;
 
     @Override
@@ -329,7 +331,8 @@ final class StatementCommand implements Callable<Integer>
         final SbeJsonCodec codec, final ObjectMapper mapper, final ArrayNode history, final long sequence,
         final long timestamp)
     {
-        for (int o = document.firstEventOffset(), i = 0; i < document.eventCount(); i++, o = document.nextEventOffset(o))
+        for (int o = document.firstEventOffset(), i = 0; i < document.eventCount();
+            i++, o = document.nextEventOffset(o))
         {
             if (!accountFields.mentions(document.buffer(), document.eventFrameOffset(o),
                 document.eventFrameLength(o), account))
