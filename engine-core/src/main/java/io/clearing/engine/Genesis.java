@@ -97,7 +97,7 @@ public final class Genesis
 
     private static void checkCapacity(final int accountCapacity)
     {
-        if (accountCapacity <= Accounts.FIRST_USER_ACCOUNT || accountCapacity > Accounts.MAX_CAPACITY)
+        if (!Accounts.isValidCapacity(accountCapacity))
         {
             throw new IllegalArgumentException("account capacity out of range: " + accountCapacity + " (" +
                 (Accounts.FIRST_USER_ACCOUNT + 1) + " to " + Accounts.MAX_CAPACITY + ")");

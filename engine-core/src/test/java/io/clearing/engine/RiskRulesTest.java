@@ -194,35 +194,16 @@ final class RiskRulesTest
     @Test
     void aHedgedAccountInMarginCallRecoversAtTheFirstPriceAboveTheRecoveryLevel()
     {
-        final int future = 2;
-        apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
-            .timestamp(time++).instrumentId(future).kind(InstrumentKind.FUTURE).underlyingId(0)
-            .settlementAssetId(0).strike(0).expiryTimestamp(time + 90L * 24 * 3_600_000_000_000L)
-            .contractSize(UNIT).makerFeePpm(0).takerFeePpm(0).encodedLength());
-        apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
-            .timestamp(time++).instrumentId(future).price(65_000 * UNIT).impliedVolatility(0).encodedLength());
+        final int future = defineFuture();
         riskParameter(io.clearing.sbe.RiskParameter.ROLL_SHOCK_PPM, 0);
         riskParameter(io.clearing.sbe.RiskParameter.DELTA_SHOCK_PPM, 0);
         riskParameter(io.clearing.sbe.RiskParameter.RECOVERY_BUFFER_PPM, 500_000);
         deposit(60, 0, 100_000 * UNIT);
         deposit(61, 0, 10_000_000 * UNIT);
-        final long sellPerp = orderId;
-        order(61, Side.SELL, 65_000, 2);
-        final long buyPerp = orderId;
-        order(60, Side.BUY, 65_000, 2);
-        assertEquals(null, fill(1, sellPerp, 61, buyPerp, 60, 65_000, 2));
-        final long buyFuture = orderId;
-        orderIn(future, 61, Side.BUY, 65_000, 3);
-        final long sellFuture = orderId;
-        orderIn(future, 60, Side.SELL, 65_000, 3);
-        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(2)
-            .instrumentId(future).price(65_000 * UNIT).quantity(3).makerOrderId(buyFuture).makerAccountId(61)
-            .takerOrderId(sellFuture).takerAccountId(60).takerSide(Side.SELL).encodedLength());
+        openSpread(future, 2, 3);
         assertEquals(-3, machine.positions().quantity(machine.positions().find(60, future)));
         // Leave equity 2% over initial margin.
-        final long keep = machine.accounts().initialMargin(60) * 51 / 50;
-        apply(new io.clearing.sbe.WithdrawalEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
-            .accountId(60).assetId(0).amount(machine.accounts().equity(60) - keep).encodedLength());
+        withdrawToInitialMarginTimes(51, 50);
         assertEquals(MarginState.HEALTHY.value(), machine.accounts().state(60));
 
         long perp = 65_000;
@@ -255,30 +236,11 @@ final class RiskRulesTest
     @Test
     void aDeltaNeutralSpreadIsLiquidatedInQuarterStepsNotOneContractAtATime()
     {
-        final int future = 2;
-        apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
-            .timestamp(time++).instrumentId(future).kind(InstrumentKind.FUTURE).underlyingId(0)
-            .settlementAssetId(0).strike(0).expiryTimestamp(time + 90L * 24 * 3_600_000_000_000L)
-            .contractSize(UNIT).makerFeePpm(0).takerFeePpm(0).encodedLength());
-        apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
-            .timestamp(time++).instrumentId(future).price(65_000 * UNIT).impliedVolatility(0).encodedLength());
+        final int future = defineFuture();
         deposit(60, 0, 1_000_000 * UNIT);
         deposit(61, 0, 10_000_000 * UNIT);
-        final long sellPerp = orderId;
-        order(61, Side.SELL, 65_000, 40);
-        final long buyPerp = orderId;
-        order(60, Side.BUY, 65_000, 40);
-        assertEquals(null, fill(1, sellPerp, 61, buyPerp, 60, 65_000, 40));
-        final long buyFuture = orderId;
-        orderIn(future, 61, Side.BUY, 65_000, 40);
-        final long sellFuture = orderId;
-        orderIn(future, 60, Side.SELL, 65_000, 40);
-        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(2)
-            .instrumentId(future).price(65_000 * UNIT).quantity(40).makerOrderId(buyFuture).makerAccountId(61)
-            .takerOrderId(sellFuture).takerAccountId(60).takerSide(Side.SELL).encodedLength());
-        final long keep = machine.accounts().initialMargin(60) * 101 / 100;
-        apply(new io.clearing.sbe.WithdrawalEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
-            .accountId(60).assetId(0).amount(machine.accounts().equity(60) - keep).encodedLength());
+        openSpread(future, 40, 40);
+        withdrawToInitialMarginTimes(101, 100);
         assertEquals(MarginState.HEALTHY.value(), machine.accounts().state(60));
 
         // The future rallies 1% against the short leg: under maintenance margin, still solvent.
@@ -293,6 +255,44 @@ final class RiskRulesTest
         final long futureLeft = machine.positions().quantity(machine.positions().find(60, future));
         assertTrue(perpLeft > 0 && futureLeft < 0 && Math.abs(perpLeft + futureLeft) <= 10,
             "still a spread, reduced: perp " + perpLeft + ", future " + futureLeft);
+    }
+
+    /** @return a BTC future (id 2, 90 days out) defined and marked at 65,000. */
+    private int defineFuture()
+    {
+        final int future = 2;
+        apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(future).kind(InstrumentKind.FUTURE).underlyingId(0)
+            .settlementAssetId(0).strike(0).expiryTimestamp(time + 90L * 24 * 3_600_000_000_000L)
+            .contractSize(UNIT).makerFeePpm(0).takerFeePpm(0).encodedLength());
+        apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(future).price(65_000 * UNIT).impliedVolatility(0).encodedLength());
+        return future;
+    }
+
+    /** Account 60 buys {@code perps} perpetuals from 61 and sells it {@code futures} futures, all at 65,000. */
+    private void openSpread(final int future, final long perps, final long futures)
+    {
+        final long sellPerp = orderId;
+        order(61, Side.SELL, 65_000, perps);
+        final long buyPerp = orderId;
+        order(60, Side.BUY, 65_000, perps);
+        assertEquals(null, fill(1, sellPerp, 61, buyPerp, 60, 65_000, perps));
+        final long buyFuture = orderId;
+        orderIn(future, 61, Side.BUY, 65_000, futures);
+        final long sellFuture = orderId;
+        orderIn(future, 60, Side.SELL, 65_000, futures);
+        apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++).tradeId(2)
+            .instrumentId(future).price(65_000 * UNIT).quantity(futures).makerOrderId(buyFuture).makerAccountId(61)
+            .takerOrderId(sellFuture).takerAccountId(60).takerSide(Side.SELL).encodedLength());
+    }
+
+    /** Account 60 withdraws down to its initial margin times numerator / denominator. */
+    private void withdrawToInitialMarginTimes(final long numerator, final long denominator)
+    {
+        final long keep = machine.accounts().initialMargin(60) * numerator / denominator;
+        apply(new io.clearing.sbe.WithdrawalEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
+            .accountId(60).assetId(0).amount(machine.accounts().equity(60) - keep).encodedLength());
     }
 
     private void assertHeldStateIsFresh(final int account, final long perp)

@@ -50,12 +50,22 @@ public final class Accounts
     private int openCount;
 
     /**
+     * @param capacity a number of account ids.
+     * @return true when an {@code Accounts} can hold that many: at least {@link #FIRST_USER_ACCOUNT} + 1, at most
+     * {@link #MAX_CAPACITY}.
+     */
+    public static boolean isValidCapacity(final int capacity)
+    {
+        return capacity > FIRST_USER_ACCOUNT && capacity <= MAX_CAPACITY;
+    }
+
+    /**
      * @param capacity number of account ids, at least {@link #FIRST_USER_ACCOUNT} + 1 and at most
      *                 {@link #MAX_CAPACITY}.
      */
     public Accounts(final int capacity)
     {
-        if (capacity <= FIRST_USER_ACCOUNT || capacity > MAX_CAPACITY)
+        if (!isValidCapacity(capacity))
         {
             throw new IllegalArgumentException("account capacity out of range: " + capacity);
         }

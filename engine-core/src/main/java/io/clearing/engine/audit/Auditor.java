@@ -49,9 +49,9 @@ public final class Auditor
     private final RiskParameters parameters;
     /** Each worker reads its snapshot files into one buffer of its own (reused: no zero-filled 80 MB per file). */
     private final ThreadLocal<SnapshotStore.Reader> readers = ThreadLocal.withInitial(SnapshotStore.Reader::new);
-    /** Each worker re-encodes its states into one buffer of its own, sized once to the largest snapshot. */
-    private final ThreadLocal<ExpandableDirectByteBuffer[]> encodeBuffers =
-        ThreadLocal.withInitial(() -> new ExpandableDirectByteBuffer[1]);
+    /** Each worker re-encodes its states into one buffer of its own, grown once to the largest snapshot. */
+    private final ThreadLocal<ExpandableDirectByteBuffer> encodeBuffers =
+        ThreadLocal.withInitial(() -> new ExpandableDirectByteBuffer(1 << 20));
 
     /**
      * @param accountCapacity account capacity of a journal started without a genesis (one with a genesis, sequence 0,
@@ -774,13 +774,9 @@ public final class Auditor
                 return new SnapshotCheck(file, fileSequence, false, "changed during the audit");
             }
             verifier.lastHash(hash);
-            final ExpandableDirectByteBuffer[] buffer = encodeBuffers.get();
-            if (buffer[0] == null || buffer[0].capacity() < bytes.capacity())
-            {
-                // The state re-encodes to about the file's length: one allocation, not a doubling from 1 MiB.
-                buffer[0] = new ExpandableDirectByteBuffer(bytes.capacity() + (1 << 16));
-            }
-            final ExpandableDirectByteBuffer encoded = buffer[0];
+            final ExpandableDirectByteBuffer encoded = encodeBuffers.get();
+            // The state re-encodes to about the file's length: grown to it at once, not doubled while encoding.
+            encoded.checkLimit(bytes.capacity() + (1 << 16));
             final int contentLength = codec.encode(machine, sequence, hash, encoded);
             final int length = contentLength + SnapshotCodec.TRAILER_LENGTH;
             final int common = Math.min(contentLength, bytes.capacity());
