@@ -141,8 +141,9 @@ public final class ClearingEngine implements AutoCloseable
      * parameters of this engine, so that the journal alone says how to re-execute it ({@link Genesis}); an existing
      * journal is replayed with the configuration its genesis records, which must be this engine's. A snapshot is valid
      * when it is whole and its hash holds, it is at a sequence the journal holds and carries the hash of the journal's
-     * document there, and it was built for this account capacity; the others are passed over (see
-     * {@link #recovery()}), logged, and renamed {@code .rejected} unless only the capacity differs.
+     * document there, and it was built for at least this account capacity (more when the journal raised it with an
+     * {@code AccountCapacityUpdate}); the others are passed over (see {@link #recovery()}), logged, and renamed
+     * {@code .rejected} unless only the capacity differs.
      *
      * @return this engine.
      * @throws IllegalStateException if already started, the journal directory cannot be created, the journal was
@@ -218,7 +219,8 @@ public final class ClearingEngine implements AutoCloseable
             {
                 throw new IllegalStateException("journal " + journalDirectory.toAbsolutePath() + " was started with " +
                     "another configuration than this engine's: " + difference + ". A journal keeps the configuration " +
-                    "it was started with (its genesis); risk parameters change by RiskParameterUpdate commands");
+                    "it was started with (its genesis); risk parameters change by RiskParameterUpdate commands, the account " +
+                    "capacity by AccountCapacityUpdate commands");
             }
         }
         return genesis;
@@ -831,7 +833,9 @@ public final class ClearingEngine implements AutoCloseable
          * Number of account ids the engine can hold, more than 16 (ids 0-15 are system accounts) and at most
          * {@code Accounts.MAX_CAPACITY}; each id takes a 192-byte record off the Java heap. Part of the rules (a
          * command naming an id beyond it is rejected): a new journal records it in its genesis, and an existing
-         * journal must have been started with the same capacity, or {@link ClearingEngine#start()} refuses it.
+         * journal must have been started with the same capacity, or {@link ClearingEngine#start()} refuses it. A
+         * running journal's capacity is raised by an {@code AccountCapacityUpdate} command, which the journal keeps:
+         * later restarts still name the starting capacity here.
          */
         public Builder accountCapacity(final int capacity)
         {

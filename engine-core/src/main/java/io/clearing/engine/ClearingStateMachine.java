@@ -3,6 +3,7 @@ package io.clearing.engine;
 import io.clearing.margin.Fixed;
 import io.clearing.margin.MarginCalculator;
 import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.AccountCapacityUpdateDecoder;
 import io.clearing.sbe.AccountRiskQueryDecoder;
 import io.clearing.sbe.AssetDefinitionDecoder;
 import io.clearing.sbe.BalanceReason;
@@ -74,7 +75,7 @@ public final class ClearingStateMachine implements StateMachine
     private final int[] warmBand = new int[WARM_BATCH];
     /** Sum of what {@link #warm} read, kept so that the reads are not optimised away; meaningless. */
     private long warmed;
-    private final boolean[] pending;
+    private boolean[] pending;
     private final double[] indexSensitivity = new double[Limits.MAX_UNDERLYINGS];
     /**
      * registerBands scratch, per underlying: how equity less margin moves with its index - {@code INDEX_RISES_WITH}
@@ -108,6 +109,7 @@ public final class ClearingStateMachine implements StateMachine
     private final TimeAdvanceDecoder timeAdvance = new TimeAdvanceDecoder();
     private final ExpirySettlementPriceDecoder expiryPrice = new ExpirySettlementPriceDecoder();
     private final RiskParameterUpdateDecoder riskParameterUpdate = new RiskParameterUpdateDecoder();
+    private final AccountCapacityUpdateDecoder accountCapacityUpdate = new AccountCapacityUpdateDecoder();
     private final AccountRiskQueryDecoder accountRiskQuery = new AccountRiskQueryDecoder();
 
     private EventWriter events;
@@ -136,7 +138,7 @@ public final class ClearingStateMachine implements StateMachine
     /** Share of the budget the bands get ({@link #narrowBands}); 1 outside tests. */
     private double bandScale = 1.0;
     private static final double UNREALIZED_MASS_LIMIT = 0x1p60;
-    private final int[] firstRow;
+    private int[] firstRow;
     private int[] nextRow = new int[1024];
     private long[] rowUnrealized = new long[1024];
     private double[] rowUnrealizedMass = new double[1024];
@@ -312,6 +314,7 @@ public final class ClearingStateMachine implements StateMachine
             case ExpirySettlementPriceDecoder.TEMPLATE_ID: return ExpirySettlementPriceDecoder.BLOCK_LENGTH;
             case RiskParameterUpdateDecoder.TEMPLATE_ID: return RiskParameterUpdateDecoder.BLOCK_LENGTH;
             case AccountRiskQueryDecoder.TEMPLATE_ID: return AccountRiskQueryDecoder.BLOCK_LENGTH;
+            case AccountCapacityUpdateDecoder.TEMPLATE_ID: return AccountCapacityUpdateDecoder.BLOCK_LENGTH;
             default: return -1;
         }
     }
@@ -363,6 +366,10 @@ public final class ClearingStateMachine implements StateMachine
             case AccountRiskQueryDecoder.TEMPLATE_ID:
                 onAccountRiskQuery(accountRiskQuery.wrap(
                     buffer, body, AccountRiskQueryDecoder.BLOCK_LENGTH, version));
+                break;
+            case AccountCapacityUpdateDecoder.TEMPLATE_ID:
+                onAccountCapacityUpdate(accountCapacityUpdate.wrap(
+                    buffer, body, AccountCapacityUpdateDecoder.BLOCK_LENGTH, version));
                 break;
             default:
                 reject(RejectReason.UNKNOWN_TEMPLATE, NO_ACCOUNT, templateId, 0, 0);
@@ -541,6 +548,31 @@ public final class ClearingStateMachine implements StateMachine
                 evaluateAndCommit(id);
             }
         }
+    }
+
+    /**
+     * Raises the number of account ids. Nothing about existing accounts changes; the new ids are never opened (a
+     * deposit opens them). Every per-account table is reallocated and copied, the account table last: were an
+     * allocation to fail (the JVM out of memory, an error the engine does not survive) the capacity in force would
+     * still be the old one. Linear in the new capacity: an operator's command, not for the hot path.
+     */
+    private void onAccountCapacityUpdate(final AccountCapacityUpdateDecoder command)
+    {
+        final int capacity = command.accountCapacity();
+        final int old = accounts.capacity();
+        if (capacity <= old || !Accounts.isValidCapacity(capacity))
+        {
+            reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, capacity, old, Accounts.MAX_CAPACITY);
+            return;
+        }
+        pending = Arrays.copyOf(pending, capacity);
+        final int[] rows = Arrays.copyOf(firstRow, capacity);
+        Arrays.fill(rows, old, capacity, UNDISCOVERED);
+        firstRow = rows;
+        orders.growAccounts(capacity);
+        watch.growAccounts(capacity);
+        accounts.growCapacity(capacity);
+        events.accountCapacityChanged().oldCapacity(old).newCapacity(capacity);
     }
 
     /**

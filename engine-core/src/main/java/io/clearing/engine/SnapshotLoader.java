@@ -13,9 +13,11 @@ import java.util.List;
 /**
  * Finds the newest snapshot a restart can use: intact (whole, hash correct, this format), at a sequence the journal
  * holds, carrying the hash of the journal's document at that sequence (so it is this journal's history, not another's),
- * and built for the same account capacity. Every snapshot passed over is reported with its reason and logged; a bad
- * one is renamed aside ({@link SnapshotStore#reject}), one built for another account capacity (a configuration
- * mismatch) is left in place. Leftovers of an interrupted write are deleted.
+ * and built for at least the engine's account capacity (the journal's starting capacity; an
+ * {@code AccountCapacityUpdate} command later in the journal raises it, never lowers it). Every snapshot passed over
+ * is reported with its reason and logged; a bad one is renamed aside ({@link SnapshotStore#reject}), one built for a
+ * smaller account capacity (a configuration mismatch) is left in place. Leftovers of an interrupted write are
+ * deleted.
  */
 final class SnapshotLoader
 {
@@ -33,7 +35,7 @@ final class SnapshotLoader
     /**
      * @param journalDirectory    the journal, with its snapshots in {@link SnapshotStore#DIRECTORY_NAME}.
      * @param journalLastSequence the journal's last sequence.
-     * @param accountCapacity     the engine's account capacity.
+     * @param accountCapacity     the engine's account capacity: a snapshot of fewer account ids is passed over.
      * @param skipped             receives "file: reason" for every snapshot passed over, newest first.
      * @return the newest usable snapshot, decoded, or null when there is none.
      */
@@ -95,9 +97,10 @@ final class SnapshotLoader
                     {
                         reason = "chain hash differs from journal document " + sequence + ": another history";
                     }
-                    else if (codec.accountCapacity(bytes) != accountCapacity)
+                    else if (codec.accountCapacity(bytes) < accountCapacity)
                     {
-                        // A configuration mismatch, not a bad file: passed over but left in place.
+                        // A configuration mismatch, not a bad file: passed over but left in place. (More account
+                        // ids than the engine starts with is the journal's own AccountCapacityUpdate.)
                         skipped.add(file.getFileName() + ": account capacity " + codec.accountCapacity(bytes) +
                             ", the engine has " + accountCapacity);
                         LOG.log(System.Logger.Level.WARNING, "snapshot " + file + " skipped: " +

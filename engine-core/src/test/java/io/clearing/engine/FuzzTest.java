@@ -3,6 +3,7 @@ package io.clearing.engine;
 import io.clearing.engine.audit.Auditor;
 import io.clearing.engine.cli.Simulator;
 import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.AccountCapacityUpdateEncoder;
 import io.clearing.sbe.AccountRiskQueryEncoder;
 import io.clearing.sbe.AssetDefinitionDecoder;
 import io.clearing.sbe.AssetDefinitionEncoder;
@@ -655,7 +656,7 @@ final class FuzzTest
         WITHDRAWAL_BEYOND_BALANCE, INDEX_PRICE, MARK_PRICE, ORDER_VALUE, ORDER_TARGET, ORDER_DUPLICATE_ID,
         ORDER_REDUCE_ONLY, ORDER_BEYOND_MARGIN, ORDER_HUGE_QUANTITY, FILL_VALUE, FILL_UNKNOWN_ORDER, FILL_DEAD_ORDER,
         FILL_OVERFILL, FILL_THROUGH_LIMIT, CANCEL_UNKNOWN_ORDER, CANCEL_WRONG_OWNER, EXPIRY_PRICE, RISK_PARAMETER,
-        ASSET_DEFINITION, INSTRUMENT_DEFINITION, RISK_QUERY, GENESIS
+        ASSET_DEFINITION, INSTRUMENT_DEFINITION, RISK_QUERY, GENESIS, CAPACITY_UPDATE
     }
 
     /**
@@ -690,6 +691,7 @@ final class FuzzTest
         private final InstrumentDefinitionEncoder instrumentDefinition = new InstrumentDefinitionEncoder();
         private final AccountRiskQueryEncoder riskQuery = new AccountRiskQueryEncoder();
         private final JournalGenesisEncoder genesis = new JournalGenesisEncoder();
+        private final AccountCapacityUpdateEncoder capacityUpdate = new AccountCapacityUpdateEncoder();
         private Recorded nextValid;
         private long nextTradeId = FAR_ORDER_ID;
 
@@ -747,6 +749,7 @@ final class FuzzTest
                 case ASSET_DEFINITION: return assetDefinition();
                 case INSTRUMENT_DEFINITION: return instrumentDefinition();
                 case GENESIS: return genesis();
+                case CAPACITY_UPDATE: return capacityUpdate();
                 default: return riskQuery();
             }
         }
@@ -930,6 +933,17 @@ final class FuzzTest
                 .accountCapacity(random.nextInt()).riskParameterCount(random.nextInt());
             expected = mask(RejectReason.NOT_A_COMMAND);
             return HEADER + JournalGenesisEncoder.BLOCK_LENGTH;
+        }
+
+        /** An account capacity update that does not raise the capacity, or raises it beyond the largest table. */
+        private int capacityUpdate()
+        {
+            final int capacity = random.nextBoolean() ?
+                (int)(CAPACITY - random.nextLong((long)CAPACITY - Integer.MIN_VALUE + 1)) :
+                Accounts.MAX_CAPACITY + 1 + random.nextInt(Integer.MAX_VALUE - Accounts.MAX_CAPACITY);
+            capacityUpdate.wrapAndApplyHeader(frame, 0, header).timestamp(anyTime()).accountCapacity(capacity);
+            expected = mask(RejectReason.VALUE_OUT_OF_RANGE);
+            return HEADER + AccountCapacityUpdateEncoder.BLOCK_LENGTH;
         }
 
         private int wrongSchema()

@@ -45,8 +45,8 @@ public final class Accounts
     /** Most account ids a table holds (its records are addressed by int offsets): 8,388,608. */
     public static final int MAX_CAPACITY = 1 << 23;
 
-    private final int capacity;
-    private final UnsafeBuffer records;
+    private int capacity;
+    private UnsafeBuffer records;
     private int openCount;
 
     /**
@@ -79,6 +79,29 @@ public final class Accounts
         {
             open(id);
         }
+    }
+
+    /**
+     * Raises the number of account ids: the records move to a new buffer of the new size, the new ids never opened.
+     * Allocates and copies the whole table - for the rare command that raises the capacity, not for the hot path.
+     *
+     * @param newCapacity above the current capacity, at most {@link #MAX_CAPACITY}.
+     */
+    public void growCapacity(final int newCapacity)
+    {
+        if (newCapacity <= capacity || !isValidCapacity(newCapacity))
+        {
+            throw new IllegalArgumentException("account capacity " + newCapacity + " is not above " + capacity +
+                " and at most " + MAX_CAPACITY);
+        }
+        final UnsafeBuffer grown = new UnsafeBuffer(BufferUtil.allocateDirectAligned(newCapacity * RECORD_BYTES, 64));
+        grown.putBytes(0, records, 0, capacity * RECORD_BYTES);
+        for (int id = capacity; id < newCapacity; id++)
+        {
+            grown.putInt(at(id) + FIRST_POSITION, -1);
+        }
+        records = grown;
+        capacity = newCapacity;
     }
 
     private static int at(final int accountId)

@@ -1,5 +1,6 @@
 package io.clearing.settlement;
 
+import io.clearing.sbe.AccountCapacityChangedEncoder;
 import io.clearing.sbe.AccountRiskReportEncoder;
 import io.clearing.sbe.AssetDefinedEncoder;
 import io.clearing.sbe.AutoDeleverageEncoder;
@@ -36,6 +37,7 @@ public final class EventWriter
     private final AssetDefinedEncoder assetDefined = new AssetDefinedEncoder();
     private final InstrumentDefinedEncoder instrumentDefined = new InstrumentDefinedEncoder();
     private final RiskParameterChangedEncoder riskParameterChanged = new RiskParameterChangedEncoder();
+    private final AccountCapacityChangedEncoder accountCapacityChanged = new AccountCapacityChangedEncoder();
     private final OrderAcceptedEncoder orderAccepted = new OrderAcceptedEncoder();
     private final OrderRejectedEncoder orderRejected = new OrderRejectedEncoder();
     private final OrderCancelledEncoder orderCancelled = new OrderCancelledEncoder();
@@ -134,6 +136,13 @@ public final class EventWriter
     {
         return riskParameterChanged.wrapAndApplyHeader(
             buf(), frame(RiskParameterChangedEncoder.BLOCK_LENGTH), header);
+    }
+
+    /** @return an AccountCapacityChanged encoder for the next frame. */
+    public AccountCapacityChangedEncoder accountCapacityChanged()
+    {
+        return accountCapacityChanged.wrapAndApplyHeader(
+            buf(), frame(AccountCapacityChangedEncoder.BLOCK_LENGTH), header);
     }
 
     /** @return an OrderAccepted encoder for the next frame. */

@@ -26,7 +26,7 @@ public final class Orders
     private int[] nextFree;
     private int[] nextInAccount;
     private int[] prevInAccount;
-    private final int[] firstByAccount;
+    private int[] firstByAccount;
     private int freeHead = -1;
     private int highWater;
     private int live;
@@ -40,6 +40,24 @@ public final class Orders
         firstByAccount = new int[accountCapacity];
         Arrays.fill(firstByAccount, -1);
         allocate(Math.max(16, initialCapacity));
+    }
+
+    /**
+     * Makes room for account ids up to {@code accountCapacity} - 1; the new ids have no orders. Allocates: for the
+     * rare command that raises the account capacity, not for the hot path.
+     *
+     * @param accountCapacity at least the current number of account ids.
+     */
+    public void growAccounts(final int accountCapacity)
+    {
+        final int old = firstByAccount.length;
+        if (accountCapacity < old)
+        {
+            throw new IllegalArgumentException("account capacity " + accountCapacity + " below " + old);
+        }
+        final int[] grown = Arrays.copyOf(firstByAccount, accountCapacity);
+        Arrays.fill(grown, old, accountCapacity, -1);
+        firstByAccount = grown;
     }
 
     private void allocate(final int capacity)

@@ -35,7 +35,7 @@ public final class PriceWatch
     private static final double NO_TRIGGER = (double)Limits.MAX_PRICE * 4;
 
     private final BandRecords records = new BandRecords();
-    private final int[] firstBand;
+    private int[] firstBand;
     private final TriggerHeap[] upper = new TriggerHeap[SOURCES];
     private final TriggerHeap[] lowerNegated = new TriggerHeap[SOURCES];
     private long registrations;
@@ -61,6 +61,24 @@ public final class PriceWatch
             upper[i] = new TriggerHeap(records, 0);
             lowerNegated[i] = new TriggerHeap(records, 1);
         }
+    }
+
+    /**
+     * Makes room for account ids up to {@code accountCapacity} - 1; the new ids have no bands. Allocates: for the
+     * rare command that raises the account capacity, not for the hot path.
+     *
+     * @param accountCapacity at least the current number of account ids.
+     */
+    public void growAccounts(final int accountCapacity)
+    {
+        final int old = firstBand.length;
+        if (accountCapacity < old)
+        {
+            throw new IllegalArgumentException("account capacity " + accountCapacity + " below " + old);
+        }
+        final int[] grown = java.util.Arrays.copyOf(firstBand, accountCapacity);
+        java.util.Arrays.fill(grown, old, accountCapacity, -1);
+        firstBand = grown;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.clearing.engine.audit;
 
+import io.clearing.sbe.AccountCapacityChangedDecoder;
 import io.clearing.sbe.BalanceChangedDecoder;
 import io.clearing.sbe.BalanceReason;
 import io.clearing.sbe.MessageHeaderDecoder;
@@ -18,17 +19,19 @@ import java.util.Arrays;
  * <p>
  * The audit compares every event with the re-executed one first, so on a journal that passes that compare this
  * check fails only if the engine broke its own ledger; it is the auditor's proof of the invariant, not the engine's
- * claim of it. Allocates one row of balances per asset in use (8 bytes per account id), at its first balance.
+ * claim of it. Allocates one row of balances per asset in use (8 bytes per account id), at its first balance, and
+ * grows the rows where an {@code AccountCapacityChanged} event raises the account ids (from the capacity it holds).
  * Not thread-safe.
  */
 final class LedgerCheck
 {
-    private final int capacity;
+    private int capacity;
     /** The balance each event must start from, per asset then account; a row per asset in use. */
     private final long[][] balances = new long[Limits.MAX_ASSETS][];
     private final long[] net = new long[Limits.MAX_ASSETS];
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final BalanceChangedDecoder balanceChanged = new BalanceChangedDecoder();
+    private final AccountCapacityChangedDecoder capacityChanged = new AccountCapacityChangedDecoder();
 
     /** @param capacity account ids, 0 to capacity - 1. */
     LedgerCheck(final int capacity)
@@ -64,6 +67,17 @@ final class LedgerCheck
         {
             final int frame = document.eventFrameOffset(o);
             header.wrap(document.buffer(), frame);
+            if (header.templateId() == AccountCapacityChangedDecoder.TEMPLATE_ID)
+            {
+                capacityChanged.wrap(document.buffer(), frame + MessageHeaderDecoder.ENCODED_LENGTH,
+                    header.blockLength(), header.version());
+                final String problem = raise(capacityChanged.oldCapacity(), capacityChanged.newCapacity(), sequence);
+                if (problem != null)
+                {
+                    return problem;
+                }
+                continue;
+            }
             if (header.templateId() != BalanceChangedDecoder.TEMPLATE_ID)
             {
                 continue;
@@ -108,6 +122,24 @@ final class LedgerCheck
                     sequence;
             }
         }
+        return null;
+    }
+
+    private String raise(final int from, final int to, final long sequence)
+    {
+        if (from != capacity || to <= from)
+        {
+            return "account capacity raised from " + from + " to " + to + " at sequence " + sequence +
+                ", but the ledger holds " + capacity + " account ids";
+        }
+        for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+        {
+            if (balances[asset] != null)
+            {
+                balances[asset] = Arrays.copyOf(balances[asset], to);
+            }
+        }
+        capacity = to;
         return null;
     }
 

@@ -28,8 +28,9 @@ class SbeJsonCodecSchemaTest
             List.of(
                 "AssetDefinition", "InstrumentDefinition", "Deposit", "Withdrawal", "IndexPrice", "MarkPrice",
                 "NewOrder", "CancelOrder", "Fill", "TimeAdvance", "ExpirySettlementPrice", "RiskParameterUpdate",
-                "AccountRiskQuery", "JournalGenesis",
-                "CommandRejected", "AssetDefined", "InstrumentDefined", "RiskParameterChanged", "OrderAccepted",
+                "AccountRiskQuery", "AccountCapacityUpdate", "JournalGenesis",
+                "CommandRejected", "AssetDefined", "InstrumentDefined", "RiskParameterChanged", "AccountCapacityChanged",
+                "OrderAccepted",
                 "OrderRejected", "OrderCancelled", "TradeSettled", "BalanceChanged", "MarginStatus", "FundingSettled",
                 "ExpirySettled", "LiquidationTrade", "InsurancePayout", "AutoDeleverage", "AccountRiskReport"),
             CODEC.messageNames());
