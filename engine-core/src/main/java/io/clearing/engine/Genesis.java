@@ -120,8 +120,20 @@ public final class Genesis
         try (JournalReader reader = new JournalReader(directory))
         {
             final JournalDocument document = new JournalDocument();
-            if (!reader.next(document) || document.totalLength() < Long.BYTES || document.sequence() != 0)
+            if (!reader.next(document) || document.totalLength() < Long.BYTES)
             {
+                return null;
+            }
+            if (document.sequence() != 0)
+            {
+                // A journal starts at its genesis, or at sequence 1 without one: a first document that is a
+                // genesis frame under another sequence, or that claims any other sequence, is damaged.
+                if (isGenesisFrame(document) || document.sequence() != 1)
+                {
+                    throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its first " +
+                        "document is damaged: it claims sequence " + document.sequence() + (isGenesisFrame(document) ?
+                        " but holds a genesis (sequence 0)" : ", a journal starts at 0 (its genesis) or 1"));
+                }
                 return null;
             }
             final int check = new HashChainVerifier().verify(document);
@@ -139,6 +151,26 @@ public final class Genesis
                 throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + ex.getMessage(), ex);
             }
         }
+    }
+
+    /**
+     * Whether a journal's first document - which may be damaged - is its genesis: it claims sequence 0, or its command
+     * is a {@code JournalGenesis} frame whatever sequence it claims (a flipped byte in the sequence field must still
+     * be located at the genesis).
+     *
+     * @param document a journal's first document, hash not yet checked.
+     * @return true when it is, or was, the genesis.
+     */
+    public static boolean isFirstGenesis(final JournalDocument document)
+    {
+        return document.totalLength() >= Long.BYTES && (document.sequence() == 0 || isGenesisFrame(document));
+    }
+
+    private static boolean isGenesisFrame(final JournalDocument document)
+    {
+        return document.structurallyValid() && document.commandLength() >= MessageHeaderDecoder.ENCODED_LENGTH &&
+            (document.buffer().getShort(document.commandOffset() + 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF) ==
+            JournalGenesisDecoder.TEMPLATE_ID;
     }
 
     /**

@@ -362,12 +362,16 @@ public final class Auditor
         return run.execute(directory, progress);
     }
 
-    /** @return true when the journal's last document is {@code sequence} and none follows it (as Run.execute decides). */
+    /**
+     * @return true when no document at all follows the one at {@code sequence} - not one that says so: a document
+     * after it, whatever sequence it claims, is for the stretch to verify (as Run.execute reads on from the start).
+     */
     private static boolean journalEndsAt(final Path directory, final long sequence)
     {
         try (JournalReader reader = new JournalReader(directory))
         {
-            return !reader.seek(sequence + 1) && reader.lastSequence() == sequence;
+            final JournalDocument document = new JournalDocument();
+            return reader.seek(sequence) && reader.next(document) && !reader.next(document);
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -405,6 +409,12 @@ public final class Auditor
                     first - 1, List.of());
             }
             checks.addAll(result.snapshots());
+            if (i < starts.size() && result.snapshots().isEmpty())
+            {
+                // The stretch failed before its closing snapshot: listed all the same, as not proven.
+                checks.add(new SnapshotCheck(starts.get(i).file(), starts.get(i).sequence(), false,
+                    "not proven: the stretch before it failed at sequence " + result.failedSequence()));
+            }
             segments.add(new Segment(first, result.lastSequence(), i == 0 ? null : starts.get(i - 1).file(),
                 result.documents(), seconds[i], result.ok()));
             if (failed != null)
@@ -422,6 +432,11 @@ public final class Auditor
             if (result.failedSequence() >= 0)
             {
                 failedSequence = result.failedSequence();
+                failure = result.failure();
+            }
+            else if (result.snapshots().isEmpty())
+            {
+                failedSequence = first;
                 failure = result.failure();
             }
             else
@@ -607,17 +622,13 @@ public final class Auditor
             boolean first = true;
             try (JournalReader reader = new JournalReader(directory))
             {
-                if (startSequence > 0 && !reader.seek(startSequence + 1))
+                // From a snapshot: position at its document (the start check proved it carries the snapshot's chain
+                // hash) and read on from there, so that whatever follows it - whatever sequence a damaged one claims -
+                // goes through the hash chain below. Nothing after it means the journal ends at the snapshot.
+                if (startSequence > 0 && !(reader.seek(startSequence) && reader.next(document)))
                 {
-                    // Nothing after the start is fine only when the journal really ends there: seek also fails
-                    // when the document that should follow is damaged or missing.
-                    if (reader.lastSequence() == startSequence)
-                    {
-                        return finish(documents, sequence);
-                    }
-                    return failed(documents, sequence, sequence + 1, "no readable document " + (sequence + 1) +
-                        " after sequence " + sequence + " (the journal's last document says sequence " +
-                        reader.lastSequence() + ")");
+                    return failed(documents, sequence, sequence, "the journal's document " + sequence +
+                        ", where the snapshot starts, is no longer readable");
                 }
                 while (sequence < endSequence)
                 {
@@ -638,12 +649,10 @@ public final class Auditor
                     final int check = verifier.verify(document);
                     if (check != HashChainVerifier.OK)
                     {
-                        // A journal's first document claiming sequence 0 is its genesis, damaged; anywhere else a
-                        // document claiming 0 is out of place, reported where it sits.
-                        final boolean claimsZero = document.totalLength() >= Long.BYTES && document.sequence() == 0;
-                        final boolean genesis = claimsZero && startSequence == 0 && first;
-                        final long at = genesis ? 0 : document.structurallyValid() && !claimsZero ?
-                            document.sequence() : sequence + 1;
+                        // Located by its place in the chain, never by the sequence it claims (which may be the
+                        // damaged bytes); a first document that is, or claims to be, a genesis is sequence 0.
+                        final boolean genesis = startSequence == 0 && first && Genesis.isFirstGenesis(document);
+                        final long at = genesis ? 0 : sequence + 1;
                         return failed(documents, sequence, at, (genesis ? "genesis (sequence 0): " : "") +
                             "hash chain: " + HashChainVerifier.resultName(check));
                     }

@@ -97,8 +97,7 @@ final class StatementCommand implements Callable<Integer>
                 final int check = verifier.verify(document);
                 if (check != HashChainVerifier.OK)
                 {
-                    final boolean genesis = sequence == 0 && machine == null &&
-                        document.totalLength() >= Long.BYTES && document.sequence() == 0;
+                    final boolean genesis = sequence == 0 && machine == null && Genesis.isFirstGenesis(document);
                     System.err.println("journal damaged at sequence " + (genesis ? "0 (its genesis)" :
                         Long.toString(sequence + 1)) + ": " + HashChainVerifier.resultName(check));
                     return 1;

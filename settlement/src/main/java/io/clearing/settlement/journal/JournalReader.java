@@ -101,8 +101,9 @@ public final class JournalReader implements AutoCloseable
 
         probe.direction(TailerDirection.FORWARD).toStart();
         final long firstSequence = readSequence();
-        // A journal starts at its genesis (sequence 0) or, without one, at sequence 1.
-        if (firstSequence < 0 || sequence < firstSequence)
+        // A journal starts at its genesis (sequence 0) or, without one, at sequence 1: a first document claiming
+        // anything else is damaged, and no position can be derived from it.
+        if ((firstSequence != 0 && firstSequence != 1) || sequence < firstSequence)
         {
             return false;
         }
