@@ -2473,9 +2473,10 @@ public final class ClearingStateMachine implements StateMachine
                 }
                 else
                 {
-                    // The price at which this position's close absorbs its share: better for the bankrupt side.
-                    final long perPriceUnit = Math.max(1, Fixed.mulDiv(Math.abs(q), size, Fixed.SCALE));
-                    final long shift = (share + perPriceUnit - 1) / perPriceUnit;
+                    // The price at which this position's close absorbs its share, better for the bankrupt side: a
+                    // price unit moves |q| x size / 1e8 money units (a fraction when the position is under one
+                    // underlying unit), so the shift is share x 1e8 / (|q| x size), rounded up.
+                    final long shift = Fixed.mulDivUp(share, Fixed.SCALE, Math.multiplyExact(Math.abs(q), size));
                     final long price = Math.max(1, Math.min(Limits.MAX_PRICE, q > 0 ? mark + shift : mark - shift));
                     deleverage(accountId, slot, price);
                 }

@@ -51,6 +51,24 @@ public final class Fixed
         return negative ? -q : q;
     }
 
+    /**
+     * {@code a * b / c} rounded up, exact: for a quantity that must reach a target.
+     *
+     * @param a non-negative.
+     * @param b non-negative.
+     * @param c divisor, positive.
+     * @throws ArithmeticException if an argument is out of range or the result does not fit in a long.
+     */
+    public static long mulDivUp(final long a, final long b, final long c)
+    {
+        if (a < 0 || b < 0)
+        {
+            throw new ArithmeticException("mulDivUp argument out of range");
+        }
+        final long truncated = mulDiv(a, b, c);
+        return mulRemainder(a, b, c) == 0 ? truncated : Math.addExact(truncated, 1);
+    }
+
     /** {@code a * b / SCALE} truncated toward zero, exact; e.g. contracts x size, or size x price. */
     public static long mulScaled(final long a, final long b)
     {

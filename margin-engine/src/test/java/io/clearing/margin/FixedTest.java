@@ -16,6 +16,33 @@ class FixedTest
     private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
 
     @ParameterizedTest
+    @ValueSource(longs = {3L, 11L, 20261125L})
+    void mulDivUpIsTheCeilingOfTheExactQuotient(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < 200_000; i++)
+        {
+            final long a = Math.abs(random.nextLong() >> random.nextInt(64)) & Long.MAX_VALUE;
+            final long b = Math.abs(random.nextLong() >> random.nextInt(64)) & Long.MAX_VALUE;
+            final long c = Math.max(1L, Math.abs(random.nextLong() >> random.nextInt(63)));
+            final BigInteger[] division = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b))
+                .divideAndRemainder(BigInteger.valueOf(c));
+            final BigInteger exact = division[1].signum() == 0 ? division[0] : division[0].add(BigInteger.ONE);
+            if (exact.compareTo(LONG_MAX) > 0)
+            {
+                assertThrows(ArithmeticException.class, () -> Fixed.mulDivUp(a, b, c), a + "*" + b + "/" + c);
+            }
+            else
+            {
+                assertEquals(exact.longValueExact(), Fixed.mulDivUp(a, b, c), a + "*" + b + "/" + c);
+            }
+        }
+        assertEquals(333_333_333_334L, Fixed.mulDivUp(500_000_000_000L, Fixed.SCALE, 150_000_000L));
+        assertEquals(2, Fixed.mulDivUp(4, 1, 2));
+        assertThrows(ArithmeticException.class, () -> Fixed.mulDivUp(-1, 1, 1));
+    }
+
+    @ParameterizedTest
     @ValueSource(longs = {1L, 7L, 42L, 20261124L})
     void mulDivMatchesBigIntegerOnRandomOperands(final long seed)
     {

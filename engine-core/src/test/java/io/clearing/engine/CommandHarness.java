@@ -1,0 +1,158 @@
+package io.clearing.engine;
+
+import io.clearing.margin.RiskParameters;
+import io.clearing.sbe.AssetDefinitionEncoder;
+import io.clearing.sbe.BooleanType;
+import io.clearing.sbe.CommandRejectedDecoder;
+import io.clearing.sbe.DepositEncoder;
+import io.clearing.sbe.ExpirySettlementPriceEncoder;
+import io.clearing.sbe.FillEncoder;
+import io.clearing.sbe.IndexPriceEncoder;
+import io.clearing.sbe.InstrumentDefinitionEncoder;
+import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.MarkPriceEncoder;
+import io.clearing.sbe.MessageHeaderDecoder;
+import io.clearing.sbe.MessageHeaderEncoder;
+import io.clearing.sbe.NewOrderEncoder;
+import io.clearing.sbe.OrderAcceptedDecoder;
+import io.clearing.sbe.Side;
+import io.clearing.sbe.TimeAdvanceEncoder;
+import io.clearing.settlement.Accounts;
+import io.clearing.settlement.EventWriter;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Drives a ClearingStateMachine with SBE commands (test-only helper for the settlement review). */
+/**
+ * One state machine driven command by command, for tests of settlement rules on small books: USDC (asset 0, the
+ * margin currency) defined, instruments on underlying 0 without fees, trades as two orders and a fill. Each command
+ * returns the template ids of its events.
+ */
+final class CommandHarness
+{
+    static final long UNIT = 100_000_000L;
+    final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+    final MessageHeaderEncoder header = new MessageHeaderEncoder();
+    final MessageHeaderDecoder eventHeader = new MessageHeaderDecoder();
+    final EventWriter events = new EventWriter();
+    final ClearingStateMachine machine = new ClearingStateMachine(1024, new RiskParameters());
+    long time = 1_767_225_600_000_000_000L;
+    long orderId = 1;
+    long tradeId = 1;
+
+    CommandHarness()
+    {
+        apply(new AssetDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).assetId(0).valuationUnderlyingId(-1).collateralWeightPpm(1_000_000).encodedLength());
+    }
+
+    void index(final int underlying, final long priceUnits)
+    {
+        apply(new IndexPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).underlyingId(underlying).price(priceUnits).encodedLength());
+    }
+
+    void instrument(final int id, final InstrumentKind kind, final long size, final long strike, final long expiry)
+    {
+        final List<Integer> t = apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(id).kind(kind).underlyingId(0)
+            .settlementAssetId(0).strike(strike).expiryTimestamp(expiry).contractSize(size).makerFeePpm(0)
+            .takerFeePpm(0).encodedLength());
+        if (t.contains(CommandRejectedDecoder.TEMPLATE_ID))
+        {
+            throw new AssertionError("instrument rejected");
+        }
+    }
+
+    List<Integer> mark(final int id, final long priceUnits, final double vol)
+    {
+        return apply(new MarkPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).instrumentId(id).price(priceUnits).impliedVolatility(vol).encodedLength());
+    }
+
+    void deposit(final int account, final long amount)
+    {
+        final List<Integer> t = apply(new DepositEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).accountId(account).assetId(0).amount(amount).encodedLength());
+        if (t.contains(CommandRejectedDecoder.TEMPLATE_ID))
+        {
+            throw new AssertionError("deposit rejected");
+        }
+    }
+
+    long order(final int account, final int instrument, final Side side, final long priceUnits, final long quantity)
+    {
+        final long id = orderId++;
+        final List<Integer> t = apply(new NewOrderEncoder().wrapAndApplyHeader(buffer, 0, header)
+            .timestamp(time++).orderId(id).accountId(account).instrumentId(instrument).side(side)
+            .price(priceUnits).quantity(quantity).reduceOnly(BooleanType.FALSE).encodedLength());
+        if (!t.contains(OrderAcceptedDecoder.TEMPLATE_ID))
+        {
+            throw new AssertionError("order rejected: " + t);
+        }
+        return id;
+    }
+
+    /** {@code buyer} takes (buys) {@code quantity} from {@code seller} at {@code priceUnits}. */
+    List<Integer> trade(final int instrument, final int seller, final int buyer, final long priceUnits,
+        final long quantity)
+    {
+        final long sell = order(seller, instrument, Side.SELL, priceUnits, quantity);
+        final long buy = order(buyer, instrument, Side.BUY, priceUnits, quantity);
+        final List<Integer> t = apply(new FillEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
+            .tradeId(tradeId++).instrumentId(instrument).price(priceUnits).quantity(quantity).makerOrderId(sell)
+            .makerAccountId(seller).takerOrderId(buy).takerAccountId(buyer).takerSide(Side.BUY).encodedLength());
+        if (t.contains(CommandRejectedDecoder.TEMPLATE_ID))
+        {
+            throw new AssertionError("fill rejected");
+        }
+        return t;
+    }
+
+    List<Integer> advanceTo(final long timestamp)
+    {
+        time = timestamp;
+        return apply(new TimeAdvanceEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
+            .encodedLength());
+    }
+
+    List<Integer> expire(final long expiry, final long priceUnits)
+    {
+        return apply(new ExpirySettlementPriceEncoder().wrapAndApplyHeader(buffer, 0, header).timestamp(time++)
+            .underlyingId(0).expiryTimestamp(expiry).price(priceUnits).encodedLength());
+    }
+
+    long balance(final int account)
+    {
+        return machine.accounts().balance(account, 0);
+    }
+
+    long position(final int account, final int instrument)
+    {
+        final int slot = machine.positions().find(account, instrument);
+        return slot < 0 ? 0 : machine.positions().quantity(slot);
+    }
+
+    long clearingHouse()
+    {
+        return balance(Accounts.CLEARING_HOUSE);
+    }
+
+    List<Integer> apply(final int bodyLength)
+    {
+        machine.apply(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength, events);
+        final List<Integer> templates = new ArrayList<>();
+        int offset = 0;
+        for (int i = 0; i < events.count(); i++)
+        {
+            final int length = events.buffer().getInt(offset, ByteOrder.LITTLE_ENDIAN);
+            eventHeader.wrap(events.buffer(), offset + 4);
+            templates.add(eventHeader.templateId());
+            offset += 4 + length;
+        }
+        return templates;
+    }
+}
