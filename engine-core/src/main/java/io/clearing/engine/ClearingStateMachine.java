@@ -134,6 +134,13 @@ public final class ClearingStateMachine implements StateMachine
      * (measured with CommandCostProfile at 100,000 accounts, docs/performance.md). Both give the same bits.
      */
     static final int ROW_THRESHOLD = 16;
+    /**
+     * Largest value of one instrument's open interest (the contracts held long, or short) at a price it is marked,
+     * settled or traded at: 2^61 - 1 units, 23 billion of the settlement asset. A mark, settlement price or fill beyond
+     * it is rejected with {@code ARITHMETIC_OVERFLOW} before anything changes; within it every position, liquidation
+     * step, close-out at up to twice the mark and settlement amount fits a long with room for the sums over holders.
+     */
+    static final long MAX_OPEN_INTEREST_VALUE = Long.MAX_VALUE / 4;
     private int rowThreshold = ROW_THRESHOLD;
     /** Share of the budget the bands get ({@link #narrowBands}); 1 outside tests. */
     private double bandScale = 1.0;
@@ -500,10 +507,28 @@ public final class ClearingStateMachine implements StateMachine
         events.instrumentDefined().instrumentId(id).kind(kind).underlyingId(underlying).expiryTimestamp(expiry);
     }
 
+    /**
+     * Whether the instrument's open interest is worth at most {@link #MAX_OPEN_INTEREST_VALUE} at {@code price}. Checked
+     * before a mark price, a settlement price or a fill is applied: a liquidation, a close-out at up to twice the mark
+     * or a settlement that follows then stays within the engine's exact arithmetic, so none of them can overflow
+     * half-way through a command that already changed the state.
+     */
+    private boolean openInterestFits(final int id, final long price)
+    {
+        return openInterestFits(id, price, positions.openInterest(id));
+    }
+
+    private boolean openInterestFits(final int id, final long price, final long openInterest)
+    {
+        return Fixed.notionalAtMost(openInterest, instruments.contractSize(id), price, MAX_OPEN_INTEREST_VALUE);
+    }
+
     private long nextFundingTime(final long time)
     {
+        // The first multiple of the interval after the time; none after the last representable time.
         final long interval = parameters.fundingIntervalNanos();
-        return Math.floorDiv(time, interval) * interval + interval;
+        final long start = Math.floorDiv(time, interval) * interval;
+        return start > Long.MAX_VALUE - interval ? Long.MAX_VALUE : start + interval;
     }
 
     private void onRiskParameterUpdate(final RiskParameterUpdateDecoder command)
@@ -741,6 +766,11 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.VALUE_OUT_OF_RANGE, NO_ACCOUNT, id, price, 0);
             return;
         }
+        if (!openInterestFits(id, price))
+        {
+            reject(RejectReason.ARITHMETIC_OVERFLOW, NO_ACCOUNT, id, price, positions.openInterest(id));
+            return;
+        }
         // Holders register no band on a mark or volatility that has never moved (PriceWatch.hasMoved): its first
         // change re-evaluates them all.
         boolean firstChange = watch.moved(id, instruments.markPrice(id), price, now);
@@ -954,6 +984,16 @@ public final class ClearingStateMachine implements StateMachine
             positions.addOpen(slot, buy, -quantity);
             positions.releaseIfEmpty(slot);
             throw ex;
+        }
+        final long reserved = accounts.reservedFillLoss(accountId);
+        if (reserved + orderFillLoss < reserved)
+        {
+            // The account's reserved fill loss would not fit a long (only with equity saturated far beyond any real
+            // account): refused before anything changes, never wrapped.
+            positions.addOpen(slot, buy, -quantity);
+            positions.releaseIfEmpty(slot);
+            reject(RejectReason.ARITHMETIC_OVERFLOW, accountId, orderId, orderFillLoss, reserved);
+            return;
         }
         if (!reduceOnly && Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss) > evalEquity)
         {
@@ -1178,6 +1218,17 @@ public final class ClearingStateMachine implements StateMachine
         final long takerQuantity = tradeQuantity;
         final long takerCost = tradeCost;
         final long takerRealized = tradeRealized;
+        final long openInterest = positions.openInterest(instrumentId);
+        final long openInterestAfter = openInterest +
+            Math.max(0, makerQuantity) - Math.max(0, positions.quantity(makerPosition)) +
+            Math.max(0, takerQuantity) - Math.max(0, positions.quantity(takerPosition));
+        if (openInterestAfter > openInterest &&
+            !openInterestFits(instrumentId, Math.max(price, instruments.markPrice(instrumentId)), openInterestAfter))
+        {
+            // A trade that reduces open interest is never refused by this bound.
+            reject(RejectReason.ARITHMETIC_OVERFLOW, takerAccount, tradeId, quantity, price);
+            return;
+        }
         if (Math.abs(makerQuantity) > Limits.MAX_QUANTITY * 10 || Math.abs(takerQuantity) > Limits.MAX_QUANTITY * 10)
         {
             reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, makerQuantity, takerQuantity);
@@ -1310,7 +1361,6 @@ public final class ClearingStateMachine implements StateMachine
         {
             refreshOptions(u, now - TIME_REFRESH_NANOS);
         }
-        final long interval = parameters.fundingIntervalNanos();
         for (int i = 0; i < instruments.definedCount(); i++)
         {
             final int id = instruments.definedId(i);
@@ -1325,10 +1375,10 @@ public final class ClearingStateMachine implements StateMachine
                 instruments.samplePremium(id, Math.max(-Fixed.SCALE, Math.min(Fixed.SCALE,
                     Fixed.mulDivSaturating(mark - index, Fixed.SCALE, index))));
             }
-            if (now >= instruments.nextFunding(id))
+            if (now >= instruments.nextFunding(id) && instruments.nextFunding(id) != Long.MAX_VALUE)
             {
                 settleFunding(id, instruments.nextFunding(id));
-                instruments.nextFunding(id, Math.floorDiv(now, interval) * interval + interval);
+                instruments.nextFunding(id, nextFundingTime(now));
             }
         }
         commitTouched();
@@ -1457,6 +1507,18 @@ public final class ClearingStateMachine implements StateMachine
             reject(alreadySettled > 0 ? RejectReason.ALREADY_SETTLED : RejectReason.UNKNOWN_INSTRUMENT,
                 NO_ACCOUNT, underlying, expiry, 0);
             return;
+        }
+        for (int i = 0; i < instruments.definedCount(); i++)
+        {
+            // Every instrument is checked before the first settles: a command either settles them all or none.
+            final int id = instruments.definedId(i);
+            if (instruments.underlying(id) == underlying && instruments.expiry(id) == expiry &&
+                !instruments.isSettled(id) && !openInterestFits(id,
+                instruments.kind(id) == Instruments.PUT ? Math.max(price, instruments.strike(id)) : price))
+            {
+                reject(RejectReason.ARITHMETIC_OVERFLOW, NO_ACCOUNT, underlying, price, positions.openInterest(id));
+                return;
+            }
         }
         for (int i = 0; i < instruments.definedCount(); i++)
         {

@@ -6,6 +6,8 @@ import io.clearing.margin.Fixed;
 import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.LiquidationTradeDecoder;
 import io.clearing.sbe.MessageHeaderDecoder;
+import io.clearing.settlement.Limits;
+import io.clearing.settlement.Positions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,6 +60,27 @@ final class ConservationPropertyTest
         assertTrue(counts[1] > 0, "bankruptcies were auto-deleveraged");
     }
 
+    /** Every instrument's open interest as kept equals the contracts held long and the contracts held short. */
+    static boolean openInterestHolds(final ClearingStateMachine machine)
+    {
+        final Positions positions = machine.positions();
+        for (int id = 0; id < Limits.MAX_INSTRUMENTS; id++)
+        {
+            long longs = 0;
+            long shorts = 0;
+            for (int slot = positions.firstHolder(id); slot >= 0; slot = positions.nextHolder(slot))
+            {
+                longs += Math.max(0, positions.quantity(slot));
+                shorts += Math.max(0, -positions.quantity(slot));
+            }
+            if (longs != shorts || longs != positions.openInterest(id))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** @return {liquidation trades, auto-deleverage closes, insurance payouts} seen. */
     private long[] run(final long seed, final int accounts, final long insuranceFund, final long penaltyPpm)
     {
@@ -91,6 +114,11 @@ final class ConservationPropertyTest
             }
             // On the engine thread: the state machine is quiescent between documents.
             final int asset = sequence % CHECK_EVERY == 0 ? holder[0].stateMachine().ledger().checkConservation() : -1;
+            if (sequence % CHECK_EVERY == 0 && !openInterestHolds(holder[0].stateMachine()) && firstBroken.get() < 0)
+            {
+                firstBroken.set(sequence);
+                brokenAsset.set(-2);
+            }
             if (asset >= 0 && firstBroken.get() < 0)
             {
                 firstBroken.set(sequence);
@@ -117,7 +145,7 @@ final class ConservationPropertyTest
         }
         assertEquals(simulator.sent(), documents.get(), "every command produced a document");
         assertEquals(-1, firstBroken.get(), "conservation first broken at sequence " + firstBroken.get() +
-            " for asset " + brokenAsset.get());
+            " for asset " + brokenAsset.get() + " (-2: open interest)");
         final Auditor.Result audit = new Auditor(CAPACITY, new RiskParameters()).audit(journal);
         assertTrue(audit.ok(), audit.failure());
         assertEquals(simulator.sent(), audit.documents());

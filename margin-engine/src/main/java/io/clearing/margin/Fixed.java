@@ -102,6 +102,36 @@ public final class Fixed
         return mulDiv(Math.multiplyExact(quantity, contractSize), price, SCALE);
     }
 
+    /**
+     * Whether {@code quantity} contracts of {@code contractSize} at {@code price} are worth at most {@code bound}: the
+     * exact comparison of {@code quantity x contractSize x price} with {@code bound x SCALE} on 128 bits, so it never
+     * overflows, throws or allocates.
+     *
+     * @param quantity     non-negative contracts.
+     * @param contractSize positive.
+     * @param price        non-negative.
+     * @param bound        non-negative, 1e-8 units.
+     * @return true when the notional is at most {@code bound}.
+     */
+    public static boolean notionalAtMost(final long quantity, final long contractSize, final long price,
+        final long bound)
+    {
+        if (quantity == 0 || price == 0)
+        {
+            return true;
+        }
+        if (Math.multiplyHigh(quantity, contractSize) != 0 || quantity * contractSize < 0)
+        {
+            return false;
+        }
+        final long units = quantity * contractSize;
+        final long hi = Math.multiplyHigh(units, price);
+        final long lo = units * price;
+        final long boundHi = Math.multiplyHigh(bound, SCALE);
+        final long boundLo = bound * SCALE;
+        return hi < boundHi || (hi == boundHi && Long.compareUnsigned(lo, boundLo) <= 0);
+    }
+
     /** Bound of the saturating operations: 2^60 units (11.5 billion of a currency at 1e-8). */
     public static final long SATURATED = 1L << 60;
 

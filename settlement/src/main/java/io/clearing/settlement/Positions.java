@@ -24,6 +24,8 @@ public final class Positions
     private final Long2LongHashMap slotByKey = new Long2LongHashMap(-1L);
     private final int[] firstHolder = new int[Limits.MAX_INSTRUMENTS];
     private final int[] holderCount = new int[Limits.MAX_INSTRUMENTS];
+    /** Per instrument, the contracts held long (= held short): derived from the slots, rebuilt at a snapshot load. */
+    private final long[] openInterest = new long[Limits.MAX_INSTRUMENTS];
 
     /** Bytes per slot record: one cache line. */
     private static final int SLOT_BYTES = 64;
@@ -360,6 +362,15 @@ public final class Positions
         observer = changeObserver;
     }
 
+    /**
+     * @return the contracts held long in an instrument over all accounts, which equals the contracts held short (every
+     * trade has two sides): the largest position anyone can hold in it.
+     */
+    public long openInterest(final int instrumentId)
+    {
+        return openInterest[instrumentId];
+    }
+
     /** Sets quantity and cost basis together. */
     public void position(final int slot, final long newQuantity, final long newCost)
     {
@@ -368,6 +379,8 @@ public final class Positions
         final long oldCost = slots.getLong(at + COST);
         slots.putLong(at + QUANTITY, newQuantity);
         slots.putLong(at + COST, newCost);
+        final int instrument = slots.getInt(at + INSTRUMENT);
+        openInterest[instrument] += Math.max(0, newQuantity) - Math.max(0, oldQuantity);
         if (observer != null)
         {
             observer.changed(slot, oldQuantity, oldCost, slots.getLong(at + OPEN_BUY), slots.getLong(at + OPEN_SELL));
@@ -500,6 +513,14 @@ public final class Positions
             holderCount[id] = row.holderCount();
         }
         checkLists();
+        java.util.Arrays.fill(openInterest, 0);
+        for (int index = 0; index < highWater; index++)
+        {
+            if (account(index) >= 0)
+            {
+                openInterest[instrument(index)] += Math.max(0, quantity(index));
+            }
+        }
     }
 
     /**
