@@ -2493,6 +2493,10 @@ public final class ClearingStateMachine implements StateMachine
      */
     private void closeOutBankrupt(final int accountId)
     {
+        if (convertCollateral(accountId))
+        {
+            compute(accountId);
+        }
         final long deficit = -evalEquity;
         final long fund = marginAsset < 0 ? 0 : Math.max(0, accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
         final long uncovered = Math.max(0, deficit - fund);
@@ -2559,6 +2563,41 @@ public final class ClearingStateMachine implements StateMachine
                     .fundBalanceAfter(accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
             }
         }
+    }
+
+    /**
+     * Sells a bankrupt account's balances other than the margin currency to the liquidator at index - at their full
+     * value, not their haircut weight - and owed ones the same way round, so that the deficit the insurance fund and
+     * the counterparties cover is the account's true one and nothing but the margin currency is left on it. A balance
+     * whose value at index would not fit a long (hostile values only) stays where it is.
+     *
+     * @return true when a balance was converted.
+     */
+    private boolean convertCollateral(final int accountId)
+    {
+        if (marginAsset < 0)
+        {
+            return false;
+        }
+        boolean converted = false;
+        for (int held = accounts.balanceMask(accountId); held != 0; held &= held - 1)
+        {
+            final int asset = Integer.numberOfTrailingZeros(held);
+            final long balance = accounts.balance(accountId, asset);
+            final long price = instruments.assetPrice(asset);
+            if (asset == marginAsset || price <= 0 || balance == Long.MIN_VALUE ||
+                !Fixed.notionalAtMost(Math.abs(balance), 1, price, MAX_OPEN_INTEREST_VALUE))
+            {
+                continue;
+            }
+            // Truncated toward zero: a held balance fetches at most its value, an owed one costs at most its value.
+            final long value = Fixed.mulDiv(balance, price, Fixed.SCALE);
+            ledger.transfer(accountId, Accounts.LIQUIDATOR, asset, balance, BalanceReason.COLLATERAL_CONVERSION, asset);
+            ledger.transfer(Accounts.LIQUIDATOR, accountId, marginAsset, value, BalanceReason.COLLATERAL_CONVERSION,
+                asset);
+            converted = true;
+        }
+        return converted;
     }
 
     private int nextNonEmpty(final int from)

@@ -1,7 +1,10 @@
 package io.clearing.engine;
 
+import io.clearing.sbe.AssetDefinitionEncoder;
 import io.clearing.sbe.AutoDeleverageDecoder;
+import io.clearing.sbe.DepositEncoder;
 import io.clearing.sbe.InstrumentKind;
+import io.clearing.settlement.Accounts;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -67,6 +70,35 @@ final class BankruptcyCloseOutTest
         // Bankruptcy price 35,000 + 100 / 0.01 = 45,000: 20 ends at zero, 21 gains 200.
         assertEquals(0, h.balance(20));
         assertEquals(200 * UNIT, h.balance(21) - before21);
+        assertEquals(-1, h.machine.ledger().checkConservation());
+    }
+
+    @Test
+    void collateralIsSoldAtIndexSoTheFundPaysTheTrueDeficitNotTheHaircut()
+    {
+        final CommandHarness h = new CommandHarness();
+        h.apply(new AssetDefinitionEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .assetId(1).valuationUnderlyingId(0).collateralWeightPpm(950_000).encodedLength());
+        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
+        h.index(0, 65_000 * UNIT);
+        h.mark(PERPETUAL, 65_000 * UNIT, 0);
+        h.deposit(Accounts.INSURANCE_FUND, 100_000 * UNIT);
+        h.apply(new DepositEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(1).amount(UNIT).encodedLength());
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(PERPETUAL, 21, 20, 65_000 * UNIT, 2);
+        h.index(0, 40_000 * UNIT);
+
+        // 1 BTC at 40,000, 0.95 of it as collateral: 38,000 against a 50,000 loss.
+        h.mark(PERPETUAL, 40_000 * UNIT, 0);
+
+        assertEquals(0, h.position(20, PERPETUAL));
+        // The BTC went to the liquidator at index for 40,000: the true deficit is 10,000, not the 12,000 the haircut
+        // equity says, and the account ends with nothing.
+        assertEquals(10_000 * UNIT, 100_000 * UNIT - h.balance(Accounts.INSURANCE_FUND));
+        assertEquals(0, h.balance(20));
+        assertEquals(0, h.machine.accounts().balance(20, 1));
+        assertEquals(UNIT, h.machine.accounts().balance(Accounts.LIQUIDATOR, 1));
         assertEquals(-1, h.machine.ledger().checkConservation());
     }
 }
