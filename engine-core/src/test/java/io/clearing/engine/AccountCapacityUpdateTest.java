@@ -1,7 +1,6 @@
 package io.clearing.engine;
 
 import io.clearing.engine.audit.Auditor;
-import io.clearing.engine.cli.Simulator;
 import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.AccountCapacityChangedDecoder;
 import io.clearing.sbe.AccountCapacityUpdateEncoder;
@@ -63,13 +62,7 @@ final class AccountCapacityUpdateTest
     @BeforeAll
     static void recordTheMarket()
     {
-        new Simulator((buffer, offset, length) ->
-        {
-            final byte[] frame = new byte[length];
-            buffer.getBytes(offset, frame);
-            FRAMES.add(frame);
-            return FRAMES.size();
-        }, ACCOUNTS, COMMANDS, 5).run(sent -> { });
+        FRAMES.addAll(SimulatedFrames.record(ACCOUNTS, COMMANDS, 5));
     }
 
     @Test

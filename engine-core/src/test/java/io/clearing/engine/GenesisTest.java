@@ -1,7 +1,6 @@
 package io.clearing.engine;
 
 import io.clearing.engine.audit.Auditor;
-import io.clearing.engine.cli.Simulator;
 import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.CommandRejectedDecoder;
 import io.clearing.sbe.JournalGenesisEncoder;
@@ -58,13 +57,7 @@ final class GenesisTest
     @BeforeAll
     static void recordTheMarket()
     {
-        new Simulator((buffer, offset, length) ->
-        {
-            final byte[] frame = new byte[length];
-            buffer.getBytes(offset, frame);
-            FRAMES.add(frame);
-            return FRAMES.size();
-        }, ACCOUNTS, COMMANDS, 11).run(sent -> { });
+        FRAMES.addAll(SimulatedFrames.record(ACCOUNTS, COMMANDS, 11));
     }
 
     /** Initial margin at 2.5 x maintenance instead of 1.3 x, a wider price range for underlying 1 only. */

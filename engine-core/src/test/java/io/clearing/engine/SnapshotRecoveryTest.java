@@ -1,7 +1,6 @@
 package io.clearing.engine;
 
 import io.clearing.engine.audit.Auditor;
-import io.clearing.engine.cli.Simulator;
 import io.clearing.margin.RiskParameters;
 import io.clearing.settlement.EventWriter;
 import io.clearing.settlement.journal.JournalDocument;
@@ -57,13 +56,7 @@ final class SnapshotRecoveryTest
     @BeforeAll
     static void record()
     {
-        new Simulator((buffer, offset, length) ->
-        {
-            final byte[] frame = new byte[length];
-            buffer.getBytes(offset, frame);
-            COMMAND_FRAMES.add(frame);
-            return COMMAND_FRAMES.size();
-        }, ACCOUNTS, COMMANDS, 3).run(sent -> { });
+        COMMAND_FRAMES.addAll(SimulatedFrames.record(ACCOUNTS, COMMANDS, 3));
     }
 
     @Test

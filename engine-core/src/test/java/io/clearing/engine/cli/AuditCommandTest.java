@@ -142,7 +142,8 @@ final class AuditCommandTest
         throw new AssertionError("document " + sequence + " not found in " + journal);
     }
 
-    private static int indexOf(final MappedByteBuffer haystack, final byte[] needle)
+    /** @return where {@code needle} first stands in {@code haystack}, or -1. */
+    static int indexOf(final MappedByteBuffer haystack, final byte[] needle)
     {
         outer:
         for (int i = 0, limit = haystack.limit() - needle.length; i <= limit; i++)

@@ -185,7 +185,7 @@ final class AuditLocationTest
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
             {
                 final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-                final int position = indexOf(mapped, needle);
+                final int position = AuditCommandTest.indexOf(mapped, needle);
                 if (position >= 0)
                 {
                     final int target = position + byteInDocument;
@@ -195,22 +195,5 @@ final class AuditLocationTest
             }
         }
         throw new AssertionError("document " + ordinal + " not found in " + journal);
-    }
-
-    private static int indexOf(final MappedByteBuffer haystack, final byte[] needle)
-    {
-        outer:
-        for (int i = 0, limit = haystack.limit() - needle.length; i <= limit; i++)
-        {
-            for (int j = 0; j < needle.length; j++)
-            {
-                if (haystack.get(i + j) != needle[j])
-                {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
