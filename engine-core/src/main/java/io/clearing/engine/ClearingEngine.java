@@ -219,8 +219,8 @@ public final class ClearingEngine implements AutoCloseable
             {
                 throw new IllegalStateException("journal " + journalDirectory.toAbsolutePath() + " was started with " +
                     "another configuration than this engine's: " + difference + ". A journal keeps the configuration " +
-                    "it was started with (its genesis); risk parameters change by RiskParameterUpdate commands, the account " +
-                    "capacity by AccountCapacityUpdate commands");
+                    "it was started with (its genesis); risk parameters change by RiskParameterUpdate commands, " +
+                    "the account capacity by AccountCapacityUpdate commands");
             }
         }
         return genesis;

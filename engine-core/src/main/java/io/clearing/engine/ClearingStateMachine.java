@@ -508,10 +508,10 @@ public final class ClearingStateMachine implements StateMachine
     }
 
     /**
-     * Whether the instrument's open interest is worth at most {@link #MAX_OPEN_INTEREST_VALUE} at {@code price}. Checked
-     * before a mark price, a settlement price or a fill is applied: a liquidation, a close-out at up to twice the mark
-     * or a settlement that follows then stays within the engine's exact arithmetic, so none of them can overflow
-     * half-way through a command that already changed the state.
+     * Whether the instrument's open interest is worth at most {@link #MAX_OPEN_INTEREST_VALUE} at {@code price}.
+     * Checked before a mark price, a settlement price or a fill is applied: a liquidation, a close-out at up to twice
+     * the mark or a settlement that follows then stays within the engine's exact arithmetic, so none of them can
+     * overflow half-way through a command that already changed the state.
      */
     private boolean openInterestFits(final int id, final long price)
     {

@@ -29,8 +29,8 @@ class SbeJsonCodecSchemaTest
                 "AssetDefinition", "InstrumentDefinition", "Deposit", "Withdrawal", "IndexPrice", "MarkPrice",
                 "NewOrder", "CancelOrder", "Fill", "TimeAdvance", "ExpirySettlementPrice", "RiskParameterUpdate",
                 "AccountRiskQuery", "AccountCapacityUpdate", "JournalGenesis",
-                "CommandRejected", "AssetDefined", "InstrumentDefined", "RiskParameterChanged", "AccountCapacityChanged",
-                "OrderAccepted",
+                "CommandRejected", "AssetDefined", "InstrumentDefined", "RiskParameterChanged",
+                "AccountCapacityChanged", "OrderAccepted",
                 "OrderRejected", "OrderCancelled", "TradeSettled", "BalanceChanged", "MarginStatus", "FundingSettled",
                 "ExpirySettled", "LiquidationTrade", "InsurancePayout", "AutoDeleverage", "AccountRiskReport"),
             CODEC.messageNames());
