@@ -88,6 +88,11 @@ public final class ClearingEngine implements AutoCloseable
     private SnapshotWriter snapshots;
     private volatile Recovery recovery;
     private volatile boolean running;
+    /**
+     * Producers between their check of {@link #running} and the publication of the slot they claimed: close() waits
+     * for none to be left before it drains, so nothing accepted is claimed after the drain.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger producers = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Throwable failure;
 
     private ClearingEngine(final Builder builder)
@@ -265,13 +270,14 @@ public final class ClearingEngine implements AutoCloseable
         final CompletableFuture<SnapshotFile> result = new CompletableFuture<>();
         while (true)
         {
-            if (!running)
-            {
-                result.completeExceptionally(new IllegalStateException("the engine is not running"));
-                return result;
-            }
+            producers.incrementAndGet();
             try
             {
+                if (!running)
+                {
+                    result.completeExceptionally(new IllegalStateException("the engine is not running"));
+                    return result;
+                }
                 final long sequence = ring.tryNext();
                 final CommandSlot slot = ring.get(sequence);
                 slot.length = 0;
@@ -282,8 +288,13 @@ public final class ClearingEngine implements AutoCloseable
             }
             catch (final InsufficientCapacityException ex)
             {
-                Thread.yield();
+                // Retried below, outside the producers count, so that close() is not kept waiting on a full ring.
             }
+            finally
+            {
+                producers.decrementAndGet();
+            }
+            Thread.yield();
         }
     }
 
@@ -295,35 +306,52 @@ public final class ClearingEngine implements AutoCloseable
      * @param offset of the frame.
      * @param length of the frame.
      * @return the ring sequence (>= 0) when enqueued, else {@link #OFFER_BACK_PRESSURED}, {@link #OFFER_TOO_LONG} or
-     * {@link #OFFER_CLOSED}. A full ring is never a silent drop.
+     * {@link #OFFER_CLOSED}. A full ring is never a silent drop; a command accepted is journaled, even when
+     * {@link #close()} runs at the same time.
+     * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not lie inside {@code buffer}; nothing
+     *                                   is enqueued.
      */
     public long offer(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (!running)
-        {
-            return OFFER_CLOSED;
-        }
         if (length > SLOT_CAPACITY || length < 0)
         {
-            return OFFER_TOO_LONG;
+            return running ? OFFER_TOO_LONG : OFFER_CLOSED;
         }
-        final long sequence;
+        if (offset < 0 || offset > buffer.capacity() - length)
+        {
+            // Checked before a slot is claimed: a claimed slot must be published, or the ring stops there.
+            throw new IndexOutOfBoundsException("frame at " + offset + " of length " + length + " outside a buffer of " +
+                buffer.capacity() + " bytes");
+        }
+        producers.incrementAndGet();
         try
         {
-            sequence = ring.tryNext();
+            if (!running)
+            {
+                return OFFER_CLOSED;
+            }
+            final long sequence;
+            try
+            {
+                sequence = ring.tryNext();
+            }
+            catch (final InsufficientCapacityException ex)
+            {
+                // Disruptor signals a full ring with a pre-allocated exception (no stack trace, no allocation).
+                backPressured.incrementAndGet();
+                return OFFER_BACK_PRESSURED;
+            }
+            final CommandSlot slot = ring.get(sequence);
+            slot.buffer.putBytes(0, buffer, offset, length);
+            slot.length = length;
+            slot.submitNanos = System.nanoTime();
+            ring.publish(sequence);
+            return sequence;
         }
-        catch (final InsufficientCapacityException ex)
+        finally
         {
-            // Disruptor signals a full ring with a pre-allocated exception (no stack trace, no allocation).
-            backPressured.incrementAndGet();
-            return OFFER_BACK_PRESSURED;
+            producers.decrementAndGet();
         }
-        final CommandSlot slot = ring.get(sequence);
-        slot.buffer.putBytes(0, buffer, offset, length);
-        slot.length = length;
-        slot.submitNanos = System.nanoTime();
-        ring.publish(sequence);
-        return sequence;
     }
 
     /**
@@ -494,6 +522,12 @@ public final class ClearingEngine implements AutoCloseable
         running = false;
         if (disruptor != null)
         {
+            // A producer that saw the engine running publishes its slot before leaving the count: once none is
+            // left, no slot can be claimed any more and the cursor is final.
+            while (producers.get() != 0)
+            {
+                Thread.onSpinWait();
+            }
             // Drain explicitly: halting a processor that has not started yet would drop accepted commands.
             final long published = ring.getCursor();
             while (ring.getMinimumGatingSequence() < published && failure == null)
@@ -510,6 +544,9 @@ public final class ClearingEngine implements AutoCloseable
         if (journal != null)
         {
             final JournalWriter writer = journal;
+            // Published before the writer goes: lastSequence() never reads lower while close() runs.
+            closedLastSequence = writer.lastSequence();
+            closedSyncedSequence = writer.syncedSequence();
             journal = null;
             try
             {
@@ -635,8 +672,14 @@ public final class ClearingEngine implements AutoCloseable
                     listeners.get(i).onDocument(journalSequence, command, commandOffset, commandLength,
                         eventBuffer, eventsOffset, eventsLength, eventCount, submitNanos);
                 }
-                catch (final RuntimeException ex)
+                catch (final VirtualMachineError ex)
                 {
+                    throw ex;
+                }
+                catch (final Throwable ex)
+                {
+                    // Anything a listener throws - an assertion, a checked exception thrown sneakily - is its own
+                    // failure: counted, and the other listeners and the engine go on.
                     listenerFailures.incrementAndGet();
                 }
             }
@@ -730,6 +773,12 @@ public final class ClearingEngine implements AutoCloseable
         {
             failure = ex;
             running = false;
+            final CompletableFuture<SnapshotFile> request = event.snapshotRequest;
+            if (request != null)
+            {
+                event.snapshotRequest = null;
+                request.completeExceptionally(ex);
+            }
         }
 
         @Override

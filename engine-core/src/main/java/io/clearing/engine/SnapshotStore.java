@@ -104,6 +104,12 @@ public final class SnapshotStore
             }
             channel.force(true);
         }
+        catch (final IOException ex)
+        {
+            // A full disk, say: the partial file would hold space the journal needs until the next start.
+            Files.deleteIfExists(temporary);
+            throw ex;
+        }
         try
         {
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -63,9 +63,10 @@ final class SnapshotWriter implements AutoCloseable
         {
             contentLength = codec.encode(machine, sequence, chainHash, buffer);
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | OutOfMemoryError ex)
         {
-            // E.g. a state too large for one buffer: the engine goes on, the journal is the record.
+            // E.g. a state too large for one buffer, or no direct memory left for it: the encode changed nothing,
+            // so the engine goes on and the journal is the record.
             failed(sequence, result, ex);
             return;
         }
@@ -99,7 +100,7 @@ final class SnapshotWriter implements AutoCloseable
         }
     }
 
-    private void failed(final long sequence, final CompletableFuture<SnapshotFile> result, final Exception ex)
+    private void failed(final long sequence, final CompletableFuture<SnapshotFile> result, final Throwable ex)
     {
         failures.incrementAndGet();
         LOG.log(System.Logger.Level.WARNING, "snapshot at sequence " + sequence + " not written: " + ex);
