@@ -774,12 +774,15 @@ public final class ClearingStateMachine implements StateMachine
         // Holders register no band on a mark or volatility that has never moved (PriceWatch.hasMoved): its first
         // change re-evaluates them all.
         boolean firstChange = watch.moved(id, instruments.markPrice(id), price, now);
+        // Implied volatility is taken to 1e-6 (whole ppm), the resolution its bands watch: a change finer than that
+        // would move margin under every band.
+        final double quantizedVolatility = volatilityPpm(volatility) / (double)Fixed.PPM;
         if (instruments.isOption(id))
         {
             firstChange |= watch.moved(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(instruments.markVolatility(id)),
-                volatilityPpm(volatility), now);
+                volatilityPpm(quantizedVolatility), now);
         }
-        instruments.mark(id, price, volatility);
+        instruments.mark(id, price, quantizedVolatility);
         // Unrealized P&L in the unit's risk rows moves with any mark.
         calculator.invalidate(instruments.underlying(id));
         triggered.clear();
@@ -798,10 +801,10 @@ public final class ClearingStateMachine implements StateMachine
             final long index = instruments.indexPrice(instruments.underlying(id));
             if (index > 0)
             {
-                calculator.updateOption(id, index, volatility, now);
+                calculator.updateOption(id, index, quantizedVolatility, now);
                 lastOptionRefresh[id] = now;
             }
-            watch.triggered(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(volatility), triggered);
+            watch.triggered(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(quantizedVolatility), triggered);
         }
         else
         {
@@ -811,9 +814,10 @@ public final class ClearingStateMachine implements StateMachine
         commitTriggered();
     }
 
+    /** @return the volatility in whole ppm, rounded to the nearest (exact for a volatility already taken to ppm). */
     private static long volatilityPpm(final double volatility)
     {
-        return (long)(volatility * Fixed.PPM);
+        return Math.round(volatility * Fixed.PPM);
     }
 
     private void reevaluateTriggered(final int source, final long price)
@@ -995,12 +999,16 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.ARITHMETIC_OVERFLOW, accountId, orderId, orderFillLoss, reserved);
             return;
         }
-        if (!reduceOnly && Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss) > evalEquity)
+        // A reduce-only order needs no margin - it can only lower risk - but the loss it realizes filling through the
+        // mark must be covered by equity, with the other orders' reservations: otherwise a sell far below the mark,
+        // filled by a colluding buyer, would leave the account flat with a deficit nothing covers.
+        final long required = reduceOnly ? Fixed.addSaturating(reserved, orderFillLoss) :
+            Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss);
+        if (required > (reduceOnly ? Math.max(0, evalEquity) : evalEquity))
         {
             positions.addOpen(slot, buy, -quantity);
             positions.releaseIfEmpty(slot);
-            orderRejected(orderId, accountId, instrumentId, RejectReason.INSUFFICIENT_MARGIN,
-                evalEquity, Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss));
+            orderRejected(orderId, accountId, instrumentId, RejectReason.INSUFFICIENT_MARGIN, evalEquity, required);
             return;
         }
         final int orderSlot = orders.add(orderId, accountId, instrumentId, buy, price, quantity, reduceOnly);
@@ -2093,7 +2101,9 @@ public final class ClearingStateMachine implements StateMachine
         }
         final boolean inLiquidation = evalState == MarginState.LIQUIDATION.value() ||
             evalState == MarginState.BANKRUPT.value();
-        if (inLiquidation && !liquidating && accounts.positionCount(accountId) > 0)
+        // With no position left, a deficit (debt the collateral no longer covers) is still closed out: the collateral
+        // sold, the insurance fund paying the rest.
+        if (inLiquidation && !liquidating && (accounts.positionCount(accountId) > 0 || evalEquity < 0))
         {
             liquidate(accountId);
             return;
@@ -2107,7 +2117,7 @@ public final class ClearingStateMachine implements StateMachine
     private void registerBands(final int accountId)
     {
         accounts.bandsRegistered(accountId);
-        if (accounts.positionCount(accountId) == 0)
+        if (accounts.positionCount(accountId) == 0 && !holdsDebt(accountId))
         {
             watch.clearBands(accountId);
             return;
@@ -2128,6 +2138,11 @@ public final class ClearingStateMachine implements StateMachine
         {
             headroom = Math.min(toRecovery, toLiquidation);
         }
+        else if (evalState == MarginState.EMPTY.value())
+        {
+            // No position, but a debt against collateral: the threshold is a deficit, equity below zero.
+            headroom = equity;
+        }
         else
         {
             headroom = 0;
@@ -2138,6 +2153,7 @@ public final class ClearingStateMachine implements StateMachine
         java.util.Arrays.fill(indexSensitivity, 0.0);
         java.util.Arrays.fill(indexDirection, 0);
         double weights = 0.0;
+        double grossContracts = 0.0;
         int n = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
@@ -2146,6 +2162,7 @@ public final class ClearingStateMachine implements StateMachine
             {
                 final int id = positions.instrument(slot);
                 final double contracts = Math.abs((double)q);
+                grossContracts += contracts;
                 final double markSensitivity = contracts * calculator.markSensitivity(id);
                 final double markWeight = watch.weight(id, instruments.markPrice(id), markSensitivity);
                 bandSensitivity[2 * n] = markSensitivity;
@@ -2189,11 +2206,19 @@ public final class ClearingStateMachine implements StateMachine
                     indexSensitivity[u]);
             }
         }
+        // Margin is a step function of prices at the rounding quantum: a move in a position's favour can still raise
+        // initial margin (the recovery level) by the rounding drift. That much of every distance is not for the bands,
+        // and an account within it of a threshold gets no one-way edge: any move of its prices re-evaluates it.
+        final double drift = grossContracts * MarginCalculator.roundingDriftPerContract() *
+            (parameters.initialMarginFactorPpm() / (double)Fixed.PPM) * recoveryFactor;
         final double share = 0.999 * bandScale;
-        final double perWeight = weights > 0.0 ? Math.max(0.0, headroom) * share / weights : 0.0;
-        final double perWeightRecovery = weights > 0.0 ? Math.max(0.0, toRecovery) * share / weights : 0.0;
-        final double perWeightLiquidation = weights > 0.0 ? Math.max(0.0, toLiquidation) * share / weights : 0.0;
-        final boolean healthy = evalState == MarginState.HEALTHY.value();
+        final double perWeight = weights > 0.0 ? Math.max(0.0, headroom - drift) * share / weights : 0.0;
+        final double perWeightRecovery = weights > 0.0 ? Math.max(0.0, toRecovery - drift) * share / weights : 0.0;
+        final double perWeightLiquidation = weights > 0.0 ? Math.max(0.0, toLiquidation - drift) * share / weights :
+            0.0;
+        final boolean clearOfRounding = headroom > drift;
+        final boolean healthy = evalState == MarginState.HEALTHY.value() && clearOfRounding;
+        final boolean marginCallClear = marginCall && toRecovery > drift && toLiquidation > drift;
         watch.beginBands(accountId);
         int i = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
@@ -2210,7 +2235,7 @@ public final class ClearingStateMachine implements StateMachine
             {
                 // Nothing to register: the mark's first change re-evaluates every holder (onMarkPrice).
             }
-            else if ((healthy || marginCall) && (instruments.isOption(id) ||
+            else if ((healthy || marginCallClear) && (instruments.isOption(id) ||
                 calculator.futuresMarginCoefficient(id) * (healthy ? 1.0 : recoveryFactor) < 1.0))
             {
                 // A move in a future's favour raises equity faster than IM (than the recovery level, in margin call);
@@ -2245,7 +2270,7 @@ public final class ClearingStateMachine implements StateMachine
                 final boolean oneWay = indexDirection[u] != INDEX_BOTH_WAYS;
                 // Collateral alone: a move that raises its value can only help, the other way only hurt - as for a
                 // future's mark.
-                if (oneWay && (healthy || marginCall))
+                if (oneWay && (healthy || marginCallClear))
                 {
                     registerOneWay(source, accountId, index, indexDirection[u] == INDEX_RISES_WITH,
                         halfWidth((healthy ? perWeight : perWeightLiquidation) * weight, indexSensitivity[u]),
@@ -2258,6 +2283,19 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         watch.endBands(accountId);
+    }
+
+    /** @return true when the account owes some asset (a negative balance): its collateral must keep covering it. */
+    private boolean holdsDebt(final int accountId)
+    {
+        for (int held = accounts.balanceMask(accountId); held != 0; held &= held - 1)
+        {
+            if (accounts.balance(accountId, Integer.numberOfTrailingZeros(held)) < 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -2342,6 +2380,23 @@ public final class ClearingStateMachine implements StateMachine
                 {
                     closeOutBankrupt(accountId);
                     break;
+                }
+            }
+            compute(accountId);
+            if (evalEquity >= 0 && evalState != MarginState.HEALTHY.value() && evalState != MarginState.EMPTY.value())
+            {
+                // The steps ran out - the cap, or a penalty that took the equity the quarters needed - short of
+                // initial margin: the rest goes to the liquidator at once, so the account ends flat rather than still
+                // in liquidation with positions an adverse tick would make bankrupt.
+                for (int slot = accounts.firstPosition(accountId); slot >= 0; )
+                {
+                    final int next = positions.nextInAccount(slot);
+                    final long q = positions.quantity(slot);
+                    if (q != 0)
+                    {
+                        transferToLiquidator(accountId, slot, q, true);
+                    }
+                    slot = next;
                 }
             }
         }

@@ -101,4 +101,35 @@ final class BankruptcyCloseOutTest
         assertEquals(UNIT, h.machine.accounts().balance(Accounts.LIQUIDATOR, 1));
         assertEquals(-1, h.machine.ledger().checkConservation());
     }
+
+    @Test
+    void aFlatAccountWhoseCollateralNoLongerCoversItsDebtIsClosedOut()
+    {
+        final CommandHarness h = new CommandHarness();
+        h.apply(new AssetDefinitionEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .assetId(1).valuationUnderlyingId(0).collateralWeightPpm(950_000).encodedLength());
+        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
+        h.index(0, 64_000 * UNIT);
+        h.index(0, 65_000 * UNIT);
+        h.mark(PERPETUAL, 65_000 * UNIT, 0);
+        h.apply(new DepositEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(30).assetId(1).amount(UNIT).encodedLength());
+        h.deposit(31, 1_000_000 * UNIT);
+        h.trade(PERPETUAL, 31, 30, 65_000 * UNIT, 1);
+        h.mark(PERPETUAL, 30_000 * UNIT, 0);
+        h.trade(PERPETUAL, 30, 31, 30_000 * UNIT, 1);
+        // Flat: 1 BTC against a 35,000 USDC debt, at 0.95 x 65,000 = 61,750 of collateral.
+        assertEquals(0, h.position(30, PERPETUAL));
+        assertEquals(-35_000 * UNIT, h.balance(30));
+
+        // 0.95 x 36,000 = 34,200: the debt is no longer covered. The index band of the collateral sees it.
+        h.index(0, 36_000 * UNIT);
+
+        // Sold to the liquidator at 36,000 the BTC pays the debt and leaves 1,000: no deficit at full value.
+        assertEquals(0, h.machine.accounts().balance(30, 1));
+        assertEquals(1_000 * UNIT, h.balance(30));
+        assertEquals(UNIT, h.machine.accounts().balance(Accounts.LIQUIDATOR, 1));
+        assertEquals(io.clearing.sbe.MarginState.EMPTY.value(), h.machine.accounts().state(30));
+        assertEquals(-1, h.machine.ledger().checkConservation());
+    }
 }

@@ -1120,6 +1120,18 @@ public final class MarginCalculator
         return vegaPerVol * (parameters.initialMarginFactorPpm() / PPM) * (2.0 + volUpShock[id]) * 2.0;
     }
 
+    /**
+     * How far rounding alone can move an account's maintenance margin between two evaluations, per contract held, in
+     * money units (1e-8): each evaluation's rounded margin is within {@link #ROUNDING_ALLOWANCE} quanta per contract of
+     * the unrounded model's, so two of them differ from the model's change by at most twice that. The margin is a step
+     * function of prices at that scale - a move in a position's favour can raise it by this much - which price bands
+     * must leave room for.
+     */
+    public static double roundingDriftPerContract()
+    {
+        return 2.0 * ROUNDING_ALLOWANCE * UNITS_PER_MICRO;
+    }
+
     /** @return per-contract value of an option at the last update (currency), or size x mark for a future. */
     public double contractValue(final int id)
     {
