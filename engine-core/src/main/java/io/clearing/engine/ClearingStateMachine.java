@@ -1002,9 +1002,10 @@ public final class ClearingStateMachine implements StateMachine
         // A reduce-only order needs no margin - it can only lower risk - but the loss it realizes filling through the
         // mark must be covered by equity, with the other orders' reservations: otherwise a sell far below the mark,
         // filled by a colluding buyer, would leave the account flat with a deficit nothing covers.
+        // One that loses nothing filling (at or better than the mark) is always accepted.
         final long required = reduceOnly ? Fixed.addSaturating(reserved, orderFillLoss) :
             Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss);
-        if (required > (reduceOnly ? Math.max(0, evalEquity) : evalEquity))
+        if (reduceOnly ? orderFillLoss > 0 && required > Math.max(0, evalEquity) : required > evalEquity)
         {
             positions.addOpen(slot, buy, -quantity);
             positions.releaseIfEmpty(slot);
@@ -2647,12 +2648,26 @@ public final class ClearingStateMachine implements StateMachine
             }
             // Truncated toward zero: a held balance fetches at most its value, an owed one costs at most its value.
             final long value = Fixed.mulDiv(balance, price, Fixed.SCALE);
+            if (!sumFits(accounts.balance(Accounts.LIQUIDATOR, asset), balance) ||
+                !sumFits(accounts.balance(Accounts.LIQUIDATOR, marginAsset), -value) ||
+                !sumFits(accounts.balance(accountId, marginAsset), value))
+            {
+                // The liquidator's books could not take it (hostile sizes only): checked before anything moves.
+                continue;
+            }
             ledger.transfer(accountId, Accounts.LIQUIDATOR, asset, balance, BalanceReason.COLLATERAL_CONVERSION, asset);
             ledger.transfer(Accounts.LIQUIDATOR, accountId, marginAsset, value, BalanceReason.COLLATERAL_CONVERSION,
                 asset);
             converted = true;
         }
         return converted;
+    }
+
+    /** @return true when {@code a + b} does not overflow a long. */
+    private static boolean sumFits(final long a, final long b)
+    {
+        final long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) >= 0;
     }
 
     private int nextNonEmpty(final int from)

@@ -132,4 +132,34 @@ final class BankruptcyCloseOutTest
         assertEquals(io.clearing.sbe.MarginState.EMPTY.value(), h.machine.accounts().state(30));
         assertEquals(-1, h.machine.ledger().checkConservation());
     }
+
+    @Test
+    void collateralTheLiquidatorsBooksCannotTakeStaysAndTheMarkStillApplies()
+    {
+        // Five accounts hold 1e9 units of an asset worth 20 each and weighted 0 (2e18 units of USDC apiece); after
+        // four sales the liquidator's USDC could not pay for a fifth: that one stays, checked before anything moves.
+        final CommandHarness h = new CommandHarness();
+        h.apply(new AssetDefinitionEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .assetId(1).valuationUnderlyingId(1).collateralWeightPpm(0).encodedLength());
+        h.index(1, 20 * UNIT);
+        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT / 10, 0, 0);
+        h.index(0, 65_000 * UNIT);
+        h.mark(PERPETUAL, 65_000 * UNIT, 0);
+        h.deposit(100, 100_000_000 * UNIT);
+        for (int account = 20; account < 25; account++)
+        {
+            h.apply(new DepositEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+                .accountId(account).assetId(1).amount(io.clearing.settlement.Limits.MAX_AMOUNT).encodedLength());
+            h.deposit(account, 3_000 * UNIT);
+            h.trade(PERPETUAL, 100, account, 65_000 * UNIT, 1);
+        }
+
+        final List<Integer> events = h.mark(PERPETUAL, 20_000 * UNIT, 0);
+
+        assertTrue(!events.contains(io.clearing.sbe.CommandRejectedDecoder.TEMPLATE_ID), events.toString());
+        assertEquals(20_000 * UNIT, h.machine.instruments().markPrice(PERPETUAL));
+        assertEquals(4 * io.clearing.settlement.Limits.MAX_AMOUNT,
+            h.machine.accounts().balance(Accounts.LIQUIDATOR, 1));
+        assertEquals(-1, h.machine.ledger().checkConservation());
+    }
 }

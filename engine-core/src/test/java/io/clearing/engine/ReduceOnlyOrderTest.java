@@ -64,4 +64,24 @@ final class ReduceOnlyOrderTest
         // 5,000 of fill loss against 14,000 of equity, though it is below initial margin: no margin needed.
         assertEquals(List.of(OrderAcceptedDecoder.TEMPLATE_ID), reduceOnlySell(other, 60_000 * UNIT));
     }
+
+    @Test
+    void aReduceOnlySellAtTheMarkIsAcceptedThoughOtherReservationsExceedEquity()
+    {
+        final CommandHarness h = new CommandHarness();
+        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
+        h.index(0, 65_000 * UNIT);
+        h.mark(PERPETUAL, 64_000 * UNIT, 0);
+        h.mark(PERPETUAL, 65_000 * UNIT, 0);
+        h.deposit(20, 80_000 * UNIT);
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(PERPETUAL, 21, 20, 65_000 * UNIT, 1);
+        h.order(20, PERPETUAL, Side.BUY, 100_000 * UNIT, 1);   // 35,000 of fill loss reserved
+        h.mark(PERPETUAL, 20_000 * UNIT - 1, 0);               // equity 35,000 less 1e-8
+
+        assertEquals(List.of(OrderAcceptedDecoder.TEMPLATE_ID), h.apply(new NewOrderEncoder()
+            .wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++).orderId(h.orderId++).accountId(20)
+            .instrumentId(PERPETUAL).side(Side.SELL).price(20_000 * UNIT - 1).quantity(1)
+            .reduceOnly(BooleanType.TRUE).encodedLength()));
+    }
 }
