@@ -22,7 +22,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -64,6 +63,62 @@ public final class ClearingCli implements Callable<Integer>
     {
         CommandLine.usage(this, System.out);
         return 0;
+    }
+
+    /** @return null when {@code journal} holds a journal (Chronicle Queue's metadata file), else what to print. */
+    static String noJournal(final Path journal)
+    {
+        return Files.isRegularFile(journal.resolve("metadata.cq4t")) ? null :
+            "no journal at " + journal.toAbsolutePath();
+    }
+
+    /**
+     * @return null when a JSON result can be written to {@code file} (its directory exists, it is not a directory),
+     * else what to print: checked before the work whose result it is.
+     */
+    static String unwritable(final Path file)
+    {
+        if (file == null)
+        {
+            return null;
+        }
+        final Path parent = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file))
+        {
+            return file + " is a directory";
+        }
+        if (parent != null && !Files.isDirectory(parent))
+        {
+            return "no directory " + parent + " for " + file;
+        }
+        return null;
+    }
+
+    /** Largest ring `simulate` and `bench` take: 1,048,576 slots of 512 bytes. */
+    static final int MAX_RING_SIZE = 1 << 20;
+
+    /**
+     * @return null when {@code path} may be replaced by a new journal - it does not exist, is an empty directory, or
+     * holds a journal (Chronicle Queue's metadata file) - else why not.
+     */
+    static String notAJournal(final Path path) throws IOException
+    {
+        if (!Files.exists(path))
+        {
+            return null;
+        }
+        if (!Files.isDirectory(path))
+        {
+            return "it is a file, not a journal directory";
+        }
+        if (Files.isRegularFile(path.resolve("metadata.cq4t")))
+        {
+            return null;
+        }
+        try (Stream<Path> entries = Files.list(path))
+        {
+            return entries.findAny().isPresent() ? "a directory that holds something other than a journal" : null;
+        }
     }
 
     static void deleteRecursively(final Path directory) throws IOException
@@ -148,8 +203,37 @@ public final class ClearingCli implements Callable<Integer>
                 System.err.println("--snapshot-every must be >= 0 and --snapshots-kept >= 1");
                 return 2;
             }
+            if (unwritable(summaryJson) != null)
+            {
+                System.err.println("--summary-json: " + unwritable(summaryJson));
+                return 2;
+            }
+            if (ringSize < 2 || ringSize > MAX_RING_SIZE || Integer.bitCount(ringSize) != 1)
+            {
+                System.err.println("--ring-size must be a power of two from 2 to " + MAX_RING_SIZE + ": " + ringSize);
+                return 2;
+            }
+            if (insuranceFund < 0 || insuranceFund > io.clearing.settlement.Limits.MAX_AMOUNT / Fixed.SCALE)
+            {
+                System.err.println("--insurance-fund must be from 0 to " +
+                    io.clearing.settlement.Limits.MAX_AMOUNT / Fixed.SCALE + " USDC: " + insuranceFund);
+                return 2;
+            }
+            if (liquidationPenaltyPpm != -1 && !io.clearing.margin.RiskParameters.validate(
+                io.clearing.margin.RiskParameters.LIQUIDATION_PENALTY, -1, liquidationPenaltyPpm))
+            {
+                System.err.println("--liquidation-penalty-ppm out of range: " + liquidationPenaltyPpm);
+                return 2;
+            }
             if (!resume)
             {
+                final String notReplaceable = notAJournal(journal);
+                if (notReplaceable != null)
+                {
+                    System.err.println("simulate: will not replace " + journal.toAbsolutePath() + ": " +
+                        notReplaceable + " (--journal must be missing, empty, or a journal)");
+                    return 2;
+                }
                 try
                 {
                     deleteRecursively(journal);
@@ -393,6 +477,12 @@ public final class ClearingCli implements Callable<Integer>
         public Integer call() throws Exception
         {
             final SbeJsonCodec codec = SbeJsonCodec.load();
+            final String badFiles = checkFiles();
+            if (badFiles != null)
+            {
+                System.err.println("run: " + badFiles);
+                return 2;
+            }
             final Path journalDirectory = journal != null ? journal : Files.createTempDirectory("clearing-run-");
             System.err.println("run: journal " + journalDirectory.toAbsolutePath());
             final JsonFactory factory = new JsonFactory();
@@ -432,7 +522,7 @@ public final class ClearingCli implements Callable<Integer>
                 })
                 .build();
             final UnsafeBuffer buffer = new UnsafeBuffer(new byte[ClearingEngine.SLOT_CAPACITY]);
-            try (engine; BufferedReader reader = Files.newBufferedReader(in, StandardCharsets.UTF_8))
+            try (engine; java.io.InputStream reader = new java.io.BufferedInputStream(Files.newInputStream(in)))
             {
                 try
                 {
@@ -442,19 +532,39 @@ public final class ClearingCli implements Callable<Integer>
                 {
                     return startFailure("run", journalDirectory, ex);
                 }
-                String line;
+                final java.io.ByteArrayOutputStream lineBytes = new java.io.ByteArrayOutputStream();
+                final java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
                 long lineNumber = 0;
-                while ((line = reader.readLine()) != null)
+                while (readLine(reader, lineBytes))
                 {
                     lineNumber++;
-                    if (line.isBlank())
+                    String line = null;
+                    String error = null;
+                    try
+                    {
+                        line = utf8.decode(java.nio.ByteBuffer.wrap(lineBytes.toByteArray())).toString();
+                    }
+                    catch (final java.nio.charset.CharacterCodingException ex)
+                    {
+                        error = "not valid UTF-8";
+                    }
+                    if (line != null && lineNumber == 1 && line.startsWith("\uFEFF"))
+                    {
+                        line = line.substring(1);   // a byte-order mark is not part of the first command
+                    }
+                    if (line != null && line.isBlank())
                     {
                         continue;
                     }
-                    String error = null;
                     int length = 0;
                     try
                     {
+                        if (error != null)
+                        {
+                            throw new IOException(error);
+                        }
                         length = codec.encode(line, buffer, 0);
                         final JsonNode type = new ObjectMapper().readTree(line).get(SbeJsonCodec.TYPE_KEY);
                         if (type != null && !codec.isCommand(type.asText()))
@@ -468,7 +578,9 @@ public final class ClearingCli implements Callable<Integer>
                     }
                     if (error != null)
                     {
-                        while (processed.get() < submitted)
+                        // Its place in the output: after the events of every command before it - unless the engine
+                        // stopped (a journal fault), which the next submit reports.
+                        while (processed.get() < submitted && engine.isRunning())
                         {
                             Thread.onSpinWait();
                         }
@@ -516,6 +628,56 @@ public final class ClearingCli implements Callable<Integer>
             }
             return 0;
         }
+        /** @return why the files named cannot be used, or null: checked before any journal is created. */
+        private String checkFiles() throws IOException
+        {
+            if (!Files.isRegularFile(in) || !Files.isReadable(in))
+            {
+                return "--in " + in + ": not a readable file";
+            }
+            if (out != null)
+            {
+                if (Files.isDirectory(out))
+                {
+                    return "--out " + out + ": a directory";
+                }
+                final Path parent = out.toAbsolutePath().getParent();
+                if (parent != null && !Files.isDirectory(parent))
+                {
+                    return "--out " + out + ": no directory " + parent;
+                }
+                if (Files.exists(out) && Files.isSameFile(in, out))
+                {
+                    return "--out " + out + " is the input file";
+                }
+            }
+            return null;
+        }
+
+        /** Reads one line's bytes (without its line ending) into {@code line}; @return false at the end. */
+        private static boolean readLine(final java.io.InputStream input, final java.io.ByteArrayOutputStream line)
+            throws IOException
+        {
+            line.reset();
+            int b = input.read();
+            if (b < 0)
+            {
+                return false;
+            }
+            while (b >= 0 && b != '\n')
+            {
+                line.write(b);
+                b = input.read();
+            }
+            final int size = line.size();
+            if (size > 0 && line.toByteArray()[size - 1] == '\r')
+            {
+                final byte[] bytes = line.toByteArray();
+                line.reset();
+                line.write(bytes, 0, size - 1);
+            }
+            return true;
+        }
     }
 
     /** {@code dump}: the journal as JSON lines. */
@@ -538,6 +700,11 @@ public final class ClearingCli implements Callable<Integer>
         @Override
         public Integer call() throws Exception
         {
+            if (noJournal(journal) != null)
+            {
+                System.err.println("dump: " + noJournal(journal));
+                return 2;
+            }
             final SbeJsonCodec codec = SbeJsonCodec.load();
             final ObjectMapper mapper = new ObjectMapper();
             final JournalDocument document = new JournalDocument();
@@ -665,6 +832,12 @@ public final class ClearingCli implements Callable<Integer>
             if (workers < 1)
             {
                 System.err.println("--workers must be at least 1");
+                return 2;
+            }
+            if (noJournal(journal) != null || unwritable(json) != null)
+            {
+                System.err.println("audit: " + (noJournal(journal) != null ? noJournal(journal) :
+                    "--json: " + unwritable(json)));
                 return 2;
             }
             final boolean inSegments = snapshot == null && !verifySnapshots && !noSnapshots;

@@ -43,6 +43,11 @@ final class RecoverCommand implements Callable<Integer>
             System.err.println("no journal at " + journal.toAbsolutePath());
             return 2;
         }
+        if (ClearingCli.unwritable(json) != null)
+        {
+            System.err.println("--json: " + ClearingCli.unwritable(json));
+            return 2;
+        }
         final ClearingEngine engine;
         final long started;
         try

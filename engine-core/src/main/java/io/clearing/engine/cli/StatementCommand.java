@@ -75,6 +75,11 @@ final class StatementCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        if (ClearingCli.noJournal(journal) != null)
+        {
+            System.err.println("statement: " + ClearingCli.noJournal(journal));
+            return 2;
+        }
         ClearingStateMachine machine = null;
         final EventWriter events = new EventWriter();
         final JournalDocument document = new JournalDocument();

@@ -1,0 +1,127 @@
+package io.clearing.engine.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad arguments to the command line are usage errors (exit 2, nothing done), never a stack trace or a destroyed file:
+ * `simulate` once replaced any directory named by --journal, `run` lost the lines around a byte that is not UTF-8 and
+ * truncated its input given as its output, and `dump`, `statement`, `audit` answered a missing journal with a stack
+ * trace or as a journal failing at sequence 1 (from a review in session 11).
+ */
+final class CliArgumentsTest
+{
+    private static final String ASSET =
+        "{\"type\":\"AssetDefinition\",\"timestamp\":1,\"assetId\":0,\"valuationUnderlyingId\":-1," +
+        "\"collateralWeightPpm\":1000000}";
+
+    @TempDir
+    Path work;
+
+    @Test
+    void simulateWillNotReplaceADirectoryThatHoldsSomethingElseOrAFile() throws IOException
+    {
+        final Path precious = work.resolve("precious");
+        Files.createDirectories(precious);
+        Files.writeString(precious.resolve("notes.txt"), "important");
+        final Path file = Files.writeString(work.resolve("a-file"), "keep me");
+
+        assertEquals(2, CliRun.of("simulate", "--journal", precious.toString(), "--accounts", "10", "--commands",
+            "100").exitCode());
+        assertEquals(2, CliRun.of("simulate", "--journal", file.toString(), "--accounts", "10", "--commands",
+            "100").exitCode());
+
+        assertEquals("important", Files.readString(precious.resolve("notes.txt")));
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
+    void simulateRefusesOutOfRangeOptionsBeforeTouchingTheJournal() throws IOException
+    {
+        final Path journal = work.resolve("journal");
+        assertEquals(0, CliRun.of("simulate", "--journal", journal.toString(), "--accounts", "10", "--commands",
+            "100").exitCode());
+        final long size = Files.size(journal.resolve("metadata.cq4t"));
+
+        for (final List<String> options : List.of(List.of("--ring-size", "1000"), List.of("--ring-size", "0"),
+            List.of("--insurance-fund", "-5"), List.of("--insurance-fund", "92233720369"),
+            List.of("--liquidation-penalty-ppm", "-7"), List.of("--summary-json", work.resolve("no/s.json").toString())))
+        {
+            final String[] args = {"simulate", "--journal", journal.toString(), options.get(0), options.get(1)};
+            assertEquals(2, CliRun.of(args).exitCode(), options.toString());
+        }
+        assertEquals(size, Files.size(journal.resolve("metadata.cq4t")), "the journal is still there");
+    }
+
+    @Test
+    void runReportsALineThatIsNotUtf8AndGoesOn() throws IOException
+    {
+        final Path in = work.resolve("in.jsonl");
+        final byte[] bad = "{\"type\":\"Deposit\",\"timestamp\":2,\"accountId\":21,\"assetId\":0,\"amount\":\u00ff}\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
+        final byte[] bom = {(byte)0xEF, (byte)0xBB, (byte)0xBF};
+        final String deposit = "{\"type\":\"Deposit\",\"timestamp\":3,\"accountId\":21,\"assetId\":0,\"amount\":5}";
+        Files.write(in, concat(bom, (ASSET + "\r\n").getBytes(StandardCharsets.UTF_8), bad,
+            (deposit + "\n").getBytes(StandardCharsets.UTF_8)));
+        final Path out = work.resolve("out.jsonl");
+
+        assertEquals(0, CliRun.of("run", "--in", in.toString(), "--out", out.toString(), "--journal",
+            work.resolve("j").toString()).exitCode());
+
+        final List<String> lines = Files.readAllLines(out);
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("\"type\":\"AssetDefined\""), lines.get(0));
+        assertEquals("{\"type\":\"InputError\",\"line\":2,\"error\":\"not valid UTF-8\"}", lines.get(1));
+        assertTrue(lines.get(2).contains("\"type\":\"BalanceChanged\""), lines.get(2));
+    }
+
+    @Test
+    void runRefusesMissingInputAndAnOutputThatIsItsInput() throws IOException
+    {
+        final Path in = Files.writeString(work.resolve("in.jsonl"), ASSET + "\n");
+
+        assertEquals(2, CliRun.of("run", "--in", work.resolve("missing.jsonl").toString()).exitCode());
+        assertEquals(2, CliRun.of("run", "--in", in.toString(), "--out", in.toString()).exitCode());
+        assertEquals(2, CliRun.of("run", "--in", in.toString(), "--out", work.resolve("no/out").toString())
+            .exitCode());
+
+        assertEquals(ASSET + "\n", Files.readString(in));
+    }
+
+    @Test
+    void theAuditorsToolsAnswerAMissingJournalAsAUsageError()
+    {
+        final String missing = work.resolve("nothing-here").toString();
+
+        assertEquals(2, CliRun.of("dump", "--journal", missing).exitCode());
+        assertEquals(2, CliRun.of("statement", "--journal", missing, "--account", "16").exitCode());
+        assertEquals(2, CliRun.of("audit", "--journal", missing).exitCode());
+        assertEquals(2, CliRun.of("recover", "--journal", missing).exitCode());
+    }
+
+    private static byte[] concat(final byte[]... parts)
+    {
+        int length = 0;
+        for (final byte[] part : parts)
+        {
+            length += part.length;
+        }
+        final byte[] all = new byte[length];
+        int at = 0;
+        for (final byte[] part : parts)
+        {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+}
