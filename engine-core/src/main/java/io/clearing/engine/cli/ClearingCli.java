@@ -705,6 +705,11 @@ public final class ClearingCli implements Callable<Integer>
                 System.err.println("dump: " + noJournal(journal));
                 return 2;
             }
+            if (from < 0 || to < from)
+            {
+                System.err.println("dump: --from must be 0 or more and --to at least --from: " + from + ", " + to);
+                return 2;
+            }
             final SbeJsonCodec codec = SbeJsonCodec.load();
             final ObjectMapper mapper = new ObjectMapper();
             final JournalDocument document = new JournalDocument();

@@ -74,6 +74,14 @@ final class PriceCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid input: " + ex.getMessage(), ex);
         }
+        if (!Double.isFinite(greeks.price()) || !Double.isFinite(greeks.delta()) || !Double.isFinite(greeks.gamma()) ||
+            !Double.isFinite(greeks.vega()) || !Double.isFinite(greeks.theta()))
+        {
+            // Inputs each in range can still be beyond what doubles carry (vol x sqrt(years) overflowing, say).
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid input: the price or a Greek is " +
+                "not a finite number for these inputs (price " + greeks.price() + ", delta " + greeks.delta() +
+                ", gamma " + greeks.gamma() + ", vega " + greeks.vega() + ", theta " + greeks.theta() + ")");
+        }
 
         final ObjectMapper mapper = new ObjectMapper();
         final ObjectNode result = mapper.createObjectNode();

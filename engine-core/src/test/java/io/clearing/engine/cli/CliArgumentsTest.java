@@ -108,6 +108,20 @@ final class CliArgumentsTest
         assertEquals(2, CliRun.of("recover", "--journal", missing).exitCode());
     }
 
+    @Test
+    void outOfRangeSequencesAndInputsBeyondDoublesAreUsageErrors()
+    {
+        final String journal = work.resolve("j").toString();
+        assertEquals(0, CliRun.of("simulate", "--journal", journal, "--accounts", "10", "--commands", "100")
+            .exitCode());
+
+        assertEquals(2, CliRun.of("dump", "--journal", journal, "--from", "100", "--to", "50").exitCode());
+        assertEquals(2, CliRun.of("dump", "--journal", journal, "--from", "-1").exitCode());
+        assertEquals(2, CliRun.of("statement", "--journal", journal, "--account", "16", "--at", "-5").exitCode());
+        assertEquals(2, CliRun.of("price", "--type", "put", "--forward", "100", "--strike", "100", "--years", "4",
+            "--rate", "0", "--vol", "1e308").exitCode());
+    }
+
     private static byte[] concat(final byte[]... parts)
     {
         int length = 0;
