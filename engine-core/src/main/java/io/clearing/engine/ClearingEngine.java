@@ -320,8 +320,8 @@ public final class ClearingEngine implements AutoCloseable
         if (offset < 0 || offset > buffer.capacity() - length)
         {
             // Checked before a slot is claimed: a claimed slot must be published, or the ring stops there.
-            throw new IndexOutOfBoundsException("frame at " + offset + " of length " + length + " outside a buffer of " +
-                buffer.capacity() + " bytes");
+            throw new IndexOutOfBoundsException("frame at " + offset + " of length " + length +
+                " outside a buffer of " + buffer.capacity() + " bytes");
         }
         producers.incrementAndGet();
         try

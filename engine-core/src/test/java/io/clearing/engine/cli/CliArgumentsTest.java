@@ -54,7 +54,8 @@ final class CliArgumentsTest
 
         for (final List<String> options : List.of(List.of("--ring-size", "1000"), List.of("--ring-size", "0"),
             List.of("--insurance-fund", "-5"), List.of("--insurance-fund", "92233720369"),
-            List.of("--liquidation-penalty-ppm", "-7"), List.of("--summary-json", work.resolve("no/s.json").toString())))
+            List.of("--liquidation-penalty-ppm", "-7"),
+            List.of("--summary-json", work.resolve("no/s.json").toString())))
         {
             final String[] args = {"simulate", "--journal", journal.toString(), options.get(0), options.get(1)};
             assertEquals(2, CliRun.of(args).exitCode(), options.toString());
