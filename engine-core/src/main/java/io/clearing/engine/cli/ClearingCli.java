@@ -136,6 +136,9 @@ public final class ClearingCli implements Callable<Integer>
         }
     }
 
+    /** The options of a simulate run that decide its commands, kept beside its journal for --resume to check. */
+    static final String RUN_OPTIONS_FILE = "simulate-run.json";
+
     /** {@code simulate}: the synthetic market, end to end. */
     @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run the embedded synthetic market through the engine and print a summary.")
@@ -189,6 +192,33 @@ public final class ClearingCli implements Callable<Integer>
             description = "Snapshot files kept, newest first (default ${DEFAULT-VALUE}: all five of the default run, " +
                 "so that audit re-executes the stretches between them side by side).")
         int snapshotsKept = 8;
+
+        /** @return the options that decide the generated commands, as --resume must repeat them. */
+        private ObjectNode runOptions()
+        {
+            final ObjectNode options = new ObjectMapper().createObjectNode();
+            options.put("accounts", accounts);
+            options.put("commands", commands);
+            options.put("seed", seed);
+            options.put("insuranceFund", insuranceFund);
+            options.put("liquidationPenaltyPpm", liquidationPenaltyPpm);
+            return options;
+        }
+
+        /** @return null when this run continues the one whose journal it resumes (or that run left no options). */
+        private String differentRun() throws IOException
+        {
+            final Path file = journal.resolve(RUN_OPTIONS_FILE);
+            if (!Files.isRegularFile(file))
+            {
+                return null;
+            }
+            final com.fasterxml.jackson.databind.JsonNode written = new ObjectMapper().readTree(file.toFile());
+            // Compared as text: the file's small numbers read back as ints, the options are longs.
+            return written.toString().equals(runOptions().toString()) ? null :
+                "the journal was written by a run with " + written +
+                ", this one has " + runOptions() + ": the generator would not continue the same commands";
+        }
 
         @Override
         public Integer call() throws Exception
@@ -245,6 +275,15 @@ public final class ClearingCli implements Callable<Integer>
                     return EXIT_JOURNAL_FAILURE;
                 }
             }
+            else
+            {
+                final String different = differentRun();
+                if (different != null)
+                {
+                    System.err.println("simulate --resume: " + different);
+                    return 2;
+                }
+            }
             final Simulator.Statistics statistics = new Simulator.Statistics();
             final long started;
             final long elapsedNanos;
@@ -270,9 +309,21 @@ public final class ClearingCli implements Callable<Integer>
                 {
                     return startFailure("simulate", journal, ex);
                 }
+                if (!Files.exists(journal.resolve(RUN_OPTIONS_FILE)))
+                {
+                    try
+                    {
+                        new ObjectMapper().writeValue(journal.resolve(RUN_OPTIONS_FILE).toFile(), runOptions());
+                    }
+                    catch (final IOException ex)
+                    {
+                        return journalFailure("simulate", journal, engine.lastSequence(), ex);
+                    }
+                }
+                final long resumedAfter = engine.lastSequence();
                 simulator = new Simulator(engine, accounts, commands, seed)
                     .stress(insuranceFund * Fixed.SCALE, liquidationPenaltyPpm)
-                    .resumeAfter(engine.lastSequence());
+                    .resumeAfter(resumedAfter);
                 if (engine.lastSequence() > 0)
                 {
                     final ClearingEngine.Recovery recovery = engine.recovery();
@@ -297,7 +348,9 @@ public final class ClearingCli implements Callable<Integer>
                         throw ex;
                     }
                 }
-                while (statistics.documents < simulator.sent() && engine.isRunning())
+                // Delivered documents carry their journal sequence; a resumed run that had nothing left to send
+                // delivers none (it once waited here for ever).
+                while (Math.max(statistics.documents, resumedAfter) < simulator.sent() && engine.isRunning())
                 {
                     Thread.sleep(1);
                 }

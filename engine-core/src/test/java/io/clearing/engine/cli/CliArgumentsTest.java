@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bad arguments to the command line are usage errors (exit 2, nothing done), never a stack trace or a destroyed file:
- * `simulate` once replaced any directory named by --journal, `run` lost the lines around a byte that is not UTF-8 and
- * truncated its input given as its output, and `dump`, `statement`, `audit` answered a missing journal with a stack
+ * `simulate` once replaced any directory named by --journal and resumed a journal with another seed, `run` lost the
+ * lines around a byte that is not UTF-8 and truncated its input given as its output, and `dump`, `statement`, `audit` answered a missing journal with a stack
  * trace or as a journal failing at sequence 1 (from a review in session 11).
  */
 final class CliArgumentsTest
@@ -61,6 +61,21 @@ final class CliArgumentsTest
             assertEquals(2, CliRun.of(args).exitCode(), options.toString());
         }
         assertEquals(size, Files.size(journal.resolve("metadata.cq4t")), "the journal is still there");
+    }
+
+    @Test
+    void resumeRefusesOptionsThatWouldGenerateOtherCommands() throws IOException
+    {
+        final Path journal = work.resolve("journal");
+        assertEquals(0, CliRun.of("simulate", "--journal", journal.toString(), "--accounts", "20", "--commands",
+            "300", "--seed", "1").exitCode());
+        final long size = Files.size(journal.resolve("metadata.cq4t"));
+
+        assertEquals(2, CliRun.of("simulate", "--journal", journal.toString(), "--accounts", "20", "--commands",
+            "600", "--seed", "2", "--resume").exitCode());
+        assertEquals(0, CliRun.of("simulate", "--journal", journal.toString(), "--accounts", "20", "--commands",
+            "300", "--seed", "1", "--resume").exitCode());
+        assertEquals(size, Files.size(journal.resolve("metadata.cq4t")));
     }
 
     @Test
