@@ -495,6 +495,14 @@ public final class ClearingStateMachine implements StateMachine
         {
             calculator.defineOption(id, underlying, kind == InstrumentKind.CALL, size, strike, expiry);
             optionsByUnderlying[underlying].addInt(id);
+            final long index = instruments.indexPrice(underlying);
+            if (index > 0)
+            {
+                // Priced at once (at the volatility it has: none until its first mark), as a tick would: an option
+                // listed after its underlying's last index had no risk array, so no margin, until the next one.
+                calculator.updateOption(id, index, instruments.markVolatility(id), now);
+                lastOptionRefresh[id] = now;
+            }
         }
         else
         {
@@ -1580,6 +1588,7 @@ public final class ClearingStateMachine implements StateMachine
         instruments.mark(id, value, 0);
         calculator.invalidate(instruments.underlying(id));
         instruments.settled(id);
+        calculator.settleFuture(id);
     }
 
     // ------------------------------------------------------------------------------------------------ risk
@@ -3007,6 +3016,10 @@ public final class ClearingStateMachine implements StateMachine
         else
         {
             calculator.defineFuture(id, underlying, instruments.contractSize(id), instruments.expiry(id));
+            if (instruments.isSettled(id))
+            {
+                calculator.settleFuture(id);
+            }
         }
         lastOptionRefresh[id] = lastRefresh;
     }

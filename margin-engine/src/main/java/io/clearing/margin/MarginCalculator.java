@@ -136,9 +136,12 @@ public final class MarginCalculator
     // Largest absolute per-contract contribution of the instrument: bounds the sums a contract can enter.
     private final double[] magnitude = new double[MAX_INSTRUMENTS];
 
-    private final long[][] expiryKeys = new long[MAX_UNDERLYINGS][MAX_EXPIRIES];
     private final int[] expiryCount = new int[MAX_UNDERLYINGS];
     private final byte[] expirySlot = new byte[MAX_INSTRUMENTS];
+    /** Futures settled at expiry: their expiry no longer takes a roll-shock slot. */
+    private final boolean[] futureSettled = new boolean[MAX_INSTRUMENTS];
+    /** Scratch for {@link #assignExpirySlots}: the distinct live expiries of a unit, ascending. */
+    private final long[] liveExpiries = new long[MAX_INSTRUMENTS];
     // The evaluation's accumulators: one unit block (VARIANTS blocks of BLOCK values) per risk unit, in the layout of a
     // risk row, so a row is added to an evaluation by one copy.
     private final double[] acc = new double[MAX_UNDERLYINGS * UNIT_BLOCK];
@@ -262,8 +265,22 @@ public final class MarginCalculator
     public void defineFuture(final int id, final int underlyingId, final long contractSize, final long expiryTimestamp)
     {
         define(id, 0, underlyingId, contractSize, 0, expiryTimestamp);
-        expirySlot[id] = (byte)expirySlot(underlyingId, expiryTimestamp);
+        futureSettled[id] = false;
+        assignExpirySlots(underlyingId);
         futureMarkSensitivityCached[id] = false;
+    }
+
+    /**
+     * A future settled at its expiry (its positions are all closed): its expiry gives its roll-shock slot back, so
+     * that the unit's live expiries keep slots of their own however many have come and gone. Not for the hot path.
+     */
+    public void settleFuture(final int id)
+    {
+        if (defined[id] && kind[id] == 0 && !futureSettled[id])
+        {
+            futureSettled[id] = true;
+            assignExpirySlots(underlying[id]);
+        }
     }
 
     /**
@@ -563,25 +580,48 @@ public final class MarginCalculator
         data[to + FLOOR] += sign * (due - charged);
     }
 
-    /** Assigns each futures expiry of an underlying its slot once, at definition. */
-    private int expirySlot(final int u, final long expiryTimestamp)
+    /**
+     * Gives the unit's live futures expiries (the perpetual's is 0) roll-shock slots in ascending order of expiry, the
+     * latest beyond {@link #MAX_EXPIRIES} - 1 sharing the last slot: a function of which futures are defined and not
+     * settled alone, so a restored engine assigns the same slots. A change of slots makes the unit's risk rows stale
+     * (they hold exposures by slot): each is rebuilt from its positions at its next use.
+     */
+    private void assignExpirySlots(final int u)
     {
-        final long[] keys = expiryKeys[u];
-        final int count = expiryCount[u];
-        for (int i = 0; i < count; i++)
+        int distinct = 0;
+        for (int id = 0; id < MAX_INSTRUMENTS; id++)
         {
-            if (keys[i] == expiryTimestamp)
+            if (defined[id] && kind[id] == 0 && underlying[id] == u && !futureSettled[id])
             {
-                return i;
+                final long e = expiry[id];
+                int at = distinct;
+                while (at > 0 && liveExpiries[at - 1] > e)
+                {
+                    at--;
+                }
+                if (at > 0 && liveExpiries[at - 1] == e)
+                {
+                    continue;
+                }
+                System.arraycopy(liveExpiries, at, liveExpiries, at + 1, distinct - at);
+                liveExpiries[at] = e;
+                distinct++;
             }
         }
-        if (count == MAX_EXPIRIES)
+        for (int id = 0; id < MAX_INSTRUMENTS; id++)
         {
-            return MAX_EXPIRIES - 1;
+            if (defined[id] && kind[id] == 0 && underlying[id] == u && !futureSettled[id])
+            {
+                int slot = 0;
+                while (liveExpiries[slot] != expiry[id])
+                {
+                    slot++;
+                }
+                expirySlot[id] = (byte)Math.min(slot, MAX_EXPIRIES - 1);
+            }
         }
-        keys[count] = expiryTimestamp;
-        expiryCount[u] = count + 1;
-        return count;
+        expiryCount[u] = Math.min(distinct, MAX_EXPIRIES);
+        invalidate(u);
     }
 
     /** Scenario P&amp;L of {@code q} contracts by full revaluation (Black-76 repricing in every scenario), currency. */
