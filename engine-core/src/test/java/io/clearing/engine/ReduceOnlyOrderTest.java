@@ -25,12 +25,17 @@ final class ReduceOnlyOrderTest
 
     private CommandHarness longOneBitcoinWithFourteenThousand()
     {
+        return longOneBitcoinWith(14_000 * UNIT);
+    }
+
+    private static CommandHarness longOneBitcoinWith(final long deposit)
+    {
         final CommandHarness h = new CommandHarness();
         h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
         h.index(0, 65_000 * UNIT);
         h.mark(PERPETUAL, 64_000 * UNIT, 0);
         h.mark(PERPETUAL, 65_000 * UNIT, 0);
-        h.deposit(20, 14_000 * UNIT);
+        h.deposit(20, deposit);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(PERPETUAL, 21, 20, 65_000 * UNIT, 1);
         return h;
@@ -68,14 +73,7 @@ final class ReduceOnlyOrderTest
     @Test
     void aReduceOnlySellAtTheMarkIsAcceptedThoughOtherReservationsExceedEquity()
     {
-        final CommandHarness h = new CommandHarness();
-        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
-        h.index(0, 65_000 * UNIT);
-        h.mark(PERPETUAL, 64_000 * UNIT, 0);
-        h.mark(PERPETUAL, 65_000 * UNIT, 0);
-        h.deposit(20, 80_000 * UNIT);
-        h.deposit(21, 1_000_000 * UNIT);
-        h.trade(PERPETUAL, 21, 20, 65_000 * UNIT, 1);
+        final CommandHarness h = longOneBitcoinWith(80_000 * UNIT);
         h.order(20, PERPETUAL, Side.BUY, 100_000 * UNIT, 1);   // 35,000 of fill loss reserved
         h.mark(PERPETUAL, 20_000 * UNIT - 1, 0);               // equity 35,000 less 1e-8
 

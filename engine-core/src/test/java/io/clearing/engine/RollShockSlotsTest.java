@@ -35,8 +35,14 @@ final class RollShockSlotsTest
         {
             h.expire(start + (i + 1) * DAY, 65_000 * UNIT);
         }
-        h.instrument(1, InstrumentKind.FUTURE, UNIT, 0, later + 30 * DAY);
-        h.instrument(2, InstrumentKind.FUTURE, UNIT, 0, later + 90 * DAY);
+        return calendarMaintenance(h, later + 30 * DAY, later + 90 * DAY);
+    }
+
+    /** Account 20 long a future expiring at {@code near}, short one expiring at {@code far}: its maintenance margin. */
+    private static long calendarMaintenance(final CommandHarness h, final long near, final long far)
+    {
+        h.instrument(1, InstrumentKind.FUTURE, UNIT, 0, near);
+        h.instrument(2, InstrumentKind.FUTURE, UNIT, 0, far);
         h.mark(1, 65_000 * UNIT, 0.0);
         h.mark(2, 65_000 * UNIT, 0.0);
         h.deposit(20, 100_000 * UNIT);
@@ -68,17 +74,6 @@ final class RollShockSlotsTest
         {
             h.instrument(10 + i, InstrumentKind.FUTURE, UNIT, 0, start + (200 + i) * DAY);
         }
-        h.instrument(1, InstrumentKind.FUTURE, UNIT, 0, start + 30 * DAY);
-        h.instrument(2, InstrumentKind.FUTURE, UNIT, 0, start + 90 * DAY);
-        h.mark(1, 65_000 * UNIT, 0.0);
-        h.mark(2, 65_000 * UNIT, 0.0);
-        h.deposit(20, 100_000 * UNIT);
-        h.deposit(21, 100_000 * UNIT);
-        h.deposit(22, 100_000 * UNIT);
-        h.trade(1, 21, 20, 65_000 * UNIT, 1);
-        h.trade(2, 20, 22, 65_000 * UNIT, 1);
-        final long[] out = new long[8];
-        h.machine.evaluate(20, out);
-        assertEquals(CALENDAR_MAINTENANCE, out[5]);
+        assertEquals(CALENDAR_MAINTENANCE, calendarMaintenance(h, start + 30 * DAY, start + 90 * DAY));
     }
 }
