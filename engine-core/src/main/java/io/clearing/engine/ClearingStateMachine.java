@@ -83,6 +83,14 @@ public final class ClearingStateMachine implements StateMachine
      * {@code INDEX_BOTH_WAYS} when options on it do too or the collateral is mixed, 0 when nothing does.
      */
     private final int[] indexDirection = new int[Limits.MAX_UNDERLYINGS];
+    /** Per underlying, during a band registration: the account holds an option in its last hour (or past expiry). */
+    private final boolean[] indexNearExpiry = new boolean[Limits.MAX_UNDERLYINGS];
+    /**
+     * An option this close to its expiry has no index sensitivity bound its holders' bands can trust (the delta-shock
+     * term's gamma grows without limit, and at the expiry timestamp margin steps across the strike): their index bands
+     * have width zero, so every index move re-evaluates them.
+     */
+    static final long NEAR_EXPIRY_NANOS = 3_600_000_000_000L;
     private static final int INDEX_RISES_WITH = 1;
     private static final int INDEX_FALLS_WITH = -1;
     private static final int INDEX_BOTH_WAYS = 2;
@@ -2162,6 +2170,7 @@ public final class ClearingStateMachine implements StateMachine
         // or none for a mark or volatility that has never moved (its first change re-evaluates every holder).
         java.util.Arrays.fill(indexSensitivity, 0.0);
         java.util.Arrays.fill(indexDirection, 0);
+        java.util.Arrays.fill(indexNearExpiry, false);
         double weights = 0.0;
         double grossContracts = 0.0;
         int n = 0;
@@ -2188,6 +2197,10 @@ public final class ClearingStateMachine implements StateMachine
                     weights += volWeight;
                     indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
                     indexDirection[instruments.underlying(id)] = INDEX_BOTH_WAYS;
+                    if (instruments.expiry(id) - now < NEAR_EXPIRY_NANOS)
+                    {
+                        indexNearExpiry[instruments.underlying(id)] = true;
+                    }
                 }
                 n++;
             }
@@ -2288,7 +2301,8 @@ public final class ClearingStateMachine implements StateMachine
                 }
                 else
                 {
-                    watch.register(source, accountId, index, halfWidth(perWeight * weight, indexSensitivity[u]));
+                    watch.register(source, accountId, index, indexNearExpiry[u] ? 0.0 :
+                        halfWidth(perWeight * weight, indexSensitivity[u]));
                 }
             }
         }
