@@ -83,14 +83,6 @@ public final class ClearingStateMachine implements StateMachine
      * {@code INDEX_BOTH_WAYS} when options on it do too or the collateral is mixed, 0 when nothing does.
      */
     private final int[] indexDirection = new int[Limits.MAX_UNDERLYINGS];
-    /** Per underlying, during a band registration: the account holds an option in its last hour (or past expiry). */
-    private final boolean[] indexNearExpiry = new boolean[Limits.MAX_UNDERLYINGS];
-    /**
-     * An option this close to its expiry has no index sensitivity bound its holders' bands can trust (the delta-shock
-     * term's gamma grows without limit, and at the expiry timestamp margin steps across the strike): their index bands
-     * have width zero, so every index move re-evaluates them.
-     */
-    static final long NEAR_EXPIRY_NANOS = 3_600_000_000_000L;
     private static final int INDEX_RISES_WITH = 1;
     private static final int INDEX_FALLS_WITH = -1;
     private static final int INDEX_BOTH_WAYS = 2;
@@ -512,15 +504,37 @@ public final class ClearingStateMachine implements StateMachine
                 lastOptionRefresh[id] = now;
             }
         }
-        else
+        else if (calculator.defineFuture(id, underlying, size, expiry))
         {
-            calculator.defineFuture(id, underlying, size, expiry);
+            touchFutureHolders(underlying);
         }
         if (kind == InstrumentKind.PERPETUAL)
         {
             instruments.nextFunding(id, nextFundingTime(now));
         }
         events.instrumentDefined().instrumentId(id).kind(kind).underlyingId(underlying).expiryTimestamp(expiry);
+        commitTouched();
+    }
+
+    /**
+     * Marks for evaluation every holder of a live future or perpetual on the underlying: the roll-shock slots moved
+     * (a future listed or settled), which can part or merge two expiries of a calendar spread and so change its
+     * margin with no price moving. Rare (a listing or an expiry), linear in the underlying's futures positions.
+     */
+    private void touchFutureHolders(final int underlying)
+    {
+        for (int i = 0; i < instruments.definedCount(); i++)
+        {
+            final int future = instruments.definedId(i);
+            if (!instruments.isOption(future) && !instruments.isSettled(future) &&
+                instruments.underlying(future) == underlying)
+            {
+                for (int slot = positions.firstHolder(future); slot >= 0; slot = positions.nextHolder(slot))
+                {
+                    markTouched(positions.account(slot));
+                }
+            }
+        }
     }
 
     /**
@@ -1596,7 +1610,10 @@ public final class ClearingStateMachine implements StateMachine
         instruments.mark(id, value, 0);
         calculator.invalidate(instruments.underlying(id));
         instruments.settled(id);
-        calculator.settleFuture(id);
+        if (calculator.settleFuture(id))
+        {
+            touchFutureHolders(instruments.underlying(id));
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ risk
@@ -2170,7 +2187,6 @@ public final class ClearingStateMachine implements StateMachine
         // or none for a mark or volatility that has never moved (its first change re-evaluates every holder).
         java.util.Arrays.fill(indexSensitivity, 0.0);
         java.util.Arrays.fill(indexDirection, 0);
-        java.util.Arrays.fill(indexNearExpiry, false);
         double weights = 0.0;
         double grossContracts = 0.0;
         int n = 0;
@@ -2197,10 +2213,6 @@ public final class ClearingStateMachine implements StateMachine
                     weights += volWeight;
                     indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
                     indexDirection[instruments.underlying(id)] = INDEX_BOTH_WAYS;
-                    if (instruments.expiry(id) - now < NEAR_EXPIRY_NANOS)
-                    {
-                        indexNearExpiry[instruments.underlying(id)] = true;
-                    }
                 }
                 n++;
             }
@@ -2301,8 +2313,7 @@ public final class ClearingStateMachine implements StateMachine
                 }
                 else
                 {
-                    watch.register(source, accountId, index, indexNearExpiry[u] ? 0.0 :
-                        halfWidth(perWeight * weight, indexSensitivity[u]));
+                    watch.register(source, accountId, index, halfWidth(perWeight * weight, indexSensitivity[u]));
                 }
             }
         }

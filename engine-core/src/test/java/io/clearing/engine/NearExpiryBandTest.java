@@ -9,9 +9,10 @@ import static io.clearing.engine.CommandHarness.UNIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * In its last hour an option's holders get index bands of width zero: the index bound (3 x size x IM factor per
- * contract) is exceeded there - a short at-the-money call 120 s before expiry moves IM by 5.25 per unit of index -
- * so an account left 100 USDC above initial margin reached margin call at an index 21 above with no band firing.
+ * In an option's last minutes its holders' index bands must still hold: before session 12 the index bound (3 x size x
+ * IM factor per contract) was exceeded there - a short at-the-money call 120 s before expiry moved IM by 5.25 per unit
+ * of index - so an account left 100 USDC above initial margin reached margin call at an index 21 above with no band
+ * firing. Time to expiry is now floored at an hour in margin and the bound carries the gamma term at that floor.
  */
 final class NearExpiryBandTest
 {

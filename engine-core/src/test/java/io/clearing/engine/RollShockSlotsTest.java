@@ -1,12 +1,18 @@
 package io.clearing.engine;
 
 import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.CommandRejectedDecoder;
+import io.clearing.sbe.MarginState;
+import io.clearing.sbe.WithdrawalEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
+
 import static io.clearing.engine.CommandHarness.UNIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * The roll shock nets futures delta across expiries of one underlying, each live expiry in a slot of its own (16 per
@@ -75,5 +81,85 @@ final class RollShockSlotsTest
             h.instrument(10 + i, InstrumentKind.FUTURE, UNIT, 0, start + (200 + i) * DAY);
         }
         assertEquals(CALENDAR_MAINTENANCE, calendarMaintenance(h, start + 30 * DAY, start + 90 * DAY));
+    }
+
+    /**
+     * A perpetual and 16 dailies: 17 live expiries, the last two sharing slot 15. Account 20 holds a calendar between
+     * dailies 15 and 16, which pays no roll shock while they share a slot. When daily 1 settles the calendar's legs
+     * part and it pays 2 x 40 x 65,000 x 1%: its held state must follow at once, though none of its own instruments
+     * changed.
+     */
+    @Test
+    void aSettlementThatPartsTwoExpiriesReEvaluatesTheirHolders()
+    {
+        final CommandHarness h = new CommandHarness();
+        final long start = h.time;
+        dailies(h, 16);
+        calendar(h, 25, 26, 20_000 * UNIT);
+        final long[] before = new long[8];
+        h.machine.evaluate(20, before);
+        assertEquals(MarginState.HEALTHY.value(), before[0]);
+        h.advanceTo(start + 2 * DAY);
+        h.expire(start + 2 * DAY, 65_000 * UNIT);
+        final long[] fresh = heldEqualsFresh(h);
+        assertNotEquals(MarginState.HEALTHY.value(), fresh[0], "the calendar pays its roll shock again");
+    }
+
+    /**
+     * A perpetual and 15 dailies: 16 live expiries in slots of their own, account 20 short a calendar between the last
+     * two paying its roll shock. A future listed before them all pushes those two into one slot: the calendar's margin
+     * falls to almost nothing, and its held margin must fall with it.
+     */
+    @Test
+    void aListingThatMergesTwoExpiriesReEvaluatesTheirHolders()
+    {
+        final CommandHarness h = new CommandHarness();
+        final long start = h.time;
+        dailies(h, 15);
+        calendar(h, 24, 25, 100_000 * UNIT);
+        final long[] before = new long[8];
+        h.machine.evaluate(20, before);
+        assertEquals(before[4], h.machine.accounts().initialMargin(20));
+        h.instrument(5, InstrumentKind.FUTURE, UNIT, 0, start + DAY);
+        final long[] fresh = heldEqualsFresh(h);
+        assertEquals(true, fresh[4] < before[4] / 100, "the calendar no longer pays a roll shock: " + fresh[4]);
+    }
+
+    /** A perpetual and {@code count} dated futures, ids 11.., expiring daily from the second day, all marked. */
+    private static void dailies(final CommandHarness h, final int count)
+    {
+        final long start = h.time;
+        h.instrument(99, InstrumentKind.PERPETUAL, UNIT, 0, 0);
+        h.index(0, 65_000 * UNIT);
+        for (int i = 1; i <= count; i++)
+        {
+            h.instrument(10 + i, InstrumentKind.FUTURE, UNIT, 0, start + (i + 1) * DAY);
+            h.mark(10 + i, 65_000 * UNIT, 0.0);
+        }
+    }
+
+    /**
+     * Account 20 long 40 of {@code longLeg}, short 40 of {@code shortLeg}, against well-funded 21 and 22, then left
+     * with {@code kept} USDC (its first leg alone needed far more).
+     */
+    private static void calendar(final CommandHarness h, final int longLeg, final int shortLeg, final long kept)
+    {
+        h.deposit(20, 1_000_000 * UNIT);
+        h.deposit(21, 10_000_000 * UNIT);
+        h.deposit(22, 10_000_000 * UNIT);
+        h.trade(longLeg, 21, 20, 65_000 * UNIT, 40);
+        h.trade(shortLeg, 20, 22, 65_000 * UNIT, 40);
+        final List<Integer> events = h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header)
+            .timestamp(h.time++).accountId(20).assetId(0).amount(h.balance(20) - kept).encodedLength());
+        assertEquals(false, events.contains(CommandRejectedDecoder.TEMPLATE_ID), "withdrawal");
+    }
+
+    private static long[] heldEqualsFresh(final CommandHarness h)
+    {
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        assertEquals(fresh[0], h.machine.accounts().state(20), "held state");
+        assertEquals(fresh[4], h.machine.accounts().initialMargin(20), "held initial margin");
+        return fresh;
     }
 }

@@ -95,6 +95,15 @@ public final class MarginCalculator
     private static final double PPM = Fixed.PPM;
     private static final double YEAR_NANOS = 365.0 * 24 * 3600 * 1e9;
     /**
+     * An option is margined as if it had at least an hour to run (the floor its volatility shocks use too), from its
+     * last hour until its settlement price arrives: its gamma stays bounded, so price bands can bound how fast its
+     * margin moves, and its margin does not step across the strike at the expiry timestamp while the settlement price
+     * is awaited.
+     */
+    public static final double MIN_YEARS = 1.0 / (365.0 * 24.0);
+    /** sqrt(2 pi MIN_YEARS): forward x gamma of Black-76 is at most 1 / (vol x this) at any time to expiry. */
+    private static final double GAMMA_BOUND_ROOT = Math.sqrt(2.0 * Math.PI * MIN_YEARS);
+    /**
      * Largest maintenance margin reported: 2^59 units (5.8 billion of the margin currency); larger requirements
      * saturate here, low enough that the largest initial-margin factor (10) cannot overflow a long.
      */
@@ -261,26 +270,32 @@ public final class MarginCalculator
      * @param underlyingId     0..63.
      * @param contractSize     1e-8 underlying units per contract.
      * @param expiryTimestamp  ns since epoch, 0 for a perpetual.
+     * @return whether another live future of the underlying changed roll-shock slot (it may now share one, or no
+     *         longer): the margin of its holders may have changed, though none of their prices did.
      */
-    public void defineFuture(final int id, final int underlyingId, final long contractSize, final long expiryTimestamp)
+    public boolean defineFuture(final int id, final int underlyingId, final long contractSize,
+        final long expiryTimestamp)
     {
         define(id, 0, underlyingId, contractSize, 0, expiryTimestamp);
         futureSettled[id] = false;
-        assignExpirySlots(underlyingId);
         futureMarkSensitivityCached[id] = false;
+        return assignExpirySlots(underlyingId, id);
     }
 
     /**
      * A future settled at its expiry (its positions are all closed): its expiry gives its roll-shock slot back, so
      * that the unit's live expiries keep slots of their own however many have come and gone. Not for the hot path.
+     *
+     * @return whether another live future of the underlying changed roll-shock slot, as {@link #defineFuture}.
      */
-    public void settleFuture(final int id)
+    public boolean settleFuture(final int id)
     {
         if (defined[id] && kind[id] == 0 && !futureSettled[id])
         {
             futureSettled[id] = true;
-            assignExpirySlots(underlying[id]);
+            return assignExpirySlots(underlying[id], id);
         }
+        return false;
     }
 
     /**
@@ -346,7 +361,7 @@ public final class MarginCalculator
     {
         final double f = forwardPrice / UNITS;
         forward[id] = f;
-        years[id] = Math.max(0.0, (expiry[id] - now) / YEAR_NANOS);
+        years[id] = Math.max(MIN_YEARS, (expiry[id] - now) / YEAR_NANOS);
         vol[id] = Math.max(0.0, impliedVol);
         unitEpoch[underlying[id]]++;
         if (f <= 0.0)
@@ -585,8 +600,11 @@ public final class MarginCalculator
      * latest beyond {@link #MAX_EXPIRIES} - 1 sharing the last slot: a function of which futures are defined and not
      * settled alone, so a restored engine assigns the same slots. A change of slots makes the unit's risk rows stale
      * (they hold exposures by slot): each is rebuilt from its positions at its next use.
+     *
+     * @param changed the future just defined or settled (its own slot is not compared).
+     * @return whether any other live future's slot changed.
      */
-    private void assignExpirySlots(final int u)
+    private boolean assignExpirySlots(final int u, final int changed)
     {
         int distinct = 0;
         for (int id = 0; id < MAX_INSTRUMENTS; id++)
@@ -608,6 +626,7 @@ public final class MarginCalculator
                 distinct++;
             }
         }
+        boolean moved = false;
         for (int id = 0; id < MAX_INSTRUMENTS; id++)
         {
             if (defined[id] && kind[id] == 0 && underlying[id] == u && !futureSettled[id])
@@ -617,11 +636,14 @@ public final class MarginCalculator
                 {
                     slot++;
                 }
-                expirySlot[id] = (byte)Math.min(slot, MAX_EXPIRIES - 1);
+                final byte assigned = (byte)Math.min(slot, MAX_EXPIRIES - 1);
+                moved |= id != changed && expirySlot[id] != assigned;
+                expirySlot[id] = assigned;
             }
         }
         expiryCount[u] = Math.min(distinct, MAX_EXPIRIES);
         invalidate(u);
+        return moved;
     }
 
     /** Scenario P&amp;L of {@code q} contracts by full revaluation (Black-76 repricing in every scenario), currency. */
@@ -1138,11 +1160,22 @@ public final class MarginCalculator
     /**
      * An upper bound of how fast an option's initial margin moves with the underlying index, per contract, money
      * units per price unit: |delta| &lt;= 1 in every scenario, doubled for the shocked and unshocked legs and the
-     * gamma term. Zero for futures.
+     * gamma term, plus the delta shock's gamma bounded at the option's volatility and {@link #MIN_YEARS}. Zero for
+     * futures.
      */
     public double indexSensitivity(final int id)
     {
-        return kind[id] == 0 ? 0.0 : size[id] * (parameters.initialMarginFactorPpm() / PPM) * 3.0;
+        if (kind[id] == 0)
+        {
+            return 0.0;
+        }
+        // Scenario losses move at most about 2 + range per unit of forward (each delta is within [-1, 1]); the delta
+        // shock moves with delta + forward x gamma, and forward x gamma is at most 1 / (vol sqrt(2 pi T)), T at least
+        // MIN_YEARS - a bound that holds however close expiry comes, since time has no band. An option with no vol
+        // yet (priced at intrinsic value) is bounded as at the smallest vol an update can carry, 1e-6.
+        final double forwardGamma = 1.0 / (Math.max(vol[id], 1e-6) * GAMMA_BOUND_ROOT);
+        return size[id] * (parameters.initialMarginFactorPpm() / PPM) *
+            (3.0 + parameters.deltaShockPpm() / PPM * forwardGamma);
     }
 
     /**

@@ -516,6 +516,12 @@ public final class ClearingCli implements Callable<Integer>
         description = "Feed commands written as JSON lines; write every resulting event as a JSON line.")
     static final class Run implements Callable<Integer>
     {
+        /** The longest input line kept: 64 KiB, a hundred times the longest command. */
+        static final int MAX_LINE_BYTES = 65_536;
+        private static final int END = -1;
+        private static final int LINE = 0;
+        private static final int TOO_LONG = 1;
+
         @Option(names = "--in", required = true, description = "Input file, one JSON command per line.")
         Path in;
 
@@ -590,14 +596,21 @@ public final class ClearingCli implements Callable<Integer>
                     .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
                 long lineNumber = 0;
-                while (readLine(reader, lineBytes))
+                for (int read = readLine(reader, lineBytes); read != END; read = readLine(reader, lineBytes))
                 {
                     lineNumber++;
                     String line = null;
                     String error = null;
                     try
                     {
-                        line = utf8.decode(java.nio.ByteBuffer.wrap(lineBytes.toByteArray())).toString();
+                        if (read == TOO_LONG)
+                        {
+                            error = "longer than " + MAX_LINE_BYTES + " bytes";
+                        }
+                        else
+                        {
+                            line = utf8.decode(java.nio.ByteBuffer.wrap(lineBytes.toByteArray())).toString();
+                        }
                     }
                     catch (final java.nio.charset.CharacterCodingException ex)
                     {
@@ -707,29 +720,41 @@ public final class ClearingCli implements Callable<Integer>
             return null;
         }
 
-        /** Reads one line's bytes (without its line ending) into {@code line}; @return false at the end. */
-        private static boolean readLine(final java.io.InputStream input, final java.io.ByteArrayOutputStream line)
+        /**
+         * Reads one line's bytes into {@code line}, without its line ending (LF, CR LF or a lone CR, as
+         * BufferedReader). A line longer than {@link #MAX_LINE_BYTES} is read to its end but not kept: a command is
+         * a few hundred bytes, and one hostile line must not exhaust the heap and lose the output of the commands
+         * already submitted.
+         *
+         * @return {@link #END} at the end of the input, {@link #TOO_LONG} for a line not kept, else {@link #LINE}.
+         */
+        private static int readLine(final java.io.InputStream input, final java.io.ByteArrayOutputStream line)
             throws IOException
         {
             line.reset();
             int b = input.read();
             if (b < 0)
             {
-                return false;
+                return END;
             }
-            while (b >= 0 && b != '\n')
+            long length = 0;
+            while (b >= 0 && b != '\n' && b != '\r')
             {
-                line.write(b);
+                if (++length <= MAX_LINE_BYTES)
+                {
+                    line.write(b);
+                }
                 b = input.read();
             }
-            final int size = line.size();
-            if (size > 0 && line.toByteArray()[size - 1] == '\r')
+            if (b == '\r')
             {
-                final byte[] bytes = line.toByteArray();
-                line.reset();
-                line.write(bytes, 0, size - 1);
+                input.mark(1);
+                if (input.read() != '\n')
+                {
+                    input.reset();
+                }
             }
-            return true;
+            return length > MAX_LINE_BYTES ? TOO_LONG : LINE;
         }
     }
 

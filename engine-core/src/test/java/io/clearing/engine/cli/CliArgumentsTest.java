@@ -100,6 +100,35 @@ final class CliArgumentsTest
         assertTrue(lines.get(2).contains("\"type\":\"BalanceChanged\""), lines.get(2));
     }
 
+    /**
+     * A line of 10 MB (here one unbroken JSON string) is reported, not read into memory whole - before, a 450 MB line
+     * ran the heap out and lost the output of the commands already run; a lone CR ends a line, as in BufferedReader.
+     */
+    @Test
+    void runReportsAnOverlongLineAndTakesALoneCarriageReturnAsALineEnd() throws IOException
+    {
+        final Path in = work.resolve("in.jsonl");
+        final byte[] huge = new byte[10_000_000];
+        java.util.Arrays.fill(huge, (byte)'x');
+        huge[0] = '"';
+        huge[huge.length - 1] = '"';
+        final String deposit = "{\"type\":\"Deposit\",\"timestamp\":3,\"accountId\":21,\"assetId\":0,\"amount\":5}";
+        Files.write(in, concat((ASSET + "\r").getBytes(StandardCharsets.UTF_8), huge,
+            ("\r\n" + deposit + "\r" + deposit.replace("\"timestamp\":3", "\"timestamp\":4") + "\n")
+                .getBytes(StandardCharsets.UTF_8)));
+        final Path out = work.resolve("out.jsonl");
+
+        assertEquals(0, CliRun.of("run", "--in", in.toString(), "--out", out.toString(), "--journal",
+            work.resolve("j").toString()).exitCode());
+
+        final List<String> lines = Files.readAllLines(out);
+        assertEquals(4, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("\"type\":\"AssetDefined\""), lines.get(0));
+        assertEquals("{\"type\":\"InputError\",\"line\":2,\"error\":\"longer than 65536 bytes\"}", lines.get(1));
+        assertTrue(lines.get(2).contains("\"type\":\"BalanceChanged\""), lines.get(2));
+        assertTrue(lines.get(3).contains("\"type\":\"BalanceChanged\""), lines.get(3));
+    }
+
     @Test
     void runRefusesMissingInputAndAnOutputThatIsItsInput() throws IOException
     {

@@ -1,0 +1,100 @@
+package io.clearing.margin;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An option is margined as if it had at least an hour to run, until its settlement price arrives; and
+ * {@link MarginCalculator#indexSensitivity} bounds how fast its initial margin moves with the index however close
+ * expiry is. Before session 12 a short at-the-money call 120 s before expiry moved IM by 5.25 per unit of index against
+ * a bound of 3.9, and at its expiry timestamp IM stepped 422.50 USDC for a move of 2e-8 across the strike.
+ */
+final class NearExpiryMarginTest
+{
+    private static final long NOW = RandomBook.NOW;
+    private static final long HOUR = 3_600_000_000_000L;
+    private static final long ONE_BTC = Fixed.SCALE;
+    private static final long STRIKE = 65_000L * Fixed.SCALE;
+
+    private final RiskParameters parameters = new RiskParameters();
+    private final MarginCalculator calculator = new MarginCalculator(parameters);
+
+    @ParameterizedTest
+    @ValueSource(longs = {HOUR / 4, 120_000_000_000L, 1, 0, -1, -HOUR / 4, -10 * HOUR})
+    void inItsLastHourAndUntilSettledAnOptionHasTheMarginOfAnHourToRun(final long beforeExpiry)
+    {
+        final long expiry = NOW + HOUR;
+        calculator.defineOption(0, 0, true, ONE_BTC, STRIKE, expiry);
+        for (final long index : new long[] {STRIKE - 1, STRIKE, STRIKE + 1, STRIKE + 500 * Fixed.SCALE})
+        {
+            calculator.updateOption(0, index, 0.3, expiry - 2 * HOUR);
+            final long twoHoursBefore = margins(-3)[0];
+            calculator.updateOption(0, index, 0.3, expiry - HOUR / 2);
+            final long[] halfAnHourBefore = margins(-3);
+            calculator.updateOption(0, index, 0.3, expiry - beforeExpiry);
+            assertEquals(halfAnHourBefore[0], margins(-3)[0], "index " + index);
+            assertEquals(halfAnHourBefore[1], margins(-3)[1], "index " + index);
+            // Time still tells before the last hour.
+            assertTrue(twoHoursBefore != halfAnHourBefore[0], "index " + index);
+        }
+    }
+
+    /**
+     * Seeded options of every moneyness, vol from 5% to 150% and 0 to 30 days to expiry (a quarter of them in their
+     * last hour or past it), long or short: a move of the index changes IM by at most the bound times the move, plus
+     * the rounding of two evaluations.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4})
+    void theIndexSensitivityBoundsHowFastInitialMarginMovesHoweverCloseExpiryIs(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final double factor = parameters.initialMarginFactorPpm() / (double)Fixed.PPM;
+        final double rounding = 4.0 * MarginCalculator.roundingDriftPerContract() * factor + 2.0;
+        double worstRatio = 0.0;
+        for (int option = 0; option < 400; option++)
+        {
+            final boolean call = random.nextBoolean();
+            final long expiry = NOW + (random.nextInt(4) == 0 ? random.nextLong(-HOUR, 2 * HOUR) :
+                random.nextLong(HOUR, 30 * 24 * HOUR));
+            final long strike = STRIKE + random.nextLong(-10_000L, 10_000L) * Fixed.SCALE;
+            final double vol = 0.05 + random.nextInt(1_450_000) / 1e6;
+            final long quantity = random.nextBoolean() ? 1 : -1;
+            calculator.defineOption(0, 0, call, ONE_BTC, strike, expiry);
+            // Walk the index across the strike in steps of 1 to 1,000 USDC.
+            long index = strike - 2_000L * Fixed.SCALE;
+            calculator.updateOption(0, index, vol, NOW);
+            long previous = margins(quantity)[0];
+            while (index < strike + 2_000L * Fixed.SCALE)
+            {
+                final long step = (1L + random.nextInt(1_000)) * Fixed.SCALE;
+                calculator.updateOption(0, index, vol, NOW);
+                final double bound = calculator.indexSensitivity(0) * step;
+                index += step;
+                calculator.updateOption(0, index, vol, NOW);
+                final long im = margins(quantity)[0];
+                final double moved = Math.abs(im - previous);
+                assertTrue(moved <= bound + rounding, () -> "IM moved " + moved + " for a bound of " + bound +
+                    " (vol " + vol + ", " + (expiry - NOW) / 1e9 + " s to expiry, quantity " + quantity + ")");
+                worstRatio = Math.max(worstRatio, (moved - rounding) / bound);
+                previous = im;
+            }
+        }
+        // The bound is not vacuous: some move uses a good part of it.
+        assertTrue(worstRatio > 0.2, "largest share of the bound used " + worstRatio);
+    }
+
+    /** IM and MM of {@code quantity} contracts of option 0. */
+    private long[] margins(final long quantity)
+    {
+        calculator.begin();
+        calculator.add(0, quantity, 0, 0);
+        calculator.finish();
+        return new long[] {calculator.initialMargin(), calculator.maintenanceMargin()};
+    }
+}
