@@ -94,10 +94,7 @@ final class RollShockSlotsTest
     {
         final CommandHarness h = new CommandHarness();
         final long start = h.time;
-        dailies(h, 16);
-        calendar(h, 25, 26, 20_000 * UNIT);
-        final long[] before = new long[8];
-        h.machine.evaluate(20, before);
+        final long[] before = calendarAfterDailies(h, 16, 20_000 * UNIT);
         assertEquals(MarginState.HEALTHY.value(), before[0]);
         h.advanceTo(start + 2 * DAY);
         h.expire(start + 2 * DAY, 65_000 * UNIT);
@@ -115,18 +112,19 @@ final class RollShockSlotsTest
     {
         final CommandHarness h = new CommandHarness();
         final long start = h.time;
-        dailies(h, 15);
-        calendar(h, 24, 25, 100_000 * UNIT);
-        final long[] before = new long[8];
-        h.machine.evaluate(20, before);
+        final long[] before = calendarAfterDailies(h, 15, 100_000 * UNIT);
         assertEquals(before[4], h.machine.accounts().initialMargin(20));
         h.instrument(5, InstrumentKind.FUTURE, UNIT, 0, start + DAY);
         final long[] fresh = heldEqualsFresh(h);
         assertEquals(true, fresh[4] < before[4] / 100, "the calendar no longer pays a roll shock: " + fresh[4]);
     }
 
-    /** A perpetual and {@code count} dated futures, ids 11.., expiring daily from the second day, all marked. */
-    private static void dailies(final CommandHarness h, final int count)
+    /**
+     * A perpetual and {@code count} dated futures, ids 11.., expiring daily from the second day, all marked; account 20
+     * long 40 of the last but one, short 40 of the last, against well-funded 21 and 22, then left with {@code kept}
+     * USDC (its first leg alone needed far more). @return its fresh evaluation.
+     */
+    private static long[] calendarAfterDailies(final CommandHarness h, final int count, final long kept)
     {
         final long start = h.time;
         h.instrument(99, InstrumentKind.PERPETUAL, UNIT, 0, 0);
@@ -136,22 +134,17 @@ final class RollShockSlotsTest
             h.instrument(10 + i, InstrumentKind.FUTURE, UNIT, 0, start + (i + 1) * DAY);
             h.mark(10 + i, 65_000 * UNIT, 0.0);
         }
-    }
-
-    /**
-     * Account 20 long 40 of {@code longLeg}, short 40 of {@code shortLeg}, against well-funded 21 and 22, then left
-     * with {@code kept} USDC (its first leg alone needed far more).
-     */
-    private static void calendar(final CommandHarness h, final int longLeg, final int shortLeg, final long kept)
-    {
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 10_000_000 * UNIT);
         h.deposit(22, 10_000_000 * UNIT);
-        h.trade(longLeg, 21, 20, 65_000 * UNIT, 40);
-        h.trade(shortLeg, 20, 22, 65_000 * UNIT, 40);
+        h.trade(9 + count, 21, 20, 65_000 * UNIT, 40);
+        h.trade(10 + count, 20, 22, 65_000 * UNIT, 40);
         final List<Integer> events = h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header)
             .timestamp(h.time++).accountId(20).assetId(0).amount(h.balance(20) - kept).encodedLength());
         assertEquals(false, events.contains(CommandRejectedDecoder.TEMPLATE_ID), "withdrawal");
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        return fresh;
     }
 
     private static long[] heldEqualsFresh(final CommandHarness h)
