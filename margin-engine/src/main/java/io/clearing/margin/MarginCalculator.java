@@ -1158,10 +1158,14 @@ public final class MarginCalculator
     }
 
     /**
-     * An upper bound of how fast an option's initial margin moves with the underlying index, per contract, money
-     * units per price unit: |delta| &lt;= 1 in every scenario, doubled for the shocked and unshocked legs and the
-     * gamma term, plus the delta shock's gamma bounded at the option's volatility and {@link #MIN_YEARS}. Zero for
-     * futures.
+     * An upper bound of how fast an option's initial margin moves with the underlying index (its forward), per
+     * contract, money units per price unit, under full revaluation (the engine's mode; the expansion's terms are not
+     * bounded by it). A scenario's P&amp;L per contract is size x (V(F (1 + r)) - V(F)), whose slope (1 + r) delta' -
+     * delta lies within 1 + |r| (both deltas have the option's sign, within [-1, 1]); the extremes count at their
+     * weight, the short-option floor moves with size x its share; the delta shock moves with size x (delta + F gamma),
+     * and F gamma is at most 1 / (vol sqrt(2 pi T)), T at least {@link #MIN_YEARS}: a bound that holds however close
+     * expiry comes, since time has no band. An option with no vol yet (priced at intrinsic value) is bounded as at the
+     * smallest vol an update can carry, 1e-6. Zero for futures.
      */
     public double indexSensitivity(final int id)
     {
@@ -1169,13 +1173,12 @@ public final class MarginCalculator
         {
             return 0.0;
         }
-        // Scenario losses move at most about 2 + range per unit of forward (each delta is within [-1, 1]); the delta
-        // shock moves with delta + forward x gamma, and forward x gamma is at most 1 / (vol sqrt(2 pi T)), T at least
-        // MIN_YEARS - a bound that holds however close expiry comes, since time has no band. An option with no vol
-        // yet (priced at intrinsic value) is bounded as at the smallest vol an update can carry, 1e-6.
+        final double scenarios = Math.max(1.0 + parameters.priceRangePpm(underlying[id]) / PPM,
+            parameters.extremeWeightPpm() / PPM * (1.0 + parameters.extremeMovePpm() / PPM));
+        final double worstLoss = Math.max(scenarios, parameters.shortOptionMinimumPpm() / PPM);
         final double forwardGamma = 1.0 / (Math.max(vol[id], 1e-6) * GAMMA_BOUND_ROOT);
         return size[id] * (parameters.initialMarginFactorPpm() / PPM) *
-            (3.0 + parameters.deltaShockPpm() / PPM * forwardGamma);
+            (worstLoss + parameters.deltaShockPpm() / PPM * (1.0 + forwardGamma));
     }
 
     /**
