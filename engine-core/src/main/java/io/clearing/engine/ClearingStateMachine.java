@@ -59,6 +59,16 @@ public final class ClearingStateMachine implements StateMachine
     private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
     private static final int NO_ACCOUNT = -1;
     private static final long TIME_REFRESH_NANOS = 15L * 60L * 1_000_000_000L;
+    /**
+     * The span an account's time edge looks ahead: its options' decay is bounded from their last re-pricing to the
+     * end of the quarter hour after the registration, plus this (so every holder of an option asks for the same span
+     * between two of its updates, and the bound is computed once).
+     */
+    private static final long TIME_SPAN_NANOS = 24L * 3600L * 1_000_000_000L;
+    /** The latest a time edge lies after its options' oldest re-pricing (only a jump of time comes near it). */
+    private static final double MAX_TIME_EDGE_NANOS = 2.0 * TIME_SPAN_NANOS;
+    /** The most of an account's headroom its time edge may take; the prices share the rest. */
+    private static final double TIME_SHARE = 0.25;
 
     private final RiskParameters parameters;
     private final Accounts accounts;
@@ -841,6 +851,7 @@ public final class ClearingStateMachine implements StateMachine
             calculator.updateFuture(id, price);
         }
         watch.triggered(id, price, triggered);
+        watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
         commitTriggered();
     }
 
@@ -854,6 +865,7 @@ public final class ClearingStateMachine implements StateMachine
     {
         triggered.clear();
         watch.triggered(source, price, triggered);
+        watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
         commitTriggered();
     }
 
@@ -1400,6 +1412,10 @@ public final class ClearingStateMachine implements StateMachine
         {
             refreshOptions(u, now - TIME_REFRESH_NANOS);
         }
+        // Accounts whose time edge has passed: their options' decay may have used their share of the headroom.
+        triggered.clear();
+        watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
+        commitTriggered();
         for (int i = 0; i < instruments.definedCount(); i++)
         {
             final int id = instruments.definedId(i);
@@ -2189,6 +2205,12 @@ public final class ClearingStateMachine implements StateMachine
         java.util.Arrays.fill(indexDirection, 0);
         double weights = 0.0;
         double grossContracts = 0.0;
+        // Time: how far the options' decay could move IM by the end of the span, from their oldest re-pricing.
+        final long quarter = Math.floorDiv(now, TIME_REFRESH_NANOS) + 1;
+        final long timeUntil = quarter > (Long.MAX_VALUE - TIME_SPAN_NANOS) / TIME_REFRESH_NANOS ? Long.MAX_VALUE :
+            quarter * TIME_REFRESH_NANOS + TIME_SPAN_NANOS;
+        double timeExposure = 0.0;
+        long timeFrom = Long.MAX_VALUE;
         int n = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
@@ -2213,6 +2235,12 @@ public final class ClearingStateMachine implements StateMachine
                     weights += volWeight;
                     indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
                     indexDirection[instruments.underlying(id)] = INDEX_BOTH_WAYS;
+                    final double decay = calculator.timeSensitivity(id, timeUntil);
+                    if (decay > 0.0)
+                    {
+                        timeExposure += contracts * decay;
+                        timeFrom = Math.min(timeFrom, lastOptionRefresh[id]);
+                    }
                 }
                 n++;
             }
@@ -2247,10 +2275,14 @@ public final class ClearingStateMachine implements StateMachine
         final double drift = grossContracts * MarginCalculator.roundingDriftPerContract() *
             (parameters.initialMarginFactorPpm() / (double)Fixed.PPM) * recoveryFactor;
         final double share = 0.999 * bandScale;
-        final double perWeight = weights > 0.0 ? Math.max(0.0, headroom - drift) * share / weights : 0.0;
-        final double perWeightRecovery = weights > 0.0 ? Math.max(0.0, toRecovery - drift) * share / weights : 0.0;
-        final double perWeightLiquidation = weights > 0.0 ? Math.max(0.0, toLiquidation - drift) * share / weights :
-            0.0;
+        // Time takes what its options' decay over the span needs, at most TIME_SHARE of the distance; the decay is
+        // convex in the time elapsed, so a share of it lasts at least that share of the span.
+        final double timeBudget = Math.min(timeExposure, TIME_SHARE * Math.max(0.0, headroom - drift));
+        final double perWeight = weights > 0.0 ? Math.max(0.0, headroom - drift - timeBudget) * share / weights : 0.0;
+        final double perWeightRecovery = weights > 0.0 ?
+            Math.max(0.0, toRecovery - drift - timeBudget) * share / weights : 0.0;
+        final double perWeightLiquidation = weights > 0.0 ?
+            Math.max(0.0, toLiquidation - drift - timeBudget) * share / weights : 0.0;
         final boolean clearOfRounding = headroom > drift;
         final boolean healthy = evalState == MarginState.HEALTHY.value() && clearOfRounding;
         final boolean marginCallClear = marginCall && toRecovery > drift && toLiquidation > drift;
@@ -2316,6 +2348,12 @@ public final class ClearingStateMachine implements StateMachine
                     watch.register(source, accountId, index, halfWidth(perWeight * weight, indexSensitivity[u]));
                 }
             }
+        }
+        if (timeExposure > 0.0)
+        {
+            // Fires at the first re-pricing of options after the edge (onIndexPrice, onMarkPrice, onTimeAdvance).
+            watch.registerUpper(PriceWatch.TIME_SOURCE, accountId, timeFrom, Math.min(MAX_TIME_EDGE_NANOS,
+                (double)(timeUntil - timeFrom) * Math.min(1.0, timeBudget * share / timeExposure)));
         }
         watch.endBands(accountId);
     }

@@ -103,6 +103,7 @@ public final class MarginCalculator
     public static final double MIN_YEARS = 1.0 / (365.0 * 24.0);
     /** sqrt(2 pi MIN_YEARS): forward x gamma of Black-76 is at most 1 / (vol x this) at any time to expiry. */
     private static final double GAMMA_BOUND_ROOT = Math.sqrt(2.0 * Math.PI * MIN_YEARS);
+    private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
     /**
      * Largest maintenance margin reported: 2^59 units (5.8 billion of the margin currency); larger requirements
      * saturate here, low enough that the largest initial-margin factor (10) cannot overflow a long.
@@ -111,6 +112,14 @@ public final class MarginCalculator
 
     private final RiskParameters parameters;
     private final OptionGreeks greeks = new OptionGreeks();
+    /** Per option: how many times {@link #updateOption} has run, the key of the cached time bound. */
+    private final long[] optionUpdates = new long[MAX_INSTRUMENTS];
+    private final double[] timeBound = new double[MAX_INSTRUMENTS];
+    private final long[] timeBoundUntil = new long[MAX_INSTRUMENTS];
+    private final long[] timeBoundUpdate = new long[MAX_INSTRUMENTS];
+    private final long[] timeBoundVersion = new long[MAX_INSTRUMENTS];
+    /** Scratch of {@link #timeSensitivity}: the option's Greeks at the end of the span. */
+    private final OptionGreeks laterGreeks = new OptionGreeks();
 
     // Instrument table, per contract, currency units.
     private final boolean[] defined = new boolean[MAX_INSTRUMENTS];
@@ -325,6 +334,7 @@ public final class MarginCalculator
         size[id] = contractSize / UNITS;
         strike[id] = strikePrice / UNITS;
         expiry[id] = expiryTimestamp;
+        optionUpdates[id]++;
     }
 
     /** @return whether the instrument is an option. */
@@ -363,6 +373,7 @@ public final class MarginCalculator
         forward[id] = f;
         years[id] = Math.max(MIN_YEARS, (expiry[id] - now) / YEAR_NANOS);
         vol[id] = Math.max(0.0, impliedVol);
+        optionUpdates[id]++;
         unitEpoch[underlying[id]]++;
         if (f <= 0.0)
         {
@@ -417,10 +428,7 @@ public final class MarginCalculator
         final int u = underlying[id];
         if (kind[id] != 0)
         {
-            // Volatility shocks grow as expiry nears: (30 / days)^p with p = 0.3 under 30 days, 0.13 beyond (Deribit).
-            final double days = Math.max(years[id] * 365.0, 1.0 / 24.0);
-            // exp(p ln x) rather than StrictMath.pow: the JDK 17 pow allocates on every call; exp and log do not.
-            final double scale = StrictMath.exp((days < 30.0 ? 0.3 : 0.13) * StrictMath.log(30.0 / days));
+            final double scale = volShockScale(years[id]);
             volUpShock[id] = parameters.volUpPpm(u) / PPM * scale;
             volDownShock[id] = Math.min(1.0, parameters.volDownPpm(u) / PPM * scale);
         }
@@ -644,6 +652,14 @@ public final class MarginCalculator
         expiryCount[u] = Math.min(distinct, MAX_EXPIRIES);
         invalidate(u);
         return moved;
+    }
+
+    /** Volatility shocks grow as expiry nears: (30 / days)^p with p = 0.3 under 30 days, 0.13 beyond (Deribit). */
+    private static double volShockScale(final double years)
+    {
+        final double days = Math.max(years * 365.0, 1.0 / 24.0);
+        // exp(p ln x) rather than StrictMath.pow: the JDK 17 pow allocates on every call; exp and log do not.
+        return StrictMath.exp((days < 30.0 ? 0.3 : 0.13) * StrictMath.log(30.0 / days));
     }
 
     /** Scenario P&amp;L of {@code q} contracts by full revaluation (Black-76 repricing in every scenario), currency. */
@@ -1179,6 +1195,70 @@ public final class MarginCalculator
         final double forwardGamma = 1.0 / (Math.max(vol[id], 1e-6) * GAMMA_BOUND_ROOT);
         return size[id] * (parameters.initialMarginFactorPpm() / PPM) *
             (worstLoss + parameters.deltaShockPpm() / PPM * (1.0 + forwardGamma));
+    }
+
+    /**
+     * An upper bound of how far an option's initial margin can move, per contract, in money units (1e-8), as time runs
+     * from the option's last update to {@code until} with its forward and volatility unchanged (their moves are the
+     * price bands' business): 0 for futures, and for an option within its last hour (its time is floored there).
+     * Under full revaluation a scenario's P&amp;L is size x (V_s - V); each of V_s and V decays by at most
+     * F sigma (sqrt(T) - sqrt(T')) / sqrt(2 pi) (theta is largest at the money), taken at the largest scenario forward
+     * and volatility, and V_s moves by at most vega x the drift of its volatility shock (the shocks grow as expiry
+     * nears), vega at most F sqrt(T) / sqrt(2 pi); the delta shock moves with the change of delta, computed. The decay
+     * and the shocks' drift are convex in the time elapsed, so a share of the span takes at most that share of the
+     * bound (the change of delta is assumed to be so too). Not for the hot path of a tick: once per registration.
+     *
+     * @param until engine time, ns since epoch, after the option's last update.
+     */
+    public double timeSensitivity(final int id, final long until)
+    {
+        if (kind[id] == 0 || forward[id] <= 0.0 || vol[id] <= 0.0)
+        {
+            return 0.0;
+        }
+        // Every holder of the option asks with the same span between two of its updates: computed once.
+        if (timeBoundUntil[id] == until && timeBoundUpdate[id] == optionUpdates[id] &&
+            timeBoundVersion[id] == parameters.version())
+        {
+            return timeBound[id];
+        }
+        final double bound = computeTimeSensitivity(id, until);
+        timeBound[id] = bound;
+        timeBoundUntil[id] = until;
+        timeBoundUpdate[id] = optionUpdates[id];
+        timeBoundVersion[id] = parameters.version();
+        return bound;
+    }
+
+    private double computeTimeSensitivity(final int id, final long until)
+    {
+        final double now = years[id];
+        final double later = Math.max(MIN_YEARS, (expiry[id] - until) / YEAR_NANOS);
+        if (later >= now)
+        {
+            return 0.0;
+        }
+        refreshIfNeeded(id);
+        final int u = underlying[id];
+        final double f = forward[id];
+        final double sigma = vol[id];
+        final double largestForward = f * (1.0 + Math.max(parameters.priceRangePpm(u), parameters.extremeMovePpm()) /
+            PPM);
+        final double scaleNow = volShockScale(now);
+        final double scaleLater = volShockScale(later);
+        final double up = parameters.volUpPpm(u) / PPM;
+        final double down = parameters.volDownPpm(u) / PPM;
+        final double shockDrift = Math.max(up * (scaleLater - scaleNow),
+            Math.min(1.0, down * scaleLater) - Math.min(1.0, down * scaleNow));
+        final double decay = largestForward * sigma * (1.0 + up * scaleLater) * (Math.sqrt(now) - Math.sqrt(later)) *
+            INV_SQRT_2PI;
+        final double vegaDrift = largestForward * Math.sqrt(now) * INV_SQRT_2PI * sigma * shockDrift;
+        final double s = size[id];
+        Black76.greeks(kind[id] == 1, f, strike[id], later, 0.0, sigma, laterGreeks);
+        final double ownDecay = Math.abs(s * laterGreeks.price() - value[id]);
+        final double deltaMove = parameters.deltaShockPpm() / PPM * Math.abs(s * laterGreeks.delta() * f -
+            deltaMoney[id]);
+        return (s * (decay + vegaDrift) + ownDecay + deltaMove) * (parameters.initialMarginFactorPpm() / PPM) * UNITS;
     }
 
     /**

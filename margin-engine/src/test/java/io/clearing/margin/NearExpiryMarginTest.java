@@ -108,6 +108,49 @@ final class NearExpiryMarginTest
         assertTrue(worstRatio > 0.3, "largest share of the bound used " + worstRatio);
     }
 
+    /**
+     * Seeded options (vol 5% to 150%, 1 hour to 60 days to expiry, every moneyness, long or short), the time bound
+     * taken over a span of up to 2 days: at 8 points of the span, IM has moved by at most the span's share of the
+     * bound (plus the rounding of two evaluations), and the bound is not vacuous.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {7, 8, 9})
+    void theTimeSensitivityBoundsHowFarInitialMarginMovesAsTimeRuns(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final double factor = parameters.initialMarginFactorPpm() / (double)Fixed.PPM;
+        final double rounding = 4.0 * MarginCalculator.roundingDriftPerContract() * factor + 2.0;
+        double worstRatio = 0.0;
+        for (int option = 0; option < 400; option++)
+        {
+            final long expiry = NOW + random.nextLong(HOUR, 60 * 24 * HOUR);
+            final long index = STRIKE + random.nextLong(-15_000L, 15_000L) * Fixed.SCALE;
+            final double vol = 0.05 + random.nextInt(1_450_000) / 1e6;
+            final long quantity = random.nextBoolean() ? 1 : -1;
+            final long span = random.nextLong(HOUR / 4, 48 * HOUR);
+            calculator.defineOption(0, 0, random.nextBoolean(), ONE_BTC, STRIKE, expiry);
+            calculator.updateOption(0, index, vol, NOW);
+            final long start = margins(quantity)[0];
+            final double bound = calculator.timeSensitivity(0, NOW + span);
+            for (int k = 1; k <= 8; k++)
+            {
+                final long at = NOW + span * k / 8;
+                calculator.updateOption(0, index, vol, at);
+                final double moved = Math.abs(margins(quantity)[0] - start);
+                final double share = bound * k / 8;
+                assertTrue(moved <= share + rounding, () -> "IM moved " + moved + " for a bound of " + share +
+                    " (vol " + vol + ", " + (expiry - NOW) / 3.6e12 + " h to expiry, index " + index / 1e8 +
+                    ", quantity " + quantity + ", after " + (at - NOW) / 3.6e12 + " h)");
+                if (share > 1e6)
+                {
+                    worstRatio = Math.max(worstRatio, (moved - rounding) / share);
+                }
+            }
+        }
+        System.out.printf("time bound, seed %d: largest share used %.3f%n", seed, worstRatio);
+        assertTrue(worstRatio > 0.1, "largest share of the bound used " + worstRatio);
+    }
+
     /** IM and MM of {@code quantity} contracts of option 0. */
     private long[] margins(final long quantity)
     {

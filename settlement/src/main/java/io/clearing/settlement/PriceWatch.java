@@ -27,8 +27,13 @@ public final class PriceWatch
     public static final int INDEX_SOURCE_BASE = Limits.MAX_INSTRUMENTS;
     /** First source id of option implied volatilities (in ppm), one per instrument id. */
     public static final int VOL_SOURCE_BASE = INDEX_SOURCE_BASE + Limits.MAX_UNDERLYINGS;
+    /**
+     * The source id of engine time: an account holding options registers an upper edge at the time by which their
+     * decay could use its share of the headroom; time "moves" whenever options are re-priced at a later time.
+     */
+    public static final int TIME_SOURCE = VOL_SOURCE_BASE + Limits.MAX_INSTRUMENTS;
     /** Number of source ids. */
-    public static final int SOURCES = VOL_SOURCE_BASE + Limits.MAX_INSTRUMENTS;
+    public static final int SOURCES = TIME_SOURCE + 1;
     /** Weight of the newest change in the running means of {@link #moved}. */
     private static final double NEWEST = 1.0 / 20;
     /** A band wider than any price: the account never needs a re-check for this source. */
