@@ -93,6 +93,8 @@ public final class ClearingStateMachine implements StateMachine
      * {@code INDEX_BOTH_WAYS} when options on it do too or the collateral is mixed, 0 when nothing does.
      */
     private final int[] indexDirection = new int[Limits.MAX_UNDERLYINGS];
+    /** Per underlying, during a band registration: the account holds an option on it with no volatility. */
+    private final boolean[] indexUnbounded = new boolean[Limits.MAX_UNDERLYINGS];
     private static final int INDEX_RISES_WITH = 1;
     private static final int INDEX_FALLS_WITH = -1;
     private static final int INDEX_BOTH_WAYS = 2;
@@ -2203,6 +2205,7 @@ public final class ClearingStateMachine implements StateMachine
         // or none for a mark or volatility that has never moved (its first change re-evaluates every holder).
         java.util.Arrays.fill(indexSensitivity, 0.0);
         java.util.Arrays.fill(indexDirection, 0);
+        java.util.Arrays.fill(indexUnbounded, false);
         double weights = 0.0;
         double grossContracts = 0.0;
         // Time: how far the options' decay could move IM by the end of the span, from their oldest re-pricing.
@@ -2235,6 +2238,9 @@ public final class ClearingStateMachine implements StateMachine
                     weights += volWeight;
                     indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
                     indexDirection[instruments.underlying(id)] = INDEX_BOTH_WAYS;
+                    // At no vol an option is priced at intrinsic value: its delta, and so its delta shock, steps at
+                    // the strike (422.50 USDC per 1-BTC contract for a move of 2e-8), which no finite bound covers.
+                    indexUnbounded[instruments.underlying(id)] |= instruments.markVolatility(id) <= 0.0;
                     final double decay = calculator.timeSensitivity(id, timeUntil);
                     if (decay > 0.0)
                     {
@@ -2321,9 +2327,10 @@ public final class ClearingStateMachine implements StateMachine
             {
                 final double volSensitivity = bandSensitivity[2 * i + 1];
                 // At zero vol the sensitivity bound says nothing about the next vol: any change must re-evaluate.
-                watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId,
-                    volatilityPpm(instruments.markVolatility(id)), volSensitivity > 0.0 ?
-                    halfWidth(perWeight * bandWeight[2 * i + 1], volSensitivity) : 0.0);
+                // The bound holds down to half the vol, so the band reaches no further.
+                final long volPpm = volatilityPpm(instruments.markVolatility(id));
+                watch.register(PriceWatch.VOL_SOURCE_BASE + id, accountId, volPpm, volSensitivity > 0.0 ?
+                    Math.min(0.5 * volPpm, halfWidth(perWeight * bandWeight[2 * i + 1], volSensitivity)) : 0.0);
             }
             i++;
         }
@@ -2345,7 +2352,8 @@ public final class ClearingStateMachine implements StateMachine
                 }
                 else
                 {
-                    watch.register(source, accountId, index, halfWidth(perWeight * weight, indexSensitivity[u]));
+                    watch.register(source, accountId, index, indexUnbounded[u] ? 0.0 :
+                        halfWidth(perWeight * weight, indexSensitivity[u]));
                 }
             }
         }

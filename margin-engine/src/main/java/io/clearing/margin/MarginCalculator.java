@@ -1263,7 +1263,14 @@ public final class MarginCalculator
 
     /**
      * An upper bound of how fast an option's initial margin moves with its implied volatility, per contract, money
-     * units per 1e-6 of volatility: vega in the shocked and unshocked scenarios.
+     * units per 1e-6 of volatility, for volatilities from half the current one up (a band on the volatility must not
+     * reach below that). Under full revaluation a scenario's P&amp;L is size x (V_s - V), V_s at forward F (1 + r) and
+     * volatility sigma (1 + shock): vega is at most F sqrt(T) / sqrt(2 pi) at any strike, taken at the largest
+     * scenario forward, times 1 + shock for V_s, plus 1 for V. The delta shock moves with vanna x F, and
+     * |vanna| = phi(d1) |d2| / sigma &lt;= 0.25 / sigma + sqrt(T) / sqrt(2 pi). (Before session 12 this was the vega
+     * at the current forward alone: near zero for a deep in- or out-of-the-money option whose scenarios are at the
+     * money, so a halving of the volatility moved the margin of a long call unseen.) 0 at no volatility: any change
+     * of it must re-evaluate.
      */
     public double volatilitySensitivity(final int id)
     {
@@ -1272,8 +1279,15 @@ public final class MarginCalculator
             return 0.0;
         }
         refreshIfNeeded(id);
-        final double vegaPerVol = Math.abs(vegaMoney[id] / vol[id]) * UNITS / PPM;
-        return vegaPerVol * (parameters.initialMarginFactorPpm() / PPM) * (2.0 + volUpShock[id]) * 2.0;
+        final int u = underlying[id];
+        final double f = Math.max(0.0, forward[id]);
+        final double largestForward = f * (1.0 + Math.max(parameters.priceRangePpm(u), parameters.extremeMovePpm()) /
+            PPM);
+        final double rootTime = Math.sqrt(years[id]);
+        final double scenarios = largestForward * rootTime * INV_SQRT_2PI * (2.0 + volUpShock[id]);
+        final double vanna = 0.25 / (0.5 * vol[id]) + rootTime * INV_SQRT_2PI;
+        final double deltaShock = parameters.deltaShockPpm() / PPM * f * vanna;
+        return size[id] * (scenarios + deltaShock) * (parameters.initialMarginFactorPpm() / PPM) * UNITS / PPM;
     }
 
     /**

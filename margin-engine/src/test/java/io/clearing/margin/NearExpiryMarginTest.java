@@ -151,6 +151,44 @@ final class NearExpiryMarginTest
         assertTrue(worstRatio > 0.1, "largest share of the bound used " + worstRatio);
     }
 
+    /**
+     * Seeded options (1 hour to 4 months to expiry, forward within 30% of the strike, vol 5% to 150%, long or short):
+     * a change of vol of up to half of it, either way, moves IM by at most the vol bound times the change (plus the
+     * rounding of two evaluations). Before session 12 the bound was the vega at the current forward: a review found
+     * it 1e-245 of the actual move for options far from the money.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {10, 11})
+    void theVolatilitySensitivityBoundsHowFastInitialMarginMovesWithTheVolatility(final long seed)
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final double factor = parameters.initialMarginFactorPpm() / (double)Fixed.PPM;
+        final double rounding = 4.0 * MarginCalculator.roundingDriftPerContract() * factor + 2.0;
+        double worstRatio = 0.0;
+        for (int option = 0; option < 3_000; option++)
+        {
+            calculator.defineOption(0, 0, random.nextBoolean(), ONE_BTC, STRIKE,
+                NOW + random.nextLong(HOUR, 120 * 24 * HOUR));
+            final long forward = STRIKE + (long)(STRIKE * 0.3 * (2.0 * random.nextDouble() - 1.0));
+            final long volPpm = 50_000 + random.nextInt(1_450_000);
+            final long changePpm = (long)(volPpm * 0.5 * (2.0 * random.nextDouble() - 1.0));
+            final long quantity = random.nextBoolean() ? 1 : -1;
+            calculator.updateOption(0, forward, volPpm / 1e6, NOW);
+            final long before = margins(quantity)[0];
+            final double bound = calculator.volatilitySensitivity(0) * Math.abs(changePpm);
+            calculator.updateOption(0, forward, (volPpm + changePpm) / 1e6, NOW);
+            final double moved = Math.abs(margins(quantity)[0] - before);
+            assertTrue(moved <= bound + rounding, () -> "IM moved " + moved + " for a bound of " + bound + " (vol " +
+                volPpm + " ppm by " + changePpm + ", forward " + forward / 1e8 + ", quantity " + quantity + ")");
+            if (moved > 1e8)
+            {
+                worstRatio = Math.max(worstRatio, moved / bound);
+            }
+        }
+        System.out.printf("vol bound, seed %d: largest share used %.3f%n", seed, worstRatio);
+        assertTrue(worstRatio > 0.05, "largest share of the bound used " + worstRatio);
+    }
+
     /** IM and MM of {@code quantity} contracts of option 0. */
     private long[] margins(final long quantity)
     {
