@@ -118,6 +118,9 @@ public final class MarginCalculator
     private final long[] timeBoundUntil = new long[MAX_INSTRUMENTS];
     private final long[] timeBoundUpdate = new long[MAX_INSTRUMENTS];
     private final long[] timeBoundVersion = new long[MAX_INSTRUMENTS];
+    private final double[] volBound = new double[MAX_INSTRUMENTS];
+    private final long[] volBoundUpdate = new long[MAX_INSTRUMENTS];
+    private final long[] volBoundVersion = new long[MAX_INSTRUMENTS];
     /** Scratch of {@link #timeSensitivity}: the option's Greeks at the end of the span. */
     private final OptionGreeks laterGreeks = new OptionGreeks();
 
@@ -1278,6 +1281,10 @@ public final class MarginCalculator
         {
             return 0.0;
         }
+        if (volBoundUpdate[id] == optionUpdates[id] && volBoundVersion[id] == parameters.version())
+        {
+            return volBound[id];
+        }
         refreshIfNeeded(id);
         final int u = underlying[id];
         final double f = Math.max(0.0, forward[id]);
@@ -1287,7 +1294,12 @@ public final class MarginCalculator
         final double scenarios = largestForward * rootTime * INV_SQRT_2PI * (2.0 + volUpShock[id]);
         final double vanna = 0.25 / (0.5 * vol[id]) + rootTime * INV_SQRT_2PI;
         final double deltaShock = parameters.deltaShockPpm() / PPM * f * vanna;
-        return size[id] * (scenarios + deltaShock) * (parameters.initialMarginFactorPpm() / PPM) * UNITS / PPM;
+        final double bound = size[id] * (scenarios + deltaShock) * (parameters.initialMarginFactorPpm() / PPM) *
+            UNITS / PPM;
+        volBound[id] = bound;
+        volBoundUpdate[id] = optionUpdates[id];
+        volBoundVersion[id] = parameters.version();
+        return bound;
     }
 
     /**
@@ -1354,6 +1366,7 @@ public final class MarginCalculator
      */
     public void restoreMarketState(final int id, final double[] state, final long riskArrayVersion)
     {
+        optionUpdates[id]++;
         forward[id] = state[0];
         vol[id] = state[1];
         years[id] = state[2];
