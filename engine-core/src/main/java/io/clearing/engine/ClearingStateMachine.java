@@ -2214,6 +2214,21 @@ public final class ClearingStateMachine implements StateMachine
             quarter * TIME_REFRESH_NANOS + TIME_SPAN_NANOS;
         double timeExposure = 0.0;
         long timeFrom = Long.MAX_VALUE;
+        // The span ends no later than the first of the options' floors (an hour before expiry): their margin moves
+        // until then and not after, so over a span reaching beyond it the move is not convex.
+        long timeEnd = timeUntil;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final int id = positions.instrument(slot);
+            if (positions.quantity(slot) != 0 && instruments.isOption(id))
+            {
+                final long floor = instruments.expiry(id) - MarginCalculator.MIN_TIME_NANOS;
+                if (floor > lastOptionRefresh[id])
+                {
+                    timeEnd = Math.min(timeEnd, floor);
+                }
+            }
+        }
         int n = 0;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
@@ -2241,7 +2256,7 @@ public final class ClearingStateMachine implements StateMachine
                     // At no vol an option is priced at intrinsic value: its delta, and so its delta shock, steps at
                     // the strike (422.50 USDC per 1-BTC contract for a move of 2e-8), which no finite bound covers.
                     indexUnbounded[instruments.underlying(id)] |= instruments.markVolatility(id) <= 0.0;
-                    final double decay = calculator.timeSensitivity(id, timeUntil);
+                    final double decay = calculator.timeSensitivity(id, timeEnd);
                     if (decay > 0.0)
                     {
                         timeExposure += contracts * decay;
@@ -2361,7 +2376,7 @@ public final class ClearingStateMachine implements StateMachine
         {
             // Fires at the first re-pricing of options after the edge (onIndexPrice, onMarkPrice, onTimeAdvance).
             watch.registerUpper(PriceWatch.TIME_SOURCE, accountId, timeFrom, Math.min(MAX_TIME_EDGE_NANOS,
-                (double)(timeUntil - timeFrom) * Math.min(1.0, timeBudget * share / timeExposure)));
+                Math.max(0.0, (double)(timeEnd - timeFrom)) * Math.min(1.0, timeBudget * share / timeExposure)));
         }
         watch.endBands(accountId);
     }

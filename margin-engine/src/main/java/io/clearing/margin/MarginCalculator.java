@@ -101,9 +101,13 @@ public final class MarginCalculator
      * is awaited.
      */
     public static final double MIN_YEARS = 1.0 / (365.0 * 24.0);
+    /** {@link #MIN_YEARS} in ns: from {@code expiry - MIN_TIME_NANOS} on an option's margin no longer moves in time. */
+    public static final long MIN_TIME_NANOS = 3_600_000_000_000L;
     /** sqrt(2 pi MIN_YEARS): forward x gamma of Black-76 is at most 1 / (vol x this) at any time to expiry. */
     private static final double GAMMA_BOUND_ROOT = Math.sqrt(2.0 * Math.PI * MIN_YEARS);
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
+    /** Half of max over x of x phi(x) (= phi(1) = 0.24197...), rounded up. */
+    private static final double CHARM_BOUND = 0.125;
     /**
      * Largest maintenance margin reported: 2^59 units (5.8 billion of the margin currency); larger requirements
      * saturate here, low enough that the largest initial-margin factor (10) cannot overflow a long.
@@ -121,8 +125,6 @@ public final class MarginCalculator
     private final double[] volBound = new double[MAX_INSTRUMENTS];
     private final long[] volBoundUpdate = new long[MAX_INSTRUMENTS];
     private final long[] volBoundVersion = new long[MAX_INSTRUMENTS];
-    /** Scratch of {@link #timeSensitivity}: the option's Greeks at the end of the span. */
-    private final OptionGreeks laterGreeks = new OptionGreeks();
 
     // Instrument table, per contract, currency units.
     private final boolean[] defined = new boolean[MAX_INSTRUMENTS];
@@ -1205,11 +1207,12 @@ public final class MarginCalculator
      * from the option's last update to {@code until} with its forward and volatility unchanged (their moves are the
      * price bands' business): 0 for futures, and for an option within its last hour (its time is floored there).
      * Under full revaluation a scenario's P&amp;L is size x (V_s - V); each of V_s and V decays by at most
-     * F sigma (sqrt(T) - sqrt(T')) / sqrt(2 pi) (theta is largest at the money), taken at the largest scenario forward
-     * and volatility, and V_s moves by at most vega x the drift of its volatility shock (the shocks grow as expiry
-     * nears), vega at most F sqrt(T) / sqrt(2 pi); the delta shock moves with the change of delta, computed. The decay
-     * and the shocks' drift are convex in the time elapsed, so a share of the span takes at most that share of the
-     * bound (the change of delta is assumed to be so too). Not for the hot path of a tick: once per registration.
+     * F sigma (sqrt(T) - sqrt(T')) / sqrt(2 pi) (theta is largest at the money), V_s taken at the largest scenario
+     * forward and volatility, and V_s moves by at most vega x the drift of its volatility shock (the shocks grow as
+     * expiry nears), vega at most F sqrt(T) / sqrt(2 pi); the delta shock moves with delta, whose rate in time (charm)
+     * is at most (0.25 + sigma sqrt(t) / sqrt(2 pi)) / 2t. Each term is convex in the time elapsed, so a share of a
+     * span that ends no later than the floor ({@link #MIN_YEARS} before expiry: the margin is flat after it) takes at
+     * most that share of the bound. Not for the hot path of a tick: once per option and span between updates.
      *
      * @param until engine time, ns since epoch, after the option's last update.
      */
@@ -1251,17 +1254,15 @@ public final class MarginCalculator
         final double scaleLater = volShockScale(later);
         final double up = parameters.volUpPpm(u) / PPM;
         final double down = parameters.volDownPpm(u) / PPM;
-        final double shockDrift = Math.max(up * (scaleLater - scaleNow),
-            Math.min(1.0, down * scaleLater) - Math.min(1.0, down * scaleNow));
-        final double decay = largestForward * sigma * (1.0 + up * scaleLater) * (Math.sqrt(now) - Math.sqrt(later)) *
-            INV_SQRT_2PI;
+        // Every term is convex in the time elapsed (the down shock's cap at 1 is left out: a majorant).
+        final double shockDrift = Math.max(up, down) * (scaleLater - scaleNow);
+        final double rootDecay = Math.sqrt(now) - Math.sqrt(later);
+        final double decay = (largestForward * sigma * (1.0 + up * scaleLater) + f * sigma) * rootDecay * INV_SQRT_2PI;
         final double vegaDrift = largestForward * Math.sqrt(now) * INV_SQRT_2PI * sigma * shockDrift;
-        final double s = size[id];
-        Black76.greeks(kind[id] == 1, f, strike[id], later, 0.0, sigma, laterGreeks);
-        final double ownDecay = Math.abs(s * laterGreeks.price() - value[id]);
-        final double deltaMove = parameters.deltaShockPpm() / PPM * Math.abs(s * laterGreeks.delta() * f -
-            deltaMoney[id]);
-        return (s * (decay + vegaDrift) + ownDecay + deltaMove) * (parameters.initialMarginFactorPpm() / PPM) * UNITS;
+        // |charm| = phi(d1) |d2| / 2T <= (max phi(x) |x| + sigma sqrt(T) / sqrt(2 pi)) / 2T, integrated over the span.
+        final double deltaMove = CHARM_BOUND * StrictMath.log(now / later) + sigma * rootDecay * INV_SQRT_2PI;
+        return size[id] * (decay + vegaDrift + parameters.deltaShockPpm() / PPM * f * deltaMove) *
+            (parameters.initialMarginFactorPpm() / PPM) * UNITS;
     }
 
     /**
