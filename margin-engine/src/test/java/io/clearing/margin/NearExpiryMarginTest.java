@@ -68,8 +68,7 @@ final class NearExpiryMarginTest
     private void assertIndexBoundHolds(final long seed)
     {
         final SplittableRandom random = new SplittableRandom(seed);
-        final double factor = parameters.initialMarginFactorPpm() / (double)Fixed.PPM;
-        final double rounding = 4.0 * MarginCalculator.roundingDriftPerContract() * factor + 2.0;
+        final double rounding = roundingOfTwoEvaluations();
         double worstRatio = 0.0;
         for (int option = 0; option < 400; option++)
         {
@@ -130,8 +129,7 @@ final class NearExpiryMarginTest
     private void assertTimeBoundHolds(final long seed)
     {
         final SplittableRandom random = new SplittableRandom(seed);
-        final double factor = parameters.initialMarginFactorPpm() / (double)Fixed.PPM;
-        final double rounding = 4.0 * MarginCalculator.roundingDriftPerContract() * factor + 2.0;
+        final double rounding = roundingOfTwoEvaluations();
         double worstRatio = 0.0;
         for (int option = 0; option < 400; option++)
         {
@@ -177,8 +175,7 @@ final class NearExpiryMarginTest
     void theVolatilitySensitivityBoundsHowFastInitialMarginMovesWithTheVolatility(final long seed)
     {
         final SplittableRandom random = new SplittableRandom(seed);
-        final double factor = parameters.initialMarginFactorPpm() / (double)Fixed.PPM;
-        final double rounding = 4.0 * MarginCalculator.roundingDriftPerContract() * factor + 2.0;
+        final double rounding = roundingOfTwoEvaluations();
         double worstRatio = 0.0;
         for (int option = 0; option < 3_000; option++)
         {
@@ -211,6 +208,12 @@ final class NearExpiryMarginTest
             .set(RiskParameters.EXTREME_WEIGHT, -1, Fixed.PPM).set(RiskParameters.SHORT_OPTION_MINIMUM, -1, 500_000L)
             .set(RiskParameters.DELTA_SHOCK, -1, 500_000L)
             .set(RiskParameters.INITIAL_MARGIN_FACTOR, -1, 10 * Fixed.PPM);
+    }
+
+    /** How far the IM of one contract can differ between two evaluations by rounding alone, money units. */
+    private double roundingOfTwoEvaluations()
+    {
+        return 4.0 * MarginCalculator.roundingDriftPerContract() * parameters.initialMarginFactorPpm() / Fixed.PPM + 2.0;
     }
 
     /** IM and MM of {@code quantity} contracts of option 0. */
