@@ -213,7 +213,8 @@ final class NearExpiryMarginTest
     /** How far the IM of one contract can differ between two evaluations by rounding alone, money units. */
     private double roundingOfTwoEvaluations()
     {
-        return 4.0 * MarginCalculator.roundingDriftPerContract() * parameters.initialMarginFactorPpm() / Fixed.PPM + 2.0;
+        final double factor = parameters.initialMarginFactorPpm() / (double)Fixed.PPM;
+        return 4.0 * MarginCalculator.roundingDriftPerContract() * factor + 2.0;
     }
 
     /** IM and MM of {@code quantity} contracts of option 0. */
