@@ -67,7 +67,7 @@ public final class ClearingStateMachine implements StateMachine
     private static final long TIME_SPAN_NANOS = 24L * 3600L * 1_000_000_000L;
     /** The latest a time edge lies after its options' oldest re-pricing (only a jump of time comes near it). */
     private static final double MAX_TIME_EDGE_NANOS = 2.0 * TIME_SPAN_NANOS;
-    /** The most of an account's headroom its time edge may take (a tenth: docs/settlement.md); the prices share the rest. */
+    /** The most of an account's headroom its time edge may take (docs/settlement.md); the prices share the rest. */
     private static final double TIME_SHARE = 0.1;
 
     private final RiskParameters parameters;
