@@ -62,7 +62,7 @@ public final class ClearingStateMachine implements StateMachine
     /**
      * The span an account's time edge looks ahead: its options' decay is bounded from their last re-pricing to the
      * end of the quarter hour after the registration, plus this (so every holder of an option asks for the same span
-     * between two of its updates, and the bound is computed once).
+     * between two of its updates, and the bound is computed once), or to the first of the options' floors if earlier.
      */
     private static final long TIME_SPAN_NANOS = 24L * 3600L * 1_000_000_000L;
     /** The latest a time edge lies after its options' oldest re-pricing (only a jump of time comes near it). */

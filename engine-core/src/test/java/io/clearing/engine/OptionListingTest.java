@@ -21,11 +21,7 @@ final class OptionListingTest
     @Test
     void anOptionListedAfterTheIndexCarriesItsMarginAtOnce()
     {
-        final CommandHarness h = new CommandHarness();
-        final long expiry = h.time + 30 * DAY;
-        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
-        h.index(0, 65_000 * UNIT);
-        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry);
+        final CommandHarness h = callListedAfterTheIndex();
         h.mark(PERPETUAL, 65_000 * UNIT, 0.0);
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
@@ -44,11 +40,7 @@ final class OptionListingTest
     @Test
     void anAccountCannotSellCallsItCannotMarginRightAfterTheirListing()
     {
-        final CommandHarness h = new CommandHarness();
-        final long expiry = h.time + 30 * DAY;
-        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
-        h.index(0, 65_000 * UNIT);
-        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry);
+        final CommandHarness h = callListedAfterTheIndex();
         h.deposit(20, 1_000 * UNIT);
 
         // 1,000 USDC cannot carry 10 short at-the-money calls.
@@ -56,5 +48,16 @@ final class OptionListingTest
             new io.clearing.sbe.NewOrderEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
                 .orderId(h.orderId++).accountId(20).instrumentId(CALL).side(io.clearing.sbe.Side.SELL)
                 .price(100 * UNIT).quantity(10).reduceOnly(io.clearing.sbe.BooleanType.FALSE).encodedLength()));
+    }
+
+    /** A perpetual's underlying indexed at 65,000, then a 30-day at-the-money call listed on it. */
+    private static CommandHarness callListedAfterTheIndex()
+    {
+        final CommandHarness h = new CommandHarness();
+        final long expiry = h.time + 30 * DAY;
+        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0);
+        h.index(0, 65_000 * UNIT);
+        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry);
+        return h;
     }
 }
