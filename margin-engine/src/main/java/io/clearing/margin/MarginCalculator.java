@@ -1185,8 +1185,11 @@ public final class MarginCalculator
      * delta lies within 1 + |r| (both deltas have the option's sign, within [-1, 1]); the extremes count at their
      * weight, the short-option floor moves with size x its share; the delta shock moves with size x (delta + F gamma),
      * and F gamma is at most 1 / (vol sqrt(2 pi T)), T at least {@link #MIN_YEARS}: a bound that holds however close
-     * expiry comes, since time has no band. An option with no vol yet (priced at intrinsic value) is bounded as at the
-     * smallest vol an update can carry, 1e-6. Zero for futures.
+     * expiry comes. Gamma is taken at half the current vol, the lowest a volatility band reaches
+     * ({@link #volatilitySensitivity}), so the bound holds while the vol moves within its band before the index
+     * crosses (before session 13 it took the current vol: a walk at half of it overran the bound). An option with no
+     * vol yet (priced at intrinsic value) is bounded as at the smallest vol an update can carry, 1e-6. Zero for
+     * futures.
      */
     public double indexSensitivity(final int id)
     {
@@ -1197,7 +1200,7 @@ public final class MarginCalculator
         final double scenarios = Math.max(1.0 + parameters.priceRangePpm(underlying[id]) / PPM,
             parameters.extremeWeightPpm() / PPM * (1.0 + parameters.extremeMovePpm() / PPM));
         final double worstLoss = Math.max(scenarios, parameters.shortOptionMinimumPpm() / PPM);
-        final double forwardGamma = 1.0 / (Math.max(vol[id], 1e-6) * GAMMA_BOUND_ROOT);
+        final double forwardGamma = 1.0 / (0.5 * Math.max(vol[id], 1e-6) * GAMMA_BOUND_ROOT);
         return size[id] * (parameters.initialMarginFactorPpm() / PPM) *
             (worstLoss + parameters.deltaShockPpm() / PPM * (1.0 + forwardGamma));
     }

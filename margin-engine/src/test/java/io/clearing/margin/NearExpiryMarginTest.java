@@ -53,7 +53,7 @@ final class NearExpiryMarginTest
     @ValueSource(longs = {1, 2, 3, 4})
     void theIndexSensitivityBoundsHowFastInitialMarginMovesHoweverCloseExpiryIs(final long seed)
     {
-        assertIndexBoundHolds(seed);
+        assertIndexBoundHolds(seed, false);
     }
 
     /** The same with every margin parameter at the largest value a RiskParameterUpdate accepts. */
@@ -62,10 +62,32 @@ final class NearExpiryMarginTest
     void theIndexSensitivityBoundsItWithEveryParameterAtItsMaximum(final long seed)
     {
         setMaxima();
-        assertIndexBoundHolds(seed);
+        assertIndexBoundHolds(seed, false);
     }
 
-    private void assertIndexBoundHolds(final long seed)
+    /**
+     * The index band is registered at the evaluation's volatility, and the volatility may move within its own band
+     * (down to half, up to one and a half times it) before the index crosses: the bound taken at the evaluation's vol
+     * holds for a walk of the index at any vol of that band. Before session 13 it took gamma at the current vol
+     * alone, and a walk at half of it moved IM by up to 1.6x the bound.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {14, 15, 16})
+    void theIndexSensitivityBoundsTheWalkAtAnyVolatilityOfItsBand(final long seed)
+    {
+        assertIndexBoundHolds(seed, true);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {17})
+    void theIndexSensitivityBoundsTheWalkAtAnyVolatilityOfItsBandWithEveryParameterAtItsMaximum(final long seed)
+    {
+        setMaxima();
+        assertIndexBoundHolds(seed, true);
+    }
+
+    /** @param volMoves whether the walk runs at a vol of the band around the one the bound was taken at. */
+    private void assertIndexBoundHolds(final long seed, final boolean volMoves)
     {
         final SplittableRandom random = new SplittableRandom(seed);
         final double rounding = roundingOfTwoEvaluations();
@@ -78,10 +100,13 @@ final class NearExpiryMarginTest
             final long strike = STRIKE + random.nextLong(-10_000L, 10_000L) * Fixed.SCALE;
             final double vol = 0.05 + random.nextInt(1_450_000) / 1e6;
             final long quantity = random.nextBoolean() ? 1 : -1;
+            // Half of the walks at half the vol: where gamma is largest.
+            final double walkVol = !volMoves ? vol : random.nextBoolean() ? vol / 2 :
+                vol * (0.5 + random.nextDouble());
             calculator.defineOption(0, 0, call, ONE_BTC, strike, expiry);
             // Walk the index across the strike in steps of 1 to 1,000 USDC.
             long index = strike - 2_000L * Fixed.SCALE;
-            calculator.updateOption(0, index, vol, NOW);
+            calculator.updateOption(0, index, walkVol, NOW);
             long previous = margins(quantity)[0];
             while (index < strike + 2_000L * Fixed.SCALE)
             {
@@ -89,17 +114,19 @@ final class NearExpiryMarginTest
                 calculator.updateOption(0, index, vol, NOW);
                 final double bound = calculator.indexSensitivity(0) * step;
                 index += step;
-                calculator.updateOption(0, index, vol, NOW);
+                calculator.updateOption(0, index, walkVol, NOW);
                 final long im = margins(quantity)[0];
                 final double moved = Math.abs(im - previous);
                 assertTrue(moved <= bound + rounding, () -> "IM moved " + moved + " for a bound of " + bound +
-                    " (vol " + vol + ", " + (expiry - NOW) / 1e9 + " s to expiry, quantity " + quantity + ")");
+                    " (vol " + vol + ", walked at " + walkVol + ", " + (expiry - NOW) / 1e9 +
+                    " s to expiry, quantity " + quantity + ")");
                 worstRatio = Math.max(worstRatio, (moved - rounding) / bound);
                 previous = im;
             }
         }
         // The bound is not vacuous: some move uses a good part of it.
-        System.out.printf("index bound, seed %d: largest share used %.3f%n", seed, worstRatio);
+        System.out.printf("index bound, seed %d%s: largest share used %.3f%n", seed, volMoves ? " (vol moved)" : "",
+            worstRatio);
         assertTrue(worstRatio > 0.3, "largest share of the bound used " + worstRatio);
     }
 
@@ -167,8 +194,9 @@ final class NearExpiryMarginTest
     /**
      * Seeded options (1 hour to 4 months to expiry, forward within 30% of the strike, vol 5% to 150%, long or short):
      * a change of vol of up to half of it, either way, moves IM by at most the vol bound times the change (plus the
-     * rounding of two evaluations). Before session 12 the bound was the vega at the current forward: a review found
-     * it 1e-245 of the actual move for options far from the money.
+     * rounding of two evaluations), for half of them at a later time than the bound was taken at (as when time runs
+     * before the vol moves). Before session 12 the bound was the vega at the current forward: a review found it
+     * 1e-245 of the actual move for options far from the money.
      */
     @ParameterizedTest
     @ValueSource(longs = {10, 11})
@@ -179,16 +207,19 @@ final class NearExpiryMarginTest
         double worstRatio = 0.0;
         for (int option = 0; option < 3_000; option++)
         {
-            calculator.defineOption(0, 0, random.nextBoolean(), ONE_BTC, STRIKE,
-                NOW + random.nextLong(HOUR, 120 * 24 * HOUR));
+            final long expiry = NOW + random.nextLong(HOUR, 120 * 24 * HOUR);
+            calculator.defineOption(0, 0, random.nextBoolean(), ONE_BTC, STRIKE, expiry);
             final long forward = STRIKE + (long)(STRIKE * 0.3 * (2.0 * random.nextDouble() - 1.0));
             final long volPpm = 50_000 + random.nextInt(1_450_000);
             final long changePpm = (long)(volPpm * 0.5 * (2.0 * random.nextDouble() - 1.0));
             final long quantity = random.nextBoolean() ? 1 : -1;
+            // Half of the changes come later, up to expiry: the bound taken now holds then (time runs before vol).
+            final long at = random.nextBoolean() ? NOW : NOW + random.nextLong(expiry - NOW + 1);
             calculator.updateOption(0, forward, volPpm / 1e6, NOW);
-            final long before = margins(quantity)[0];
             final double bound = calculator.volatilitySensitivity(0) * Math.abs(changePpm);
-            calculator.updateOption(0, forward, (volPpm + changePpm) / 1e6, NOW);
+            calculator.updateOption(0, forward, volPpm / 1e6, at);
+            final long before = margins(quantity)[0];
+            calculator.updateOption(0, forward, (volPpm + changePpm) / 1e6, at);
             final double moved = Math.abs(margins(quantity)[0] - before);
             assertTrue(moved <= bound + rounding, () -> "IM moved " + moved + " for a bound of " + bound + " (vol " +
                 volPpm + " ppm by " + changePpm + ", forward " + forward / 1e8 + ", quantity " + quantity + ")");
