@@ -36,6 +36,13 @@ public final class PriceWatch
     public static final int SOURCES = TIME_SOURCE + 1;
     /** Weight of the newest change in the running means of {@link #moved}. */
     private static final double NEWEST = 1.0 / 20;
+    /**
+     * A squared move counts in {@link #moved}'s running mean at most this many times the mean (four of its sigmas): a
+     * jump (a crash's gap, a volatility spike) would otherwise dominate a source's weight for a hundred moves and
+     * starve the account's other bands, re-evaluating thousands of accounts at every tick of the prices it starved;
+     * a lasting change of regime still lifts the mean by up to 1.75x a move.
+     */
+    private static final double JUMP_CLIP = 16.0;
     /** A band wider than any price: the account never needs a re-check for this source. */
     private static final double NO_TRIGGER = (double)Limits.MAX_PRICE * 4;
 
@@ -88,8 +95,9 @@ public final class PriceWatch
 
     /**
      * Records a price change of a source, before its triggers are collected: per source the running means (the newest
-     * change weighing 1/20) of the squared relative change and of the engine time between changes, whose ratio
-     * estimates the variance of the price's relative moves per nanosecond. Deterministic: engine time and prices only.
+     * change weighing 1/20) of the squared relative change (clipped at {@link #JUMP_CLIP} times its mean) and of the
+     * engine time between changes, whose ratio estimates the variance of the price's relative moves per nanosecond.
+     * Deterministic: engine time and prices only.
      *
      * @param source source id.
      * @param before the price before, 0 or less when the source had none.
@@ -109,7 +117,9 @@ public final class PriceWatch
             return false;
         }
         final double change = (double)(after - before) / before;
-        meanSquareMove[source] += NEWEST * (change * change - meanSquareMove[source]);
+        final double mean = meanSquareMove[source];
+        final double square = change * change;
+        meanSquareMove[source] += NEWEST * ((mean > 0.0 ? Math.min(square, JUMP_CLIP * mean) : square) - mean);
         meanInterval[source] += NEWEST * (Math.max(1.0, (double)(now - changedAt[source])) - meanInterval[source]);
         changedAt[source] = now;
         return first;

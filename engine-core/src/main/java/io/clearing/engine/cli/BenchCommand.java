@@ -44,9 +44,9 @@ public final class BenchCommand implements Callable<Integer>
 {
     private static final long HIGHEST_TRACKABLE_NANOS = 3_600_000_000_000L;
     private static final double WARM_UP_FRACTION = 0.2;
-    // The simulator crashes the market at 70% of its stream; generating this much more keeps the crash out of the
-    // replayed prefix, so the runs measure the steady mix.
-    private static final double CRASH_POINT = 0.70;
+    // The simulator crashes the market at this share of its stream; generating this much more keeps the crash out of
+    // the replayed prefix, so the runs measure the steady mix.
+    private static final double CRASH_POINT = Simulator.CRASH_POINT;
 
     @Option(names = "--quick", description = "Short runs (about a minute in all): 500,000 commands per run.")
     boolean quick;

@@ -32,7 +32,10 @@ import java.util.SplittableRandom;
  * The synthetic market of {@code ./clearing simulate}: BTC, ETH and SOL underlyings, each with a perpetual, two dated
  * futures and an option chain; accounts funded in several collateral assets; a seeded stream of orders, fills,
  * cancels, index/mark/vol ticks, deposits, withdrawals and time advances through funding and an expiry; and a
- * -40% crash (a 25% gap, then five 4% steps) that drives liquidations, insurance payouts and auto-deleveraging. The stream depends only on the seed, never on the engine's answers.
+ * -40% crash (a 25% gap, then five 4% steps) that drives liquidations, insurance payouts and auto-deleveraging. Each
+ * underlying's implied volatility moves with its index: it reverts to its level, rises as the index falls (four times
+ * the relative move) and jitters; in the crash it jumps half again at the gap and 5% at each step. The stream depends
+ * only on the seed, never on the engine's answers.
  */
 public final class Simulator
 {
@@ -42,7 +45,18 @@ public final class Simulator
     private static final String[] NAMES = {"BTC", "ETH", "SOL"};
     private static final double[] START_PRICE = {65_000.0, 3_500.0, 150.0};
     private static final long[] CONTRACT_SIZE = {100_000L, 1_000_000L, 100_000_000L}; // 0.001 BTC, 0.01 ETH, 1 SOL
+    /**
+     * Where in the stream the crash comes, as a share of its commands: at 43 of its 72 simulated hours, before the
+     * options' expiry at 48, so that option holders meet the jump of vol too.
+     */
+    public static final double CRASH_POINT = 0.60;
     private static final double[] VOL = {0.55, 0.70, 0.90};
+    /** Share of the gap to its level an underlying's vol closes at each of its index ticks. */
+    private static final double VOL_REVERSION = 0.02;
+    /** Relative change of vol per relative change of the index, negative: vol rises as the market falls. */
+    private static final double VOL_LEVERAGE = -4.0;
+    /** Width of the uniform relative jitter of vol at each index tick. */
+    private static final double VOL_JITTER = 0.004;
     private static final double[] STRIKES = {0.8, 0.9, 1.0, 1.1, 1.2};
     private static final int PER_UNDERLYING = 1 + 2 + STRIKES.length * 2;
 
@@ -72,6 +86,7 @@ public final class Simulator
     private final io.clearing.sbe.RiskParameterUpdateEncoder riskParameter = new io.clearing.sbe.RiskParameterUpdateEncoder();
 
     private final double[] index = new double[UNDERLYINGS];
+    private final double[] vol = new double[UNDERLYINGS];
     private final long[] expiries = new long[2];
     private final boolean[] expirySettled = new boolean[2];
     private final long[] recentOrders = new long[4096];
@@ -89,6 +104,7 @@ public final class Simulator
     private long nextTradeId = 1;
     private long crashStart;
     private boolean crashed;
+    private boolean setupSent;
     private int recentCount;
 
     /**
@@ -175,8 +191,9 @@ public final class Simulator
         timeStep = Math.max(1, (72 * HOUR) / Math.max(1, commands));
         expiries[0] = START_NANOS + 48 * HOUR;
         expiries[1] = START_NANOS + 30 * 24 * HOUR;
-        crashStart = (long)(commands * 0.70);
+        crashStart = (long)(commands * CRASH_POINT);
         setup();
+        setupSent = true;
         long lastProgress = 0;
         while (sent < commands)
         {
@@ -198,6 +215,7 @@ public final class Simulator
         for (int u = 0; u < UNDERLYINGS; u++)
         {
             index[u] = START_PRICE[u];
+            vol[u] = VOL[u];
             final int base = u * PER_UNDERLYING;
             instrument(base, InstrumentKind.PERPETUAL, u, 0, 0);
             instrument(base + 1, InstrumentKind.FUTURE, u, 0, expiries[0]);
@@ -264,7 +282,9 @@ public final class Simulator
         else if (roll < 880)
         {
             final int u = random.nextInt(UNDERLYINGS);
-            index[u] *= 1.0 + (random.nextDouble() - 0.5) * 0.002;
+            final double move = (random.nextDouble() - 0.5) * 0.002;
+            index[u] *= 1.0 + move;
+            moveVol(u, move, (random.nextDouble() - 0.5) * VOL_JITTER);
             tick(u);
         }
         else if (roll < 930)
@@ -309,6 +329,7 @@ public final class Simulator
             for (int u = 0; u < UNDERLYINGS; u++)
             {
                 index[u] *= step == 0 ? 0.75 : 0.96;
+                vol[u] *= step == 0 ? 1.5 : 1.05;
                 sendIndex(u);
                 final int base = u * PER_UNDERLYING;
                 for (int i = 0; i < PER_UNDERLYING; i++)
@@ -317,6 +338,13 @@ public final class Simulator
                 }
             }
         }
+    }
+
+    /** Plain arithmetic only (no Math.exp): the stream must be the same on every JDK and platform. */
+    private void moveVol(final int u, final double indexMove, final double jitter)
+    {
+        final double next = vol[u] + VOL_REVERSION * (VOL[u] - vol[u]) + vol[u] * (VOL_LEVERAGE * indexMove + jitter);
+        vol[u] = Math.min(4.0 * VOL[u], Math.max(0.25 * VOL[u], next));
     }
 
     private void tick(final int u)
@@ -443,7 +471,7 @@ public final class Simulator
         final int k = (local - 3) / 2;
         final boolean call = (local - 3) % 2 == 0;
         final double years = Math.max(0.0, (expiries[0] - time) / (365.0 * 24 * HOUR));
-        return Black76.price(call, index[u], START_PRICE[u] * STRIKES[k], years, 0.0, VOL[u]);
+        return Black76.price(call, index[u], START_PRICE[u] * STRIKES[k], years, 0.0, vol[u]);
     }
 
     private static long price(final double value)
@@ -471,6 +499,10 @@ public final class Simulator
 
     private void send(final int bodyLength)
     {
+        if (setupSent && sent >= commands)
+        {
+            return;  // the last step's remaining frames (a tick's marks, the crash's): the run ends at exactly commands
+        }
         if (sent < skip)
         {
             sent++;
@@ -518,7 +550,7 @@ public final class Simulator
         advanceTime();
         markPrice.wrapAndApplyHeader(buffer, 0, header).timestamp(time).instrumentId(instrument)
             .price(Math.max(0, price(markOf(instrument)))).impliedVolatility(local >= 3 ?
-            VOL[instrument / PER_UNDERLYING] : 0.0);
+            vol[instrument / PER_UNDERLYING] : 0.0);
         send(markPrice.encodedLength());
     }
 
