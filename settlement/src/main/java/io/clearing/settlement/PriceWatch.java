@@ -37,10 +37,11 @@ public final class PriceWatch
     /** Weight of the newest change in the running means of {@link #moved}. */
     private static final double NEWEST = 1.0 / 20;
     /**
-     * A squared move counts in {@link #moved}'s running mean at most this many times the mean (four of its sigmas): a
-     * jump (a crash's gap, a volatility spike) would otherwise dominate a source's weight for a hundred moves and
-     * starve the account's other bands, re-evaluating thousands of accounts at every tick of the prices it starved;
-     * a lasting change of regime still lifts the mean by up to 1.75x a move.
+     * A squared move counts in {@link #moved}'s running mean at most this many times what the source's variance rate
+     * so far expects over the move's interval (four sigmas): a jump (a crash's gap, a volatility spike) would otherwise
+     * dominate a source's weight for a hundred moves and starve the account's other bands, re-evaluating thousands of
+     * accounts at every tick of the prices it starved; a lasting change of regime still lifts the mean by up to 1.75x
+     * a move.
      */
     private static final double JUMP_CLIP = 16.0;
     /** A band wider than any price: the account never needs a re-check for this source. */
@@ -95,8 +96,9 @@ public final class PriceWatch
 
     /**
      * Records a price change of a source, before its triggers are collected: per source the running means (the newest
-     * change weighing 1/20) of the squared relative change (clipped at {@link #JUMP_CLIP} times its mean) and of the
-     * engine time between changes, whose ratio estimates the variance of the price's relative moves per nanosecond.
+     * change weighing 1/20) of the squared relative change (clipped at {@link #JUMP_CLIP} times its expected value) and
+     * of the engine time between changes, whose ratio estimates the variance of the price's relative moves per
+     * nanosecond (both means start at zero, so the ratio is unbiased from the first move).
      * Deterministic: engine time and prices only.
      *
      * @param source source id.
@@ -117,10 +119,12 @@ public final class PriceWatch
             return false;
         }
         final double change = (double)(after - before) / before;
-        final double mean = meanSquareMove[source];
         final double square = change * change;
-        meanSquareMove[source] += NEWEST * ((mean > 0.0 ? Math.min(square, JUMP_CLIP * mean) : square) - mean);
-        meanInterval[source] += NEWEST * (Math.max(1.0, (double)(now - changedAt[source])) - meanInterval[source]);
+        final double interval = Math.max(1.0, (double)(now - changedAt[source]));
+        final double rate = meanInterval[source] > 0.0 ? meanSquareMove[source] / meanInterval[source] : 0.0;
+        final double counted = rate > 0.0 ? Math.min(square, JUMP_CLIP * rate * interval) : square;
+        meanSquareMove[source] += NEWEST * (counted - meanSquareMove[source]);
+        meanInterval[source] += NEWEST * (interval - meanInterval[source]);
         changedAt[source] = now;
         return first;
     }

@@ -152,6 +152,43 @@ class PriceWatchTest
         assertEquals(expected, watch.weight(SOURCE, price, 3.0), expected * 1e-3);
     }
 
+    /**
+     * One jump (a 30% gap among 1% moves) lifts the variance estimate by at most 1.75x (the squared move counts at most
+     * 16 times its expected value): without the clip the weight would grow 3.6x and stay above 2x for 25 moves; a
+     * lasting change to 30% moves still reaches its full weight, 30^(2/3) times the old.
+     */
+    @Test
+    void aJumpCountsAtMostSixteenTimesTheExpectedSquareButALastingChangeGetsItsFullWeight()
+    {
+        long price = 1_000_000;
+        long time = 0;
+        watch.moved(SOURCE, 0, price, time);
+        // Long enough for the running means to forget their start at zero (0.95^400).
+        for (int i = 0; i < 400; i++)
+        {
+            final long next = i % 2 == 0 ? price + price / 100 : price - price / 100;
+            time += 200;
+            watch.moved(SOURCE, price, next, time);
+            price = next;
+        }
+        final double calm = watch.weight(SOURCE, 1_000_000, 1.0);
+        time += 200;
+        watch.moved(SOURCE, price, price * 13 / 10, time);
+        price = price * 13 / 10;
+        final double afterJump = watch.weight(SOURCE, 1_000_000, 1.0);
+        assertEquals(Math.cbrt(1.75), afterJump / calm, 1e-3);
+        for (int i = 0; i < 200; i++)
+        {
+            final long next = i % 2 == 0 ? price - price * 3 / 13 : price + price * 3 / 10;
+            time += 200;
+            watch.moved(SOURCE, price, next, time);
+            price = next;
+        }
+        // Moves of 3/13 and 3/10 alternate: a mean square of (0.0533 + 0.09) / 2 against 0.0001.
+        final double lasting = (Math.pow(3.0 / 13, 2) + 0.09) / 2 / 1e-4;
+        assertEquals(Math.cbrt(lasting), watch.weight(SOURCE, 1_000_000, 1.0) / calm, 0.02 * Math.cbrt(lasting));
+    }
+
     @Test
     void aSourceMovingTwiceAsFarGetsTwoToTheTwoThirdsTheWeightAndOneTickingTwiceAsOftenTwoToTheOneThird()
     {
