@@ -219,6 +219,11 @@ public final class ClearingEngine implements AutoCloseable
         final Genesis genesis = Genesis.read(journalDirectory);
         if (genesis != null)
         {
+            final String rules = genesis.rulesDifference();
+            if (rules != null)
+            {
+                throw new IllegalStateException("journal " + journalDirectory.toAbsolutePath() + ": " + rules);
+            }
             final String difference = genesis.differenceFrom(accountCapacity, riskParameters);
             if (difference != null)
             {

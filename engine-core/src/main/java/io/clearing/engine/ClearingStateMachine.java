@@ -55,6 +55,16 @@ public final class ClearingStateMachine implements StateMachine
     public static final int SCHEMA_ID = MessageHeaderDecoder.SCHEMA_ID;
     /** Highest schema version understood. */
     public static final int SCHEMA_VERSION = MessageHeaderDecoder.SCHEMA_VERSION;
+    /**
+     * The version of the rules: what events a given sequence of commands produces. A journal records the rules it was
+     * written under in its genesis, a snapshot in its header, and only an engine of the same rules continues, audits
+     * or restores them (another re-execution would differ at the first command the rules decide differently -
+     * possibly millions of documents in - instead of saying why at once). Raise it with any change that alters the
+     * events or the state of any command sequence; {@code RulesVersionTest} pins a seeded run's event hash to it and
+     * fails until it is raised. Version 1: session 13 (an option's index band takes gamma at half its vol). Journals
+     * started before it carry no version (read as 0).
+     */
+    public static final int RULES_VERSION = 1;
 
     private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
     private static final int NO_ACCOUNT = -1;

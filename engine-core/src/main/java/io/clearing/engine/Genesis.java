@@ -20,8 +20,8 @@ import java.util.Arrays;
 
 /**
  * A journal's genesis: the document at sequence 0 recording the configuration the engine started the journal with -
- * its account capacity and the starting value of every risk parameter - so that the journal alone says how to
- * re-execute it (docs/journal-format.md, "Genesis"). Its command is a {@code JournalGenesis} frame; its events are one
+ * the rules version it implements ({@link ClearingStateMachine#RULES_VERSION}; schema version 2 on), its account
+ * capacity and the starting value of every risk parameter - so that the journal alone says how to re-execute it (docs/journal-format.md, "Genesis"). Its command is a {@code JournalGenesis} frame; its events are one
  * {@code RiskParameterChanged} per starting value ({@code oldValue = newValue}): a per-underlying parameter once with
  * underlying -1 when it is the same for every underlying, else once per underlying; a global one once, with -1.
  * <p>
@@ -33,13 +33,19 @@ public final class Genesis
 {
     private static final int NO_UNDERLYING = -1;
 
+    /** Block length of a schema version 1 JournalGenesis: no rules version (journals before rules version 1). */
+    private static final int VERSION_1_BLOCK_LENGTH = JournalGenesisDecoder.rulesVersionEncodingOffset();
+
+    private final int rulesVersion;
     private final int accountCapacity;
     private final int[] parameters;
     private final int[] underlyings;
     private final long[] values;
 
-    private Genesis(final int accountCapacity, final int[] parameters, final int[] underlyings, final long[] values)
+    private Genesis(final int rulesVersion, final int accountCapacity, final int[] parameters, final int[] underlyings,
+        final long[] values)
     {
+        this.rulesVersion = rulesVersion;
         this.accountCapacity = accountCapacity;
         this.parameters = parameters;
         this.underlyings = underlyings;
@@ -79,7 +85,7 @@ public final class Genesis
                 count++;
             }
         }
-        return new Genesis(accountCapacity, Arrays.copyOf(parameters, count), Arrays.copyOf(underlyings, count),
+        return new Genesis(ClearingStateMachine.RULES_VERSION, accountCapacity, Arrays.copyOf(parameters, count), Arrays.copyOf(underlyings, count),
             Arrays.copyOf(values, count));
     }
 
@@ -195,23 +201,33 @@ public final class Genesis
         final MessageHeaderDecoder header = new MessageHeaderDecoder();
         final int commandOffset = document.commandOffset();
         final int commandLength = document.commandLength();
-        if (commandLength != MessageHeaderDecoder.ENCODED_LENGTH + JournalGenesisDecoder.BLOCK_LENGTH)
+        // Schema version 1 wrote a shorter frame, without the rules version.
+        if (commandLength != MessageHeaderDecoder.ENCODED_LENGTH + JournalGenesisDecoder.BLOCK_LENGTH &&
+            commandLength != MessageHeaderDecoder.ENCODED_LENGTH + VERSION_1_BLOCK_LENGTH)
         {
             throw new IllegalArgumentException("genesis (sequence 0): a JournalGenesis frame is " +
-                (MessageHeaderDecoder.ENCODED_LENGTH + JournalGenesisDecoder.BLOCK_LENGTH) + " bytes, not " +
+                (MessageHeaderDecoder.ENCODED_LENGTH + JournalGenesisDecoder.BLOCK_LENGTH) + " bytes (" +
+                (MessageHeaderDecoder.ENCODED_LENGTH + VERSION_1_BLOCK_LENGTH) + " in schema version 1), not " +
                 commandLength);
         }
         header.wrap(document.buffer(), commandOffset);
+        final int expectedBlock = header.version() >= JournalGenesisDecoder.rulesVersionSinceVersion() ?
+            JournalGenesisDecoder.BLOCK_LENGTH : VERSION_1_BLOCK_LENGTH;
         if (header.schemaId() != JournalGenesisDecoder.SCHEMA_ID ||
             header.templateId() != JournalGenesisDecoder.TEMPLATE_ID ||
-            header.blockLength() != JournalGenesisDecoder.BLOCK_LENGTH)
+            header.version() < 1 || header.version() > JournalGenesisDecoder.SCHEMA_VERSION ||
+            header.blockLength() != expectedBlock || commandLength != MessageHeaderDecoder.ENCODED_LENGTH + expectedBlock)
         {
             throw new IllegalArgumentException("genesis (sequence 0): sequence 0 is not a JournalGenesis frame (schema " +
-                header.schemaId() + ", template " + header.templateId() + ", block " + header.blockLength() + ")");
+                header.schemaId() + ", template " + header.templateId() + ", version " + header.version() +
+                ", block " + header.blockLength() + ")");
         }
         final JournalGenesisDecoder command = new JournalGenesisDecoder().wrap(document.buffer(),
             commandOffset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
         final int capacity = command.accountCapacity();
+        // A version 1 frame has no rules version: its journal was written before rules version 1.
+        final int rulesVersion = header.version() >= JournalGenesisDecoder.rulesVersionSinceVersion() ?
+            command.rulesVersion() : 0;
         try
         {
             checkCapacity(capacity);
@@ -286,7 +302,7 @@ public final class Genesis
                     RiskParameter.get(parameter) + (underlyingsCovered > 0 ? " of every underlying" : ""));
             }
         }
-        return new Genesis(capacity, parameters, underlyings, values);
+        return new Genesis(rulesVersion, capacity, parameters, underlyings, values);
     }
 
     /**
@@ -302,7 +318,8 @@ public final class Genesis
         new JournalGenesisEncoder().wrapAndApplyHeader(command, 0, new MessageHeaderEncoder())
             .timestamp(0)
             .accountCapacity(accountCapacity)
-            .riskParameterCount(values.length);
+            .riskParameterCount(values.length)
+            .rulesVersion(rulesVersion);
         final EventWriter events = new EventWriter();
         events.reset();
         for (int i = 0; i < values.length; i++)
@@ -315,6 +332,24 @@ public final class Genesis
         }
         journal.appendGenesis(0, command, 0, command.capacity(), events.buffer(), 0, events.length(),
             events.count());
+    }
+
+    /** @return the rules the journal was written under ({@link ClearingStateMachine#RULES_VERSION}; 0 before 1). */
+    public int rulesVersion()
+    {
+        return rulesVersion;
+    }
+
+    /**
+     * @return null when this code implements the rules the journal was written under, else why it cannot re-execute
+     * it (the journal's events follow other rules: a re-execution would differ).
+     */
+    public String rulesDifference()
+    {
+        return rulesVersion == ClearingStateMachine.RULES_VERSION ? null : "genesis (sequence 0): the journal was " +
+            "written under rules version " + rulesVersion + (rulesVersion == 0 ? " (before versioned rules)" : "") +
+            ", this build implements rules version " + ClearingStateMachine.RULES_VERSION +
+            ": re-execute it with a build of its rules (docs/audit.md, \"Rules versions\")";
     }
 
     /** @return the account capacity the journal was started with. */
@@ -343,9 +378,17 @@ public final class Genesis
         return risk;
     }
 
-    /** @return a fresh state machine in the state this genesis describes. */
+    /**
+     * @return a fresh state machine in the state this genesis describes.
+     * @throws IllegalArgumentException if the journal was written under other rules ({@link #rulesDifference}).
+     */
     public ClearingStateMachine newMachine()
     {
+        final String rules = rulesDifference();
+        if (rules != null)
+        {
+            throw new IllegalArgumentException(rules);
+        }
         return new ClearingStateMachine(accountCapacity, riskParameters());
     }
 

@@ -54,9 +54,10 @@ public final class SnapshotCodec
     /**
      * The snapshot format this code reads and writes. It changes with the layout and also with the rules that decide
      * what a state holds for a given journal (version 5: the price bands of accounts in margin call), so that a
-     * snapshot is only ever compared with, or continued by, the code that would have written it.
+     * snapshot is only ever compared with, or continued by, the code that would have written it. Since version 6 the
+     * header also records {@link ClearingStateMachine#RULES_VERSION}, and a snapshot of other rules is refused.
      */
-    public static final int FORMAT_VERSION = 5;
+    public static final int FORMAT_VERSION = 6;
     /** Bytes of the SnapshotTrailer frame that ends every snapshot. */
     public static final int TRAILER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotTrailerEncoder.BLOCK_LENGTH;
     private static final int HEADER_FRAME_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +
@@ -108,7 +109,8 @@ public final class SnapshotCodec
             .accountCapacity(machine.accounts().capacity())
             .journalSequence(journalSequence)
             .putChainHash(chainHash, 0, JournalDocument.HASH_LENGTH)
-            .contentLength(0);
+            .contentLength(0)
+            .rulesVersion(ClearingStateMachine.RULES_VERSION);
         int offset = snapshotHeaderEncoder.limit();
 
         engineStateEncoder.wrapAndApplyHeader(buffer, offset, headerEncoder)
@@ -187,13 +189,15 @@ public final class SnapshotCodec
             return "not a snapshot: schema id " + headerDecoder.schemaId() + ", template id " +
                 headerDecoder.templateId();
         }
+        // Formats before 6 had a shorter header (no rules version): read as far as they go, to name their format.
+        final int headerBlock = headerDecoder.blockLength();
         if (headerDecoder.version() != SnapshotHeaderDecoder.SCHEMA_VERSION ||
-            headerDecoder.blockLength() != SnapshotHeaderDecoder.BLOCK_LENGTH)
+            headerBlock < SnapshotHeaderDecoder.rulesVersionEncodingOffset())
         {
             return "unsupported schema version " + headerDecoder.version() + " (header block length " +
-                headerDecoder.blockLength() + ")";
+                headerBlock + ")";
         }
-        snapshotHeaderDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, SnapshotHeaderDecoder.BLOCK_LENGTH,
+        snapshotHeaderDecoder.wrap(buffer, MessageHeaderDecoder.ENCODED_LENGTH, headerBlock,
             SnapshotHeaderDecoder.SCHEMA_VERSION);
         final long contentLength = snapshotHeaderDecoder.contentLength();
         if (contentLength + TRAILER_LENGTH != length)
@@ -218,6 +222,16 @@ public final class SnapshotCodec
         {
             return "format version " + snapshotHeaderDecoder.formatVersion() + ", this engine reads " +
                 FORMAT_VERSION;
+        }
+        if (headerBlock != SnapshotHeaderDecoder.BLOCK_LENGTH)
+        {
+            return "header block length " + headerBlock + ", format " + FORMAT_VERSION + " has " +
+                SnapshotHeaderDecoder.BLOCK_LENGTH;
+        }
+        if (snapshotHeaderDecoder.rulesVersion() != ClearingStateMachine.RULES_VERSION)
+        {
+            return "written under rules version " + snapshotHeaderDecoder.rulesVersion() + ", this engine implements " +
+                ClearingStateMachine.RULES_VERSION;
         }
         if (snapshotHeaderDecoder.journalSequence() < 1)
         {

@@ -17,6 +17,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -207,11 +209,13 @@ final class GenesisTest
     void aGenesisThatDoesNotDescribeAConfigurationIsRefusedSayingWhy()
     {
         final RiskParameters defaults = new RiskParameters();
-        assertRefused("a JournalGenesis frame is 24 bytes, not 32", new UnsafeBuffer(new byte[32]), 13,
+        assertRefused("a JournalGenesis frame is 28 bytes (24 in schema version 1), not 32",
+            new UnsafeBuffer(new byte[32]), 13,
             (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 13);
         final UnsafeBuffer deposit = genesisFrame(CAPACITY, 13);
         deposit.putShort(2, (short)io.clearing.sbe.DepositEncoder.TEMPLATE_ID, ByteOrder.LITTLE_ENDIAN);
-        assertRefused("sequence 0 is not a JournalGenesis frame (schema 1729, template 3, block 16)", deposit, 13,
+        assertRefused("sequence 0 is not a JournalGenesis frame (schema 1729, template 3, version 2, block 20)",
+            deposit, 13,
             (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 13);
         assertRefused("account capacity out of range: 5 (17 to 8388608)", genesisFrame(5, 13), 13,
             (events, i) -> changed(events, i + 1, -1, defaults.get(i + 1, -1)), 13);
@@ -241,10 +245,81 @@ final class GenesisTest
 
     private static UnsafeBuffer genesisFrame(final int capacity, final int count)
     {
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[24]);
+        return genesisFrame(capacity, count, ClearingStateMachine.RULES_VERSION);
+    }
+
+    private static UnsafeBuffer genesisFrame(final int capacity, final int count, final int rulesVersion)
+    {
+        final UnsafeBuffer frame = new UnsafeBuffer(
+            new byte[MessageHeaderEncoder.ENCODED_LENGTH + JournalGenesisEncoder.BLOCK_LENGTH]);
         new JournalGenesisEncoder().wrapAndApplyHeader(frame, 0, new MessageHeaderEncoder()).timestamp(0)
+            .accountCapacity(capacity).riskParameterCount(count).rulesVersion(rulesVersion);
+        return frame;
+    }
+
+    /** A genesis as schema version 1 wrote it (sessions 10 to 12): no rules version, a 16-byte block. */
+    private static UnsafeBuffer versionOneGenesisFrame(final int capacity, final int count)
+    {
+        final int block = JournalGenesisEncoder.rulesVersionEncodingOffset();
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[MessageHeaderEncoder.ENCODED_LENGTH + block]);
+        new MessageHeaderEncoder().wrap(frame, 0).blockLength(block).templateId(JournalGenesisEncoder.TEMPLATE_ID)
+            .schemaId(JournalGenesisEncoder.SCHEMA_ID).version(1);
+        new JournalGenesisEncoder().wrap(frame, MessageHeaderEncoder.ENCODED_LENGTH).timestamp(0)
             .accountCapacity(capacity).riskParameterCount(count);
         return frame;
+    }
+
+    /**
+     * A journal records the rules it was written under; one of other rules - a later version, or a schema version 1
+     * genesis, written before versioned rules - is refused by a restart, by recover and by statement, and its audit
+     * fails at sequence 0 saying which rules, instead of at the first event the rules decide differently.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void aJournalOfOtherRulesIsRefusedSayingWhichRules(final int which) throws Exception
+    {
+        final RiskParameters defaults = new RiskParameters();
+        final int rules = which == 0 ? 0 : which == 1 ? ClearingStateMachine.RULES_VERSION + 1 :
+            ClearingStateMachine.RULES_VERSION;
+        final UnsafeBuffer command = which == 0 ? versionOneGenesisFrame(CAPACITY, 13) :
+            genesisFrame(CAPACITY, 13, rules);
+        final Path journal = tempDir.resolve("rules-" + which);
+        final EventWriter events = new EventWriter();
+        events.reset();
+        for (int i = 0; i < 13; i++)
+        {
+            changed(events, i + 1, -1, defaults.get(i + 1, -1));
+        }
+        try (JournalWriter writer = new JournalWriter(journal))
+        {
+            writer.appendGenesis(0, command, 0, command.capacity(), events.buffer(), 0, events.length(), 13);
+        }
+        final Genesis genesis = Genesis.read(journal);
+        assertEquals(rules, genesis.rulesVersion());
+        assertEquals(CAPACITY, genesis.accountCapacity());
+        final Auditor.Result audit = new Auditor(CAPACITY, new RiskParameters()).audit(journal);
+        if (which == 2)
+        {
+            // The same genesis under this build's rules: it starts, and audits.
+            assertEquals(null, genesis.rulesDifference());
+            assertTrue(audit.ok(), audit.failure());
+            return;
+        }
+        final String reason = "genesis (sequence 0): the journal was written under rules version " + rules +
+            (rules == 0 ? " (before versioned rules)" : "") + ", this build implements rules version " +
+            ClearingStateMachine.RULES_VERSION + ": re-execute it with a build of its rules (docs/audit.md, " +
+            "\"Rules versions\")";
+        assertEquals(reason, genesis.rulesDifference());
+        final IllegalStateException start = assertThrows(IllegalStateException.class,
+            builder(journal, CAPACITY, new RiskParameters()).build()::start);
+        assertTrue(start.getMessage().endsWith(reason), start.getMessage());
+        assertFalse(audit.ok());
+        assertEquals(0, audit.failedSequence());
+        assertEquals(reason, audit.failure());
+        assertEquals(3, new picocli.CommandLine(new io.clearing.engine.cli.ClearingCli()).execute("recover",
+            "--journal", journal.toString()));
+        assertEquals(1, new picocli.CommandLine(new io.clearing.engine.cli.ClearingCli()).execute("statement",
+            "--journal", journal.toString(), "--account", "100"));
     }
 
     private void assertRefused(final String reason, final UnsafeBuffer command, final int eventCount,

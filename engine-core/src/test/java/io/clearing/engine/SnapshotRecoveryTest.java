@@ -146,6 +146,22 @@ final class SnapshotRecoveryTest
         assertStateEqualsFullReplay(restarted);
     }
 
+    /** A snapshot written under other rules (its header's rules version) is intact but not this build's state. */
+    @Test
+    void aSnapshotOfOtherRulesIsPassedOverEvenWithAValidHash() throws Exception
+    {
+        run(work.resolve("journal"), COMMANDS, EVERY);
+        forgeInt(snapshot(NEWEST), io.clearing.sbe.snapshot.SnapshotHeaderEncoder.rulesVersionEncodingOffset(),
+            ClearingStateMachine.RULES_VERSION + 1);
+
+        final ClearingEngine restarted = restart();
+
+        assertSkipped(restarted, NEWEST, "written under rules version " + (ClearingStateMachine.RULES_VERSION + 1) +
+            ", this engine implements " + ClearingStateMachine.RULES_VERSION);
+        assertEquals(PREVIOUS, restarted.recovery().snapshotSequence());
+        assertStateEqualsFullReplay(restarted);
+    }
+
     @ParameterizedTest
     @EnumSource(SnapshotTampering.class)
     void aResealedSnapshotWithBrokenListsIsPassedOverForThePreviousOne(final SnapshotTampering tampering)
@@ -414,6 +430,20 @@ final class SnapshotRecoveryTest
         tampering.apply(bytes);
         SnapshotTampering.reseal(bytes, bytes.capacity());
         Files.write(file, bytes.byteArray());
+    }
+
+    /** Puts an int into the snapshot header's block at {@code offset} and re-seals the file. */
+    private static void forgeInt(final Path file, final int offset, final int value) throws IOException
+    {
+        final UnsafeBuffer bytes = SnapshotStore.read(file);
+        final ExpandableDirectByteBuffer forged = new ExpandableDirectByteBuffer(bytes.capacity());
+        forged.putBytes(0, bytes, 0, bytes.capacity());
+        forged.putInt(io.clearing.sbe.snapshot.MessageHeaderEncoder.ENCODED_LENGTH + offset, value,
+            java.nio.ByteOrder.LITTLE_ENDIAN);
+        final int length = new SnapshotCodec().seal(forged, bytes.capacity() - SnapshotCodec.TRAILER_LENGTH);
+        final byte[] out = new byte[length];
+        forged.getBytes(0, out);
+        Files.write(file, out);
     }
 
     /** Replaces the chain hash in the header and re-seals the file: intact, but of another history. */

@@ -135,15 +135,22 @@ final class StatementCommand implements Callable<Integer>
                 if (document.sequence() == 0)
                 {
                     // The journal's genesis (the verifier passes sequence 0 only first): the engine's configuration.
+                    final Genesis genesis;
                     try
                     {
-                        machine = Genesis.decode(document).newMachine();
+                        genesis = Genesis.decode(document);
                     }
                     catch (final IllegalArgumentException ex)
                     {
                         System.err.println("journal damaged at sequence 0: " + ex.getMessage());
                         return 1;
                     }
+                    if (genesis.rulesDifference() != null)
+                    {
+                        System.err.println("cannot re-execute the journal: " + genesis.rulesDifference());
+                        return 1;
+                    }
+                    machine = genesis.newMachine();
                     continue;
                 }
                 if (machine == null)

@@ -37,7 +37,7 @@ class SbeJsonCodecFrameTest
         assertEquals(24, header.blockLength());
         assertEquals(DepositEncoder.TEMPLATE_ID, header.templateId());
         assertEquals(1729, header.schemaId());
-        assertEquals(1, header.version());
+        assertEquals(2, header.version());
     }
 
     @Test
