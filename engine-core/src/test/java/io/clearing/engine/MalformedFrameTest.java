@@ -109,13 +109,24 @@ final class MalformedFrameTest
     }
 
     @Test
-    void versionTwoIsUnsupported()
+    void aVersionAboveTheSchemasIsUnsupported()
     {
         final int length = deposit(ACCOUNT, ASSET, 1);
-        header.wrap(buffer, 0).version(2);
+        header.wrap(buffer, 0).version(ClearingStateMachine.SCHEMA_VERSION + 1);
         applyLength(length);
         assertRejected(RejectReason.UNSUPPORTED_VERSION);
         assertEngineGoesOn();
+    }
+
+    /** Schema version 2 changed no command's layout: a client still writing version 1 frames is served. */
+    @Test
+    void versionOneCommandsAreStillRead()
+    {
+        final long before = machine.accounts().balance(ACCOUNT, ASSET);
+        final int length = deposit(ACCOUNT, ASSET, 1);
+        header.wrap(buffer, 0).version(1);
+        applyLength(length);
+        assertEquals(before + 1, machine.accounts().balance(ACCOUNT, ASSET));
     }
 
     @Test
@@ -295,7 +306,7 @@ final class MalformedFrameTest
         apply(deposit(ACCOUNT, ASSET, -1));
         assertRejected(RejectReason.VALUE_OUT_OF_RANGE);
         final int length = deposit(ACCOUNT, ASSET, 1);
-        header.wrap(buffer, 0).version(2);
+        header.wrap(buffer, 0).version(ClearingStateMachine.SCHEMA_VERSION + 1);
         applyLength(length);
         assertRejected(RejectReason.UNSUPPORTED_VERSION);
         assertArrayEquals(before, balances());

@@ -952,7 +952,8 @@ public final class ClearingCli implements Callable<Integer>
                 }
                 else
                 {
-                    node.putObject("genesis").put("accountCapacity", genesis.accountCapacity())
+                    node.putObject("genesis").put("rulesVersion", genesis.rulesVersion())
+                        .put("accountCapacity", genesis.accountCapacity())
                         .put("riskParameterValues", genesis.riskParameterCount());
                 }
                 node.put("documents", result.documents());
@@ -1030,8 +1031,8 @@ public final class ClearingCli implements Callable<Integer>
                 if (genesis != null && result.startSequence() == 0)
                 {
                     System.out.printf("re-executed with the configuration of the journal's genesis (sequence 0): " +
-                        "account capacity %,d, %d risk parameter values%n", genesis.accountCapacity(),
-                        genesis.riskParameterCount());
+                        "rules version %d, account capacity %,d, %d risk parameter values%n", genesis.rulesVersion(),
+                        genesis.accountCapacity(), genesis.riskParameterCount());
                 }
                 return 0;
             }
