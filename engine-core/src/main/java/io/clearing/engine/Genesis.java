@@ -21,7 +21,8 @@ import java.util.Arrays;
 /**
  * A journal's genesis: the document at sequence 0 recording the configuration the engine started the journal with -
  * the rules version it implements ({@link ClearingStateMachine#RULES_VERSION}; schema version 2 on), its account
- * capacity and the starting value of every risk parameter - so that the journal alone says how to re-execute it (docs/journal-format.md, "Genesis"). Its command is a {@code JournalGenesis} frame; its events are one
+ * capacity and the starting value of every risk parameter - so that the journal alone says how to re-execute it
+ * (docs/journal-format.md, "Genesis"). Its command is a {@code JournalGenesis} frame; its events are one
  * {@code RiskParameterChanged} per starting value ({@code oldValue = newValue}): a per-underlying parameter once with
  * underlying -1 when it is the same for every underlying, else once per underlying; a global one once, with -1.
  * <p>
@@ -85,8 +86,8 @@ public final class Genesis
                 count++;
             }
         }
-        return new Genesis(ClearingStateMachine.RULES_VERSION, accountCapacity, Arrays.copyOf(parameters, count), Arrays.copyOf(underlyings, count),
-            Arrays.copyOf(values, count));
+        return new Genesis(ClearingStateMachine.RULES_VERSION, accountCapacity, Arrays.copyOf(parameters, count),
+            Arrays.copyOf(underlyings, count), Arrays.copyOf(values, count));
     }
 
     private static boolean isUniform(final RiskParameters risk, final int parameter)
@@ -216,7 +217,8 @@ public final class Genesis
         if (header.schemaId() != JournalGenesisDecoder.SCHEMA_ID ||
             header.templateId() != JournalGenesisDecoder.TEMPLATE_ID ||
             header.version() < 1 || header.version() > JournalGenesisDecoder.SCHEMA_VERSION ||
-            header.blockLength() != expectedBlock || commandLength != MessageHeaderDecoder.ENCODED_LENGTH + expectedBlock)
+            header.blockLength() != expectedBlock ||
+            commandLength != MessageHeaderDecoder.ENCODED_LENGTH + expectedBlock)
         {
             throw new IllegalArgumentException("genesis (sequence 0): sequence 0 is not a JournalGenesis frame (schema " +
                 header.schemaId() + ", template " + header.templateId() + ", version " + header.version() +

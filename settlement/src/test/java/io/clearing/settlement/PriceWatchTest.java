@@ -133,20 +133,27 @@ class PriceWatchTest
         assertEquals(false, watch.moved(SOURCE, 1_010, 1_020, 400), "only the first");
     }
 
-    /** Steps of 1% every 200 ns: sigma = 0.01 / sqrt(200) per sqrt(ns), whatever the number of steps. */
-    @Test
-    void theWeightIsSigmaTimesPriceTimesSensitivityToTheTwoThirds()
+    /** Moves SOURCE from 1,000,000 at time 1,000 by 1% up and down in turn every 200 ns; @return its last price. */
+    private long stepOnePercent(final int steps)
     {
         long price = 1_000_000;
         long time = 1_000;
         watch.moved(SOURCE, 0, price, time);
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < steps; i++)
         {
             final long next = i % 2 == 0 ? price + price / 100 : price - price / 100;
             time += 200;
             watch.moved(SOURCE, price, next, time);
             price = next;
         }
+        return price;
+    }
+
+    /** Steps of 1% every 200 ns: sigma = 0.01 / sqrt(200) per sqrt(ns), whatever the number of steps. */
+    @Test
+    void theWeightIsSigmaTimesPriceTimesSensitivityToTheTwoThirds()
+    {
+        final long price = stepOnePercent(7);
         final double sigma = 0.01 / Math.sqrt(200);
         final double expected = Math.cbrt(Math.pow(sigma * price * 3.0, 2));
         assertEquals(expected, watch.weight(SOURCE, price, 3.0), expected * 1e-3);
@@ -160,17 +167,9 @@ class PriceWatchTest
     @Test
     void aJumpCountsAtMostSixteenTimesTheExpectedSquareButALastingChangeGetsItsFullWeight()
     {
-        long price = 1_000_000;
-        long time = 0;
-        watch.moved(SOURCE, 0, price, time);
         // Long enough for the running means to forget their start at zero (0.95^400).
-        for (int i = 0; i < 400; i++)
-        {
-            final long next = i % 2 == 0 ? price + price / 100 : price - price / 100;
-            time += 200;
-            watch.moved(SOURCE, price, next, time);
-            price = next;
-        }
+        long price = stepOnePercent(400);
+        long time = 1_000 + 400 * 200;
         final double calm = watch.weight(SOURCE, 1_000_000, 1.0);
         time += 200;
         watch.moved(SOURCE, price, price * 13 / 10, time);

@@ -46,7 +46,8 @@ final class DumpCommandTest
         // Sequence 0 is the journal's genesis: the engine's configuration, every risk parameter's starting value.
         final JsonNode genesis = lines.get(0);
         assertEquals(MAPPER.readTree("{\"type\":\"JournalGenesis\",\"timestamp\":0,\"accountCapacity\":262144," +
-            "\"riskParameterCount\":13,\"rulesVersion\":" + io.clearing.engine.ClearingStateMachine.RULES_VERSION + "}"),
+            "\"riskParameterCount\":13,\"rulesVersion\":" + io.clearing.engine.ClearingStateMachine.RULES_VERSION +
+            "}"),
             genesis.get("command"));
         assertEquals(13, genesis.get("events").size());
         assertEquals(MAPPER.readTree("{\"type\":\"RiskParameterChanged\",\"parameter\":\"INITIAL_MARGIN_FACTOR_PPM\"," +
