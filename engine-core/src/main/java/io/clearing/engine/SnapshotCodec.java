@@ -260,6 +260,17 @@ public final class SnapshotCodec
 
     /**
      * @param buffer a snapshot that passed {@link #verify}.
+     * @return the account evaluations its engine had done (a measure of the work before it, for scheduling).
+     * @throws IllegalStateException if the frame after the header is not the engine state.
+     */
+    public long evaluations(final DirectBuffer buffer)
+    {
+        wrap(engineStateDecoder, buffer, wrapHeader(buffer).limit(), EngineStateDecoder.TEMPLATE_ID);
+        return engineStateDecoder.evaluations();
+    }
+
+    /**
+     * @param buffer a snapshot that passed {@link #verify}.
      * @return the account capacity of the engine it was taken from.
      */
     public int accountCapacity(final DirectBuffer buffer)

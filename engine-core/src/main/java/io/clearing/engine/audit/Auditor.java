@@ -298,22 +298,86 @@ public final class Auditor
                 progress.accept(total);
             }
         };
-        final List<Future<Result>> results = new ArrayList<>();
+        final List<Future<Result>> results = new ArrayList<>(java.util.Collections.nCopies(segments, null));
         final double[] seconds = new double[segments];
-        for (int i = 0; i < segments; i++)
+        // Longest first (the workers take them in this order), so that a heavy stretch - a crash - does not start
+        // last: a stretch's cost is estimated by the evaluations between its snapshots. The order decides only when
+        // each stretch runs, never what it finds: the results are merged in journal order.
+        final long[] startSequences = new long[starts.size()];
+        final long[] startEvaluations = new long[starts.size()];
+        for (int i = 0; i < starts.size(); i++)
+        {
+            startSequences[i] = starts.get(i).sequence();
+            startEvaluations[i] = starts.get(i).evaluations();
+        }
+        for (final int i : longestFirst(startSequences, startEvaluations, lastSequence(directory)))
         {
             final Start from = i == 0 ? null : starts.get(i - 1);
             final Start to = i < starts.size() ? starts.get(i) : null;
-            final int index = i;
-            results.add(pool.submit(() ->
+            results.set(i, pool.submit(() ->
             {
                 final long began = System.nanoTime();
                 final Result result = auditSegment(directory, from, to, shared);
-                seconds[index] = (System.nanoTime() - began) / 1e9;
+                seconds[i] = (System.nanoTime() - began) / 1e9;
                 return result;
             }));
         }
         return merge(starts, unused, results, seconds);
+    }
+
+    /** @return the journal's last sequence, or -1 when it cannot be read here (its stretch will find out why). */
+    private static long lastSequence(final Path directory)
+    {
+        try (JournalReader reader = new JournalReader(directory))
+        {
+            return reader.lastSequence();
+        }
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
+     * The order to re-execute a journal's stretches in: the most work first, so that a heavy stretch (a crash) does
+     * not start last and run alone while the other workers idle. A stretch's work is estimated by the evaluations its
+     * closing snapshot's engine had done beyond its starting one's; the stretch after the last snapshot by its
+     * documents at the mean rate before it.
+     *
+     * @param startSequences   the usable snapshots' sequences, ascending.
+     * @param startEvaluations their engines' evaluation counts.
+     * @param lastSequence     the journal's last sequence (-1 if unknown).
+     * @return the stretches' indexes (0: from a fresh engine to the first snapshot; the last: after the last
+     * snapshot), most work first; equal estimates in journal order.
+     */
+    static int[] longestFirst(final long[] startSequences, final long[] startEvaluations, final long lastSequence)
+    {
+        final int segments = startSequences.length + 1;
+        final double[] cost = new double[segments];
+        long previousEvaluations = 0;
+        for (int i = 0; i < startSequences.length; i++)
+        {
+            cost[i] = Math.max(0, startEvaluations[i] - previousEvaluations);
+            previousEvaluations = startEvaluations[i];
+        }
+        if (startSequences.length > 0)
+        {
+            final long last = startSequences[startSequences.length - 1];
+            cost[segments - 1] = (double)previousEvaluations / Math.max(1, last) * Math.max(0, lastSequence - last);
+        }
+        final Integer[] order = new Integer[segments];
+        for (int i = 0; i < segments; i++)
+        {
+            order[i] = i;
+        }
+        // Ties (equal estimates) keep journal order: the sort is stable.
+        Arrays.sort(order, (a, b) -> Double.compare(cost[b], cost[a]));
+        final int[] indexes = new int[segments];
+        for (int i = 0; i < segments; i++)
+        {
+            indexes[i] = order[i];
+        }
+        return indexes;
     }
 
     /** Re-executes the documents after {@code from} (a fresh engine when null) up to {@code to}'s, and checks it. */
@@ -461,8 +525,15 @@ public final class Auditor
     }
 
     /** A snapshot checked as a place to start from (not yet decoded); {@code problem} says why it cannot be. */
-    private record Start(Path file, long sequence, byte[] chainHash, byte[] contentHash, String problem)
+    /** A snapshot checked as a start; {@code evaluations} is its engine's evaluation count (for scheduling only). */
+    private record Start(Path file, long sequence, byte[] chainHash, byte[] contentHash, String problem,
+        long evaluations)
     {
+        Start(final Path file, final long sequence, final byte[] chainHash, final byte[] contentHash,
+            final String problem)
+        {
+            this(file, sequence, chainHash, contentHash, problem, 0);
+        }
     }
 
     /** @return the SHA-256 a verified snapshot's trailer carries: the identity of the bytes that were checked. */
@@ -513,7 +584,16 @@ public final class Auditor
         final byte[] chainHash = new byte[JournalDocument.HASH_LENGTH];
         codec.chainHash(bytes, chainHash);
         final String position = checkChainPosition(directory, sequence, chainHash);
-        return new Start(file, sequence, chainHash, contentHash(bytes), position);
+        long evaluations = 0;
+        try
+        {
+            evaluations = codec.evaluations(bytes);
+        }
+        catch (final IllegalStateException ex)
+        {
+            // Malformed content past the header: the stretch that starts from it will say so when it decodes it.
+        }
+        return new Start(file, sequence, chainHash, contentHash(bytes), position, evaluations);
     }
 
     private static List<Path> snapshotsInSequenceOrder(final Path directory) throws IOException

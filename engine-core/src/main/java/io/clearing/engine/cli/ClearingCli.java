@@ -896,8 +896,8 @@ public final class ClearingCli implements Callable<Integer>
         boolean verifySnapshots;
 
         @Option(names = "--workers", description = "Threads re-executing the stretches of the journal between its " +
-            "valid snapshots side by side, each proving the snapshot that closes its stretch (default: the " +
-            "machine's processors, ${DEFAULT-VALUE}); the verdict does not depend on it.")
+            "valid snapshots side by side, the most work first, each proving the snapshot that closes its stretch " +
+            "(default: the machine's processors, ${DEFAULT-VALUE}); the verdict does not depend on it.")
         int workers = Runtime.getRuntime().availableProcessors();
 
         @Option(names = "--no-snapshots", description = "Ignore the snapshot directory: re-execute the whole " +
