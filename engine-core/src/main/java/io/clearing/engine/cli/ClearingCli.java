@@ -147,7 +147,9 @@ public final class ClearingCli implements Callable<Integer>
         @Option(names = "--accounts", description = "User accounts (default ${DEFAULT-VALUE}).")
         int accounts = 100_000;
 
-        @Option(names = "--commands", description = "Commands in total, setup included (default ${DEFAULT-VALUE}).")
+        @Option(names = "--commands", description = "Commands in total, setup included (default " +
+            "${DEFAULT-VALUE}); the fixed setup - definitions, first prices and fund deposits, 88 commands - is " +
+            "sent whole even when it is longer.")
         long commands = 5_000_000L;
 
         @Option(names = "--seed", description = "Random seed (default ${DEFAULT-VALUE}).")

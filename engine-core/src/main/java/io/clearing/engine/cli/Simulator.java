@@ -193,7 +193,6 @@ public final class Simulator
         expiries[1] = START_NANOS + 30 * 24 * HOUR;
         crashStart = (long)(commands * CRASH_POINT);
         setup();
-        setupSent = true;
         long lastProgress = 0;
         while (sent < commands)
         {
@@ -245,6 +244,8 @@ public final class Simulator
             send(riskParameter.encodedLength());
         }
         sendDeposit(Accounts.LIQUIDATOR, 0, 100_000_000L * Fixed.SCALE);
+        // The fixed part is sent whole; from the accounts' deposits on, the run stops at exactly `commands`.
+        setupSent = true;
         for (int a = 0; a < accounts && sent < commands; a++)
         {
             final int id = Accounts.FIRST_USER_ACCOUNT + a;
@@ -501,7 +502,7 @@ public final class Simulator
     {
         if (setupSent && sent >= commands)
         {
-            return;  // the last step's remaining frames (a tick's marks, the crash's): the run ends at exactly commands
+            return;  // the last step's remaining frames (a tick's marks, the crash's, an account's second deposit)
         }
         if (sent < skip)
         {
