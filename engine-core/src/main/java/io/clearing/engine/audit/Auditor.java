@@ -300,9 +300,7 @@ public final class Auditor
         };
         final List<Future<Result>> results = new ArrayList<>(java.util.Collections.nCopies(segments, null));
         final double[] seconds = new double[segments];
-        // Longest first (the workers take them in this order), so that a heavy stretch - a crash - does not start
-        // last: a stretch's cost is estimated by the evaluations between its snapshots. The order decides only when
-        // each stretch runs, never what it finds: the results are merged in journal order.
+        // The workers take the stretches in this order (longestFirst); the results are merged in journal order.
         final long[] startSequences = new long[starts.size()];
         final long[] startEvaluations = new long[starts.size()];
         for (int i = 0; i < starts.size(); i++)
@@ -524,8 +522,10 @@ public final class Auditor
             List.copyOf(segments));
     }
 
-    /** A snapshot checked as a place to start from (not yet decoded); {@code problem} says why it cannot be. */
-    /** A snapshot checked as a start; {@code evaluations} is its engine's evaluation count (for scheduling only). */
+    /**
+     * A snapshot checked as a place to start from (not yet decoded); {@code problem} says why it cannot be, and
+     * {@code evaluations} is its engine's evaluation count (for scheduling only).
+     */
     private record Start(Path file, long sequence, byte[] chainHash, byte[] contentHash, String problem,
         long evaluations)
     {

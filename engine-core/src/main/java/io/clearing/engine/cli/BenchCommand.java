@@ -44,9 +44,6 @@ public final class BenchCommand implements Callable<Integer>
 {
     private static final long HIGHEST_TRACKABLE_NANOS = 3_600_000_000_000L;
     private static final double WARM_UP_FRACTION = 0.2;
-    // The simulator crashes the market at this share of its stream; generating this much more keeps the crash out of
-    // the replayed prefix, so the runs measure the steady mix.
-    private static final double CRASH_POINT = Simulator.CRASH_POINT;
 
     @Option(names = "--quick", description = "Short runs (about a minute in all): 500,000 commands per run.")
     boolean quick;
@@ -353,7 +350,8 @@ public final class BenchCommand implements Callable<Integer>
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer((int)Math.min(1L << 30, count * 96L));
             final int[] offsets = new int[count + 1];
             final int[] recorded = new int[1];
-            final long generated = (long)Math.ceil(count / CRASH_POINT) + 1;
+            // Generating this much more keeps the simulator's crash out of the replayed prefix: the steady mix.
+            final long generated = (long)Math.ceil(count / Simulator.CRASH_POINT) + 1;
             final Simulator simulator = new Simulator((frame, offset, length) ->
             {
                 final int n = recorded[0];
