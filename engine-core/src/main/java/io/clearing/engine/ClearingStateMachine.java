@@ -1,6 +1,7 @@
 package io.clearing.engine;
 
 import io.clearing.margin.Fixed;
+import io.clearing.margin.Int128;
 import io.clearing.margin.MarginCalculator;
 import io.clearing.margin.RiskParameters;
 import io.clearing.sbe.AccountCapacityUpdateDecoder;
@@ -45,8 +46,11 @@ import java.util.Arrays;
  * The clearing engine's business logic: one handler per command, in this class, applied on a single thread.
  * <p>
  * Each handler validates everything before it changes anything, so a rejected command leaves no trace but its
- * CommandRejected event. Arithmetic is exact; an overflow that slips past the input limits is caught here, the
- * command's events are dropped and it is rejected with ARITHMETIC_OVERFLOW. See docs/settlement.md for the rules.
+ * CommandRejected event. What a command sets off once it has changed the state - liquidation steps, close-outs,
+ * auto-deleveraging, fundings - can no longer be refused: each step checks that it can be booked before it changes
+ * anything, and one that cannot (a balance that would leave a long: hostile values only) is not taken. Arithmetic is
+ * exact; an overflow that slips past all this is caught here, the command's events are dropped and it is rejected
+ * with ARITHMETIC_OVERFLOW. See docs/settlement.md for the rules.
  * Not thread-safe: the pipeline calls it from one thread.
  */
 public final class ClearingStateMachine implements StateMachine
@@ -61,10 +65,14 @@ public final class ClearingStateMachine implements StateMachine
      * or restores them (another re-execution would differ at the first command the rules decide differently -
      * possibly millions of documents in - instead of saying why at once). Raise it with any change that alters the
      * events or the state of any command sequence; {@code RulesVersionTest} pins a seeded run's event hash to it and
-     * fails until it is raised. Version 1: session 13 (an option's index band takes gamma at half its vol). Journals
-     * started before it carry no version (read as 0).
+     * fails until it is raised. Version 1: session 13 (an option's index band takes gamma at half its vol). Version 2:
+     * session 14 (a fill, expiry or funding whose balance movements would overflow a long is refused or not paid whole,
+     * and a cascade step that could not be booked is not taken, where version 1 threw part-way and kept what it had
+     * done; equity and its parts are exact on 128 bits, where version 1 saturated them at 2^60, and a saturated
+     * maintenance margin is never met. The events of every sequence that never reaches those ranges are those of
+     * version 1). Journals started before version 1 carry no version (read as 0).
      */
-    public static final int RULES_VERSION = 1;
+    public static final int RULES_VERSION = 2;
 
     private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
     private static final int NO_ACCOUNT = -1;
@@ -115,6 +123,10 @@ public final class ClearingStateMachine implements StateMachine
     private final double[] bandWeight = new double[2 * Limits.MAX_INSTRUMENTS];
     private final IntArrayList[] optionsByUnderlying = new IntArrayList[Limits.MAX_UNDERLYINGS];
     private final long[] lastOptionRefresh = new long[Limits.MAX_INSTRUMENTS];
+    /** expiryBookable scratch: per instrument, its place in the settlement (from 1), 0 when it does not settle. */
+    private final int[] settlementRank = new int[Limits.MAX_INSTRUMENTS];
+    /** expiryBookable scratch: per asset, the clearing house's balance as the settlements so far left it. */
+    private final long[] settlementHouse = new long[Limits.MAX_ASSETS];
     private final IntArrayList adlCandidates = new IntArrayList();
     private final org.agrona.collections.LongArrayList adlScores = new org.agrona.collections.LongArrayList();
 
@@ -167,6 +179,8 @@ public final class ClearingStateMachine implements StateMachine
     /** Share of the budget the bands get ({@link #narrowBands}); 1 outside tests. */
     private double bandScale = 1.0;
     private static final double UNREALIZED_MASS_LIMIT = 0x1p60;
+    /** Bound of a position's unrealized P&amp;L in a risk row: past the mass limit, so a row holding it is rebuilt. */
+    private static final long ROW_TERM_LIMIT = 1L << 62;
     private int[] firstRow;
     private int[] nextRow = new int[1024];
     private long[] rowUnrealized = new long[1024];
@@ -181,10 +195,18 @@ public final class ClearingStateMachine implements StateMachine
     private long rowMismatches;
     private long triggeredEvaluations;
 
-    // Result of the last compute(): not committed until commit().
+    // Result of the last compute(): not committed until commit(). Equity, collateral and unrealized P&L are exact in
+    // the wide* fields and reported clamped to +-Long.MAX_VALUE, which keeps every comparison with a margin (a
+    // non-negative long) exact; a comparison with a sum of margins is made on the wide value.
     private long evalEquity;
     private long evalCollateral;
     private long evalUnrealized;
+    private final Int128 wideEquity = new Int128();
+    private final Int128 wideUnrealized = new Int128();
+    /** compute() scratch: one valuation, an unrealized P&amp;L saved for a cross-check, a requirement to compare. */
+    private final Int128 wideTerm = new Int128();
+    private final Int128 wideCheck = new Int128();
+    private final Int128 wideRequired = new Int128();
     private long evalInitialMargin;
     private long evalInitialMarginWithOrders;
     private long evalMaintenanceMargin;
@@ -195,6 +217,10 @@ public final class ClearingStateMachine implements StateMachine
     private long tradeQuantity;
     private long tradeCost;
     private long tradeRealized;
+    // The first side of the last cascadeTradeBookable(), the other being in trade*.
+    private long sideQuantity;
+    private long sideCost;
+    private long sideRealized;
 
     /**
      * @param accountCapacity number of account ids (user ids start at {@link Accounts#FIRST_USER_ACCOUNT}).
@@ -715,12 +741,18 @@ public final class ClearingStateMachine implements StateMachine
         if (!Accounts.isSystem(accountId))
         {
             computeWithOrders(accountId);
-            final long free = evalEquity - evalInitialMarginWithOrders;
             final long price = instruments.assetPrice(assetId);
             final long weight = instruments.assetWeightPpm(assetId);
             final long counted = Fixed.mulPpmUp(Fixed.mulDiv(amount, price, Fixed.SCALE), weight);
-            if (counted > 0 && counted > free)
+            // Free collateral - equity less the initial margin with orders and the reserved fill loss - exactly: none
+            // while the margin is saturated.
+            final boolean saturated = initialMarginSaturated(calculator.initialMarginWithOrders());
+            wideRequired.set(wideEquity).subtract(calculator.initialMarginWithOrders())
+                .subtract(accounts.reservedFillLoss(accountId));
+            final long free = saturated ? 0 : wideRequired.clamp(Long.MAX_VALUE);
+            if (counted > 0 && (saturated || wideRequired.compareTo(counted) < 0))
             {
+                // Here free < counted: a long.
                 final long perUnit = Fixed.mulPpm(price, weight);
                 final long withdrawable = free <= 0 || perUnit <= 0 ? 0 :
                     Math.min(balance, Fixed.mulDiv(free, Fixed.SCALE, perUnit));
@@ -1046,8 +1078,8 @@ public final class ClearingStateMachine implements StateMachine
         final long reserved = accounts.reservedFillLoss(accountId);
         if (reserved + orderFillLoss < reserved)
         {
-            // The account's reserved fill loss would not fit a long (only with equity saturated far beyond any real
-            // account): refused before anything changes, never wrapped.
+            // The account's reserved fill loss would not fit a long (only with equity far beyond any real account):
+            // refused before anything changes, never wrapped.
             positions.addOpen(slot, buy, -quantity);
             positions.releaseIfEmpty(slot);
             reject(RejectReason.ARITHMETIC_OVERFLOW, accountId, orderId, orderFillLoss, reserved);
@@ -1056,10 +1088,23 @@ public final class ClearingStateMachine implements StateMachine
         // A reduce-only order needs no margin - it can only lower risk - but the loss it realizes filling through the
         // mark must be covered by equity, with the other orders' reservations: otherwise a sell far below the mark,
         // filled by a colluding buyer, would leave the account flat with a deficit nothing covers.
-        // One that loses nothing filling (at or better than the mark) is always accepted.
-        final long required = reduceOnly ? Fixed.addSaturating(reserved, orderFillLoss) :
-            Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss);
-        if (reduceOnly ? orderFillLoss > 0 && required > Math.max(0, evalEquity) : required > evalEquity)
+        // One that loses nothing filling (at or better than the mark) is always accepted. Any other needs the initial
+        // margin with orders on top, compared exactly (the sum need not fit a long); a saturated one is never met.
+        final long reservations = reserved + orderFillLoss;
+        final long required = reduceOnly ? reservations :
+            saturatingSum(calculator.initialMarginWithOrders(), reservations);
+        final boolean refused;
+        if (reduceOnly)
+        {
+            refused = orderFillLoss > 0 && reservations > Math.max(0, evalEquity);
+        }
+        else
+        {
+            wideRequired.set(calculator.initialMarginWithOrders()).add(reservations);
+            refused = initialMarginSaturated(calculator.initialMarginWithOrders()) ||
+                wideEquity.compareTo(wideRequired) < 0;
+        }
+        if (refused)
         {
             positions.addOpen(slot, buy, -quantity);
             positions.releaseIfEmpty(slot);
@@ -1070,7 +1115,7 @@ public final class ClearingStateMachine implements StateMachine
         orders.fillLossPerContract(orderSlot, lossPerContract);
         accounts.addReservedFillLoss(accountId, orderFillLoss);
         accounts.addOpenOrders(accountId, 1);
-        evalInitialMarginWithOrders = Fixed.addSaturating(evalInitialMarginWithOrders, orderFillLoss);
+        evalInitialMarginWithOrders = saturatingSum(evalInitialMarginWithOrders, orderFillLoss);
         events.orderAccepted()
             .orderId(orderId)
             .accountId(accountId)
@@ -1305,6 +1350,14 @@ public final class ClearingStateMachine implements StateMachine
             reject(RejectReason.VALUE_OUT_OF_RANGE, takerAccount, tradeId, makerQuantity, takerQuantity);
             return;
         }
+        if (!fillBookable(instruments.settlementAsset(instrumentId), makerAccount, makerRealized, makerFee,
+            takerAccount, takerRealized, takerFee))
+        {
+            // The clearing house's balance, the counterparty of all P&L, is bounded by nothing but a long; nor are
+            // the fee account's and a trader's, which collect over time.
+            reject(RejectReason.ARITHMETIC_OVERFLOW, takerAccount, tradeId, quantity, price);
+            return;
+        }
 
         settleSide(tradeId, makerAccount, makerSlot, makerPosition, instrumentId, !takerBuys, Liquidity.MAKER,
             price, quantity, makerQuantity, makerCost, makerRealized, makerFee);
@@ -1313,6 +1366,24 @@ public final class ClearingStateMachine implements StateMachine
         markTouched(makerAccount);
         markTouched(takerAccount);
         commitTouched();
+    }
+
+    /**
+     * Whether the balance movements of a fill - per side, in {@link #settleSide}'s order, its realized P&amp;L from the
+     * clearing house then its fee to the fee account - all fit a long, each balance taken as the movements before it
+     * left it. The maker and the taker are distinct user accounts.
+     */
+    private boolean fillBookable(final int asset, final int maker, final long makerRealized, final long makerFee,
+        final int taker, final long takerRealized, final long takerFee)
+    {
+        final long house = accounts.balance(Accounts.CLEARING_HOUSE, asset);
+        final long fees = accounts.balance(Accounts.FEE_ACCOUNT, asset);
+        final long makerBalance = accounts.balance(maker, asset);
+        final long takerBalance = accounts.balance(taker, asset);
+        return differenceFits(house, makerRealized) && differenceFits(house - makerRealized, takerRealized) &&
+            sumFits(makerBalance, makerRealized) && differenceFits(makerBalance + makerRealized, makerFee) &&
+            sumFits(takerBalance, takerRealized) && differenceFits(takerBalance + takerRealized, takerFee) &&
+            sumFits(fees, makerFee) && sumFits(fees + makerFee, takerFee);
     }
 
     private static Side side(final short raw)
@@ -1439,8 +1510,14 @@ public final class ClearingStateMachine implements StateMachine
             final long index = instruments.indexPrice(instruments.underlying(id));
             if (mark > 0 && index > 0)
             {
-                instruments.samplePremium(id, Math.max(-Fixed.SCALE, Math.min(Fixed.SCALE,
-                    Fixed.mulDivSaturating(mark - index, Fixed.SCALE, index))));
+                final long premiumE8 = Math.max(-Fixed.SCALE, Math.min(Fixed.SCALE,
+                    Fixed.mulDivSaturating(mark - index, Fixed.SCALE, index)));
+                // A sum of samples that no longer fits a long (some 1e11 time advances between two fundings, hostile
+                // only) takes no more: this command may have liquidated already, it can no longer be refused.
+                if (sumFits(instruments.premiumSumE8(id), premiumE8))
+                {
+                    instruments.samplePremium(id, premiumE8);
+                }
             }
             if (now >= instruments.nextFunding(id) && instruments.nextFunding(id) != Long.MAX_VALUE)
             {
@@ -1464,7 +1541,6 @@ public final class ClearingStateMachine implements StateMachine
             return;
         }
         final long size = instruments.contractSize(id);
-        final int asset = instruments.settlementAsset(id);
         // Longs pay rate x notional at mark (rounded toward zero each); the total is shared among shorts pro rata
         // with the rounding remainder handed out one unit at a time in holder order: exactly zero-sum.
         long longsPay = 0;
@@ -1494,7 +1570,31 @@ public final class ClearingStateMachine implements StateMachine
                 shared += Fixed.mulDiv(longsPay, -q, shortContracts);
             }
         }
-        long remainder = longsPay - shared;
+        // Paid only when every payment fits the balances it moves (the clearing house's has no bound of its own):
+        // the command has changed the state already, so it can no longer be refused, and a funding is zero-sum - all
+        // of it or none. Not paid, it is gone with its samples, as one whose rate rounded to zero.
+        if (payFunding(id, fundingTime, rateE8, longsPay, shortContracts, longsPay - shared, false))
+        {
+            payFunding(id, fundingTime, rateE8, longsPay, shortContracts, longsPay - shared, true);
+        }
+    }
+
+    /**
+     * Walks the holders of perpetual {@code id}, paying each its funding when {@code book}, checking that it can be
+     * paid when not: longs pay rate x notional at mark (rounded toward zero each); shorts share {@code longsPay} pro
+     * rata with the rounding {@code remainder} handed out one unit at a time in holder order.
+     *
+     * @return booking, true; checking, whether every payment fits the holder's balance and the clearing house's as
+     *         the payments before it left it.
+     */
+    private boolean payFunding(final int id, final long fundingTime, final long rateE8, final long longsPay,
+        final long shortContracts, final long remainderToShare, final boolean book)
+    {
+        final long size = instruments.contractSize(id);
+        final long mark = instruments.markPrice(id);
+        final int asset = instruments.settlementAsset(id);
+        long house = accounts.balance(Accounts.CLEARING_HOUSE, asset);
+        long remainder = remainderToShare;
         for (int slot = positions.firstHolder(id); slot >= 0; slot = positions.nextHolder(slot))
         {
             final long q = positions.quantity(slot);
@@ -1519,6 +1619,15 @@ public final class ClearingStateMachine implements StateMachine
                 }
                 payment = share;
             }
+            if (!book)
+            {
+                if (!differenceFits(house, payment) || !sumFits(accounts.balance(accountId, asset), payment))
+                {
+                    return false;
+                }
+                house -= payment;
+                continue;
+            }
             events.fundingSettled()
                 .accountId(accountId)
                 .instrumentId(id)
@@ -1529,6 +1638,7 @@ public final class ClearingStateMachine implements StateMachine
             ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, payment, BalanceReason.FUNDING, id);
             markTouched(accountId);
         }
+        return true;
     }
 
     private void onExpirySettlementPrice(final ExpirySettlementPriceDecoder command)
@@ -1587,16 +1697,120 @@ public final class ClearingStateMachine implements StateMachine
                 return;
             }
         }
+        if (!expiryBookable(underlying, expiry, price))
+        {
+            // The clearing house's balance, the counterparty of all P&L, is bounded by nothing but a long; nor is a
+            // holder's.
+            reject(RejectReason.ARITHMETIC_OVERFLOW, NO_ACCOUNT, underlying, price, 0);
+            return;
+        }
         for (int i = 0; i < instruments.definedCount(); i++)
         {
             final int id = instruments.definedId(i);
-            if (instruments.underlying(id) == underlying && instruments.expiry(id) == expiry &&
-                !instruments.isSettled(id))
+            if (expiresWith(id, underlying, expiry))
             {
                 settleExpiry(id, price);
             }
         }
         commitTouched();
+    }
+
+    private boolean expiresWith(final int id, final int underlying, final long expiry)
+    {
+        return instruments.underlying(id) == underlying && instruments.expiry(id) == expiry &&
+            !instruments.isSettled(id);
+    }
+
+    /**
+     * Whether settling the unsettled instruments of the underlying that expire at {@code expiry} keeps every balance
+     * it moves within a long, each taken as the settlements before it left it: the clearing house's holder by holder
+     * in settlement order (the instruments in defined order, each holder by holder), and each holder's after each of
+     * its instruments. Realizes the P&amp;L as {@link #settleExpiry} will, exactly: an overflow throws here, before
+     * anything changed. Linear in the holders and their positions: an expiry, not the hot path.
+     */
+    private boolean expiryBookable(final int underlying, final long expiry, final long price)
+    {
+        int rank = 0;
+        for (int i = 0; i < instruments.definedCount(); i++)
+        {
+            final int id = instruments.definedId(i);
+            if (expiresWith(id, underlying, expiry))
+            {
+                settlementRank[id] = ++rank;
+            }
+        }
+        try
+        {
+            for (int asset = 0; asset < Limits.MAX_ASSETS; asset++)
+            {
+                settlementHouse[asset] = accounts.balance(Accounts.CLEARING_HOUSE, asset);
+            }
+            for (int i = 0; i < instruments.definedCount(); i++)
+            {
+                final int id = instruments.definedId(i);
+                if (settlementRank[id] == 0)
+                {
+                    continue;
+                }
+                final int asset = instruments.settlementAsset(id);
+                final long size = instruments.contractSize(id);
+                final long value = expiryValue(id, price);
+                for (int slot = positions.firstHolder(id); slot >= 0; slot = positions.nextHolder(slot))
+                {
+                    final long realized = expiryRealized(slot, size, value);
+                    if (!differenceFits(settlementHouse[asset], realized) ||
+                        !sumFits(balanceAtSettlement(slot, asset, price), realized))
+                    {
+                        return false;
+                    }
+                    settlementHouse[asset] -= realized;
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            for (int i = 0; i < instruments.definedCount(); i++)
+            {
+                settlementRank[instruments.definedId(i)] = 0;
+            }
+        }
+    }
+
+    /**
+     * The holder's balance when the settlement of its slot comes in {@link #expiryBookable}: with the P&amp;L of its
+     * instruments settled before. Summed wrapping, in any order: exact, as the balance after each of them was found to
+     * fit a long.
+     */
+    private long balanceAtSettlement(final int slot, final int asset, final long price)
+    {
+        final int accountId = positions.account(slot);
+        final int rank = settlementRank[positions.instrument(slot)];
+        long balance = accounts.balance(accountId, asset);
+        for (int other = accounts.firstPosition(accountId); other >= 0; other = positions.nextInAccount(other))
+        {
+            final int id = positions.instrument(other);
+            if (settlementRank[id] != 0 && settlementRank[id] < rank && instruments.settlementAsset(id) == asset)
+            {
+                balance += expiryRealized(other, instruments.contractSize(id), expiryValue(id, price));
+            }
+        }
+        return balance;
+    }
+
+    /** @return what one underlying unit of the instrument is worth at the settlement price: an option's payoff. */
+    private long expiryValue(final int id, final long settlementPrice)
+    {
+        final long strike = instruments.strike(id);
+        final int kind = instruments.kind(id);
+        return kind == Instruments.CALL ? Math.max(settlementPrice - strike, 0) :
+            kind == Instruments.PUT ? Math.max(strike - settlementPrice, 0) : settlementPrice;
+    }
+
+    /** @return the P&amp;L a position realizes settled at {@code value} per underlying unit. */
+    private long expiryRealized(final int slot, final long size, final long value)
+    {
+        return Math.subtractExact(Fixed.notional(positions.quantity(slot), size, value), positions.cost(slot));
     }
 
     private void settleExpiry(final int id, final long settlementPrice)
@@ -1609,10 +1823,7 @@ public final class ClearingStateMachine implements StateMachine
                 removeOrder(slot, CancelReason.INSTRUMENT_EXPIRED);
             }
         }
-        final long strike = instruments.strike(id);
-        final int kind = instruments.kind(id);
-        final long value = kind == Instruments.CALL ? Math.max(settlementPrice - strike, 0) :
-            kind == Instruments.PUT ? Math.max(strike - settlementPrice, 0) : settlementPrice;
+        final long value = expiryValue(id, settlementPrice);
         final long size = instruments.contractSize(id);
         final int asset = instruments.settlementAsset(id);
         int slot = positions.firstHolder(id);
@@ -1621,7 +1832,7 @@ public final class ClearingStateMachine implements StateMachine
             final int next = positions.nextHolder(slot);
             final long q = positions.quantity(slot);
             final int accountId = positions.account(slot);
-            final long realized = Math.subtractExact(Fixed.notional(q, size, value), positions.cost(slot));
+            final long realized = expiryRealized(slot, size, value);
             events.expirySettled()
                 .accountId(accountId)
                 .instrumentId(id)
@@ -1834,13 +2045,21 @@ public final class ClearingStateMachine implements StateMachine
         final boolean anyRisk = accounts.firstPosition(accountId) >= 0;
         final boolean fromRows = !fullWalk && accounts.positionCount(accountId) >= rowThreshold &&
             firstRow[accountId] != NO_ROWS;
-        final long unrealized = fromRows ? addRows(accountId) : addPositions(accountId);
+        wideUnrealized.set(0);
+        if (fromRows)
+        {
+            addRows(accountId);
+        }
+        else
+        {
+            addPositions(accountId);
+        }
         calculator.finish();
         if (crossCheckRows && fromRows)
         {
-            crossCheck(accountId, unrealized);
+            crossCheck(accountId);
         }
-        long collateral = 0;
+        wideEquity.set(0);
         // Only the balances that are not zero, in asset order: the balance lines of an account holding none of the
         // later assets are not read.
         for (int held = accounts.balanceMask(accountId); held != 0; held &= held - 1)
@@ -1848,19 +2067,35 @@ public final class ClearingStateMachine implements StateMachine
             final int asset = Integer.numberOfTrailingZeros(held);
             final long balance = accounts.balance(accountId, asset);
             final long price = instruments.assetPrice(asset);
-            final long value = price == Fixed.SCALE ? balance : Fixed.mulDivSaturating(balance, price, Fixed.SCALE);
-            // Liabilities count in full; assets at their collateral weight.
-            collateral = Fixed.addSaturating(collateral,
-                value > 0 ? Fixed.mulPpm(value, instruments.assetWeightPpm(asset)) : value);
+            // Liabilities count in full; assets at their collateral weight. A balance at an index up to MAX_PRICE
+            // need not be worth a long: it is valued on 128 bits.
+            if (price == Fixed.SCALE)
+            {
+                wideEquity.add(balance > 0 ? Fixed.mulPpm(balance, instruments.assetWeightPpm(asset)) : balance);
+            }
+            else
+            {
+                wideTerm.set(0).addProduct(balance, price, Fixed.SCALE);
+                if (wideTerm.signum() > 0)
+                {
+                    wideTerm.multiplyDivide(instruments.assetWeightPpm(asset), Fixed.PPM);
+                }
+                wideEquity.add(wideTerm);
+            }
         }
-        evalCollateral = collateral;
-        evalUnrealized = unrealized;
-        evalEquity = Fixed.addSaturating(collateral, unrealized);
+        evalCollateral = wideEquity.clamp(Long.MAX_VALUE);
+        wideEquity.add(wideUnrealized);
+        evalUnrealized = wideUnrealized.clamp(Long.MAX_VALUE);
+        evalEquity = wideEquity.clamp(Long.MAX_VALUE);
         evalInitialMargin = calculator.initialMargin();
-        evalInitialMarginWithOrders = Fixed.addSaturating(calculator.initialMarginWithOrders(),
+        evalInitialMarginWithOrders = saturatingSum(calculator.initialMarginWithOrders(),
             accounts.reservedFillLoss(accountId));
         evalMaintenanceMargin = calculator.maintenanceMargin();
         evalIsolated = calculator.isolatedInitialMargin();
+        // A saturated maintenance margin (MarginCalculator.MAX_MONEY, 2^59 units) is a requirement beyond what the
+        // engine represents: it is never met, whatever the equity. evalEquity, clamped to the range of a long,
+        // compares with a margin exactly; the recovery level, which need not fit a long, is compared on 128 bits.
+        final boolean marginRepresentable = evalMaintenanceMargin < MarginCalculator.MAX_MONEY;
         if (evalEquity < 0)
         {
             evalState = MarginState.BANKRUPT.value();
@@ -1869,12 +2104,12 @@ public final class ClearingStateMachine implements StateMachine
         {
             evalState = MarginState.EMPTY.value();
         }
-        else if (evalEquity >= evalInitialMargin && (accounts.state(accountId) != MarginState.MARGIN_CALL.value() ||
-            evalEquity >= recoveryLevel(evalInitialMargin)))
+        else if (marginRepresentable && evalEquity >= evalInitialMargin &&
+            (accounts.state(accountId) != MarginState.MARGIN_CALL.value() || meetsRecoveryLevel(evalInitialMargin)))
         {
             evalState = MarginState.HEALTHY.value();
         }
-        else if (evalEquity >= evalMaintenanceMargin)
+        else if (marginRepresentable && evalEquity >= evalMaintenanceMargin)
         {
             evalState = MarginState.MARGIN_CALL.value();
         }
@@ -1884,34 +2119,61 @@ public final class ClearingStateMachine implements StateMachine
         }
     }
 
-    /** Adds every position of the account to the evaluation; @return its unrealized P&amp;L, saturating. */
-    private long addPositions(final int accountId)
+    /** @return {@code a + b} for non-negative longs, or {@link Long#MAX_VALUE} when it does not fit: for reports. */
+    private static long saturatingSum(final long a, final long b)
     {
-        long unrealized = 0;
+        return sumFits(a, b) ? a + b : Long.MAX_VALUE;
+    }
+
+    /**
+     * Whether an initial margin (with or without orders) was computed from a saturated maintenance margin
+     * ({@link MarginCalculator#MAX_MONEY}): a requirement no equity meets.
+     */
+    private boolean initialMarginSaturated(final long initialMargin)
+    {
+        return initialMargin >= Fixed.mulPpmUp(MarginCalculator.MAX_MONEY, parameters.initialMarginFactorPpm());
+    }
+
+    /** Adds every position of the account to the evaluation, and its unrealized P&amp;L to wideUnrealized. */
+    private void addPositions(final int accountId)
+    {
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final int id = positions.instrument(slot);
             calculator.add(id, positions.quantity(slot), positions.openBuy(slot), positions.openSell(slot));
-            // Valuations for decisions saturate rather than throw: the margin step runs after state has changed.
-            unrealized = Fixed.addSaturating(unrealized, unrealized(id, positions.quantity(slot), positions.cost(slot)));
+            addUnrealized(wideUnrealized, id, positions.quantity(slot), positions.cost(slot));
         }
-        return unrealized;
     }
 
-    /** Unrealized P&amp;L of one position at its instrument's mark, saturating. */
+    /**
+     * Adds the unrealized P&amp;L of one position at its instrument's mark, exactly: the value, bounded by the
+     * instrument's open interest (2^61 - 1 units), less the cost, bounded by a long only. Never throws: the margin
+     * step runs after the state has changed.
+     */
+    private void addUnrealized(final Int128 sum, final int id, final long quantity, final long cost)
+    {
+        sum.addNotional(quantity, instruments.contractSize(id), instruments.markPrice(id)).subtract(cost);
+    }
+
+    /**
+     * Unrealized P&amp;L of one position at its instrument's mark as a risk row keeps it: exact within
+     * +-{@link #ROW_TERM_LIMIT}, else clamped there - beyond the rows' mass limit, so that its row is rebuilt and the
+     * account's unrealized P&amp;L summed position by position on 128 bits.
+     */
     private long unrealized(final int id, final long quantity, final long cost)
     {
-        return Fixed.addSaturating(
-            Fixed.notionalSaturating(quantity, instruments.contractSize(id), instruments.markPrice(id)), -cost);
+        wideTerm.set(0);
+        addUnrealized(wideTerm, id, quantity, cost);
+        return wideTerm.clamp(ROW_TERM_LIMIT);
     }
 
     /**
      * Adds the account's risk rows to the evaluation, first rebuilding (in one walk of its positions) those that are
-     * not current; @return its unrealized P&amp;L. Integer sums below the mass limits are exact in any order, so rows
-     * kept through changes give the bits of a rebuild; above them, rows are rebuilt at every use, and the unrealized
-     * P&amp;L is summed position by position as {@link #addPositions} does.
+     * not current, and its unrealized P&amp;L to wideUnrealized. Integer sums below the mass limits are exact in any
+     * order, so rows kept through changes give the bits of a rebuild; above them, rows are rebuilt at every use, and
+     * the unrealized P&amp;L is summed position by position as {@link #addPositions} does.
      */
-    private long addRows(final int accountId)
+    private void addRows(final int accountId)
     {
         if (firstRow[accountId] == UNDISCOVERED)
         {
@@ -1922,7 +2184,8 @@ public final class ClearingStateMachine implements StateMachine
                 if (findRow(accountId, u) < 0 && createRow(accountId, u) < 0)
                 {
                     firstRow[accountId] = NO_ROWS;
-                    return addPositions(accountId);
+                    addPositions(accountId);
+                    return;
                 }
             }
         }
@@ -1983,29 +2246,33 @@ public final class ClearingStateMachine implements StateMachine
             unrealized = Fixed.addSaturating(unrealized, rowUnrealized[row]);
             mass += rowUnrealizedMass[row];
         }
-        if (!(mass <= UNREALIZED_MASS_LIMIT))
+        if (mass <= UNREALIZED_MASS_LIMIT)
         {
-            unrealized = 0;
+            wideUnrealized.set(unrealized);
+        }
+        else
+        {
             for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
             {
-                unrealized = Fixed.addSaturating(unrealized,
-                    unrealized(positions.instrument(slot), positions.quantity(slot), positions.cost(slot)));
+                addUnrealized(wideUnrealized, positions.instrument(slot), positions.quantity(slot),
+                    positions.cost(slot));
             }
         }
-        return unrealized;
     }
 
     /** Test oracle: the evaluation just made from rows against one position by position (leaves the latter's results). */
-    private void crossCheck(final int accountId, final long unrealized)
+    private void crossCheck(final int accountId)
     {
         final long initial = calculator.initialMargin();
         final long withOrders = calculator.initialMarginWithOrders();
         final long maintenance = calculator.maintenanceMargin();
+        wideCheck.set(wideUnrealized);
         calculator.begin();
-        final long walked = addPositions(accountId);
+        wideUnrealized.set(0);
+        addPositions(accountId);
         calculator.finish();
         rowChecks++;
-        if (walked != unrealized || initial != calculator.initialMargin() || maintenance !=
+        if (wideUnrealized.compareTo(wideCheck) != 0 || initial != calculator.initialMargin() || maintenance !=
             calculator.maintenanceMargin() || withOrders != calculator.initialMarginWithOrders())
         {
             rowMismatches++;
@@ -2132,10 +2399,20 @@ public final class ClearingStateMachine implements StateMachine
         rowUnrealizedMass[row] += Math.abs((double)after) - Math.abs((double)before);
     }
 
-    /** @return equity a margin-call account needs to be healthy again: initial margin plus the recovery buffer. */
+    /**
+     * @return equity a margin-call account needs to be healthy again: initial margin plus the recovery buffer,
+     *         {@link Long#MAX_VALUE} when that does not fit a long (for bands; {@link #meetsRecoveryLevel} decides).
+     */
     private long recoveryLevel(final long initialMargin)
     {
-        return Fixed.addSaturating(initialMargin, Fixed.mulPpmUp(initialMargin, parameters.recoveryBufferPpm()));
+        return saturatingSum(initialMargin, Fixed.mulPpmUp(initialMargin, parameters.recoveryBufferPpm()));
+    }
+
+    /** Whether the equity just computed is at least the recovery level of {@code initialMargin}, exactly. */
+    private boolean meetsRecoveryLevel(final long initialMargin)
+    {
+        wideRequired.set(initialMargin).add(Fixed.mulPpmUp(initialMargin, parameters.recoveryBufferPpm()));
+        return wideEquity.compareTo(wideRequired) >= 0;
     }
 
     /**
@@ -2190,12 +2467,17 @@ public final class ClearingStateMachine implements StateMachine
         // In margin call two thresholds bound the account: the recovery level above (initial margin plus the buffer,
         // which moves 1 + buffer times as fast as initial margin, hence the division) and maintenance margin below.
         final double recoveryFactor = 1.0 + parameters.recoveryBufferPpm() / (double)Fixed.PPM;
-        final double toRecovery = marginCall ? (recoveryLevel(evalInitialMargin) - equity) / recoveryFactor : 0.0;
-        final double toLiquidation = marginCall ? equity - evalMaintenanceMargin : 0.0;
+        // A maintenance margin that reaches MarginCalculator.MAX_MONEY is never met (compute): initial margin must not
+        // reach factor x MAX_MONEY unseen either, whichever way a price moves (a long future's margin rises with it).
+        final double toSaturation = (double)(MarginCalculator.MAX_MONEY - evalMaintenanceMargin) *
+            (parameters.initialMarginFactorPpm() / (double)Fixed.PPM);
+        final double toRecovery = marginCall ?
+            Math.min(toSaturation, (recoveryLevel(evalInitialMargin) - equity) / recoveryFactor) : 0.0;
+        final double toLiquidation = marginCall ? Math.min(toSaturation, equity - evalMaintenanceMargin) : 0.0;
         final double headroom;
         if (evalState == MarginState.HEALTHY.value())
         {
-            headroom = equity - evalInitialMargin;
+            headroom = Math.min(toSaturation, equity - evalInitialMargin);
         }
         else if (marginCall)
         {
@@ -2314,6 +2596,8 @@ public final class ClearingStateMachine implements StateMachine
             Math.max(0.0, toRecovery - drift - timeBudget) * share / weights : 0.0;
         final double perWeightLiquidation = weights > 0.0 ?
             Math.max(0.0, toLiquidation - drift - timeBudget) * share / weights : 0.0;
+        final double perWeightSaturation = weights > 0.0 ?
+            Math.max(0.0, toSaturation - drift - timeBudget) * share / weights : 0.0;
         final boolean clearOfRounding = headroom > drift;
         final boolean healthy = evalState == MarginState.HEALTHY.value() && clearOfRounding;
         final boolean marginCallClear = marginCall && toRecovery > drift && toLiquidation > drift;
@@ -2338,11 +2622,17 @@ public final class ClearingStateMachine implements StateMachine
             {
                 // A move in a future's favour raises equity faster than IM (than the recovery level, in margin call);
                 // an option's own mark moves only equity (its margin follows the index and the volatility). So a
-                // favourable move can never bring the account down - healthy: no edge that way; margin call: that edge
-                // guards recovery, the other liquidation, each with its own share of the distance to it.
+                // favourable move can never bring the account down - healthy: that edge only keeps a future's margin
+                // (which a favourable move can raise: a long's, a spread's) short of saturating, and an option has
+                // none; margin call: that edge guards recovery, the other liquidation, each with its own share of the
+                // distance to it.
+                final double favourable = !healthy ?
+                    halfWidth(perWeightRecovery * bandWeight[2 * i], bandSensitivity[2 * i]) :
+                    instruments.isOption(id) ? NO_EDGE :
+                    halfWidth(perWeightSaturation * bandWeight[2 * i], bandSensitivity[2 * i]);
                 registerOneWay(id, accountId, mark, q > 0,
                     healthy ? width : halfWidth(perWeightLiquidation * bandWeight[2 * i], bandSensitivity[2 * i]),
-                    healthy ? NO_EDGE : halfWidth(perWeightRecovery * bandWeight[2 * i], bandSensitivity[2 * i]));
+                    favourable);
             }
             else
             {
@@ -2514,7 +2804,7 @@ public final class ClearingStateMachine implements StateMachine
         commitTouched();
     }
 
-    /** One partial step; false when nothing is left to reduce. */
+    /** One partial step; false when nothing is left to reduce or the step cannot be booked. */
     private boolean liquidationStep(final int accountId)
     {
         int best = -1;
@@ -2566,8 +2856,8 @@ public final class ClearingStateMachine implements StateMachine
                 }
                 final int id = positions.instrument(slot);
                 final int rank = !instruments.isOption(id) ? 0 : q < 0 ? 2 : 1;
-                final long notional = Math.abs(Fixed.notional(q, instruments.contractSize(id),
-                    instruments.isOption(id) ? instruments.strike(id) : instruments.markPrice(id)));
+                final long notional = rankingNotional(q, instruments.contractSize(id),
+                    instruments.isOption(id) ? instruments.strike(id) : instruments.markPrice(id));
                 if (rank > bestRank || (rank == bestRank && notional > bestNotional))
                 {
                     best = slot;
@@ -2582,8 +2872,18 @@ public final class ClearingStateMachine implements StateMachine
             return false;
         }
         final long q = positions.quantity(best);
-        transferToLiquidator(accountId, best, q > 0 ? bestContracts : -bestContracts, true);
-        return true;
+        return transferToLiquidator(accountId, best, q > 0 ? bestContracts : -bestContracts, true);
+    }
+
+    /**
+     * The absolute notional of a position at a price, to rank positions by: exact, or {@link Long#MAX_VALUE} when it
+     * does not fit a long - an option's at its strike need not, its open interest being bounded at its premium.
+     */
+    private static long rankingNotional(final long quantity, final long size, final long price)
+    {
+        final long contracts = Math.abs(quantity);
+        return Fixed.notionalAtMost(contracts, size, price, Long.MAX_VALUE) ? Fixed.notional(contracts, size, price) :
+            Long.MAX_VALUE;
     }
 
     /** A quarter of the position per step, at least one contract: orderly, not all at once. */
@@ -2594,26 +2894,30 @@ public final class ClearingStateMachine implements StateMachine
 
     /**
      * Moves {@code signedContracts} (same sign as the position) of a position to the liquidator at mark, with the
-     * penalty when asked.
+     * penalty when asked (none when the account's or the insurance fund's balance could not book it).
+     *
+     * @return false, with nothing changed, when the step cannot be booked ({@link #cascadeTradeBookable}).
      */
-    private void transferToLiquidator(final int accountId, final int slot, final long signedContracts,
+    private boolean transferToLiquidator(final int accountId, final int slot, final long signedContracts,
         final boolean penalty)
     {
         final int id = positions.instrument(slot);
         final long mark = instruments.markPrice(id);
         final long size = instruments.contractSize(id);
         final int asset = instruments.settlementAsset(id);
-        final long tradeId = -(++liquidationTrades);
-        final int liquidatorSlot = positions.findOrCreate(Accounts.LIQUIDATOR, id);
-
-        trade(positions.quantity(slot), positions.cost(slot), -signedContracts, mark, size);
-        final long accountQuantity = tradeQuantity;
-        final long accountCost = tradeCost;
-        final long accountRealized = tradeRealized;
-        trade(positions.quantity(liquidatorSlot), positions.cost(liquidatorSlot), signedContracts, mark, size);
+        final int held = positions.find(Accounts.LIQUIDATOR, id);
+        if (!cascadeTradeBookable(accountId, slot, Accounts.LIQUIDATOR, held, signedContracts, mark, size, asset))
+        {
+            return false;
+        }
+        final long accountQuantity = sideQuantity;
+        final long accountCost = sideCost;
+        final long accountRealized = sideRealized;
         final long liquidatorQuantity = tradeQuantity;
         final long liquidatorCost = tradeCost;
         final long liquidatorRealized = tradeRealized;
+        final long tradeId = -(++liquidationTrades);
+        final int liquidatorSlot = held >= 0 ? held : positions.findOrCreate(Accounts.LIQUIDATOR, id);
 
         positions.position(slot, accountQuantity, accountCost);
         positions.position(liquidatorSlot, liquidatorQuantity, liquidatorCost);
@@ -2622,7 +2926,8 @@ public final class ClearingStateMachine implements StateMachine
             accountQuantity, accountRealized);
         emitTradeSide(tradeId, Accounts.LIQUIDATOR, id, signedContracts > 0, Liquidity.LIQUIDATION, mark, contracts,
             liquidatorQuantity, liquidatorRealized);
-        ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, accountRealized, BalanceReason.REALIZED_PNL, tradeId);
+        ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, accountRealized, BalanceReason.REALIZED_PNL,
+            tradeId);
         ledger.transfer(Accounts.CLEARING_HOUSE, Accounts.LIQUIDATOR, asset, liquidatorRealized,
             BalanceReason.REALIZED_PNL, tradeId);
         long paid = 0;
@@ -2632,6 +2937,11 @@ public final class ClearingStateMachine implements StateMachine
             final long due = Fixed.mulPpmUp(Math.abs(Fixed.notional(signedContracts, size, mark)),
                 parameters.liquidationPenaltyPpm());
             paid = Math.min(due, Math.max(0, evalEquity));
+            if (!differenceFits(accounts.balance(accountId, asset), paid) ||
+                !sumFits(accounts.balance(Accounts.INSURANCE_FUND, asset), paid))
+            {
+                paid = 0;
+            }
             ledger.transfer(accountId, Accounts.INSURANCE_FUND, asset, paid, BalanceReason.LIQUIDATION_PENALTY,
                 tradeId);
         }
@@ -2644,6 +2954,41 @@ public final class ClearingStateMachine implements StateMachine
             .penalty(paid);
         positions.releaseIfEmpty(slot);
         positions.releaseIfEmpty(liquidatorSlot);
+        return true;
+    }
+
+    /**
+     * Computes a trade taken inside a cascade - {@code signedContracts} (same sign as the position) out of the
+     * position in {@code slot} into {@code counterparty}'s at {@code price} - its first side into side*, the
+     * counterparty's into trade*, and whether it can be booked: its arithmetic fits a long, and so do both accounts'
+     * balances and the clearing house's after their realized P&amp;L. Changes nothing. A liquidation, a close-out or
+     * an auto-deleveraging runs after its command changed the state (a price moved, a fill settled), which can then no
+     * longer be refused: a step that cannot be booked (hostile balances only: the house's, the counterparty of all
+     * P&amp;L, is bounded by nothing but a long) is not taken, and the account stays as it is until the next
+     * evaluation tries again.
+     *
+     * @param counterpartySlot the counterparty's slot of the instrument, -1 when it has none (an empty position).
+     */
+    private boolean cascadeTradeBookable(final int accountId, final int slot, final int counterparty,
+        final int counterpartySlot, final long signedContracts, final long price, final long size, final int asset)
+    {
+        try
+        {
+            trade(positions.quantity(slot), positions.cost(slot), -signedContracts, price, size);
+            sideQuantity = tradeQuantity;
+            sideCost = tradeCost;
+            sideRealized = tradeRealized;
+            trade(counterpartySlot < 0 ? 0 : positions.quantity(counterpartySlot),
+                counterpartySlot < 0 ? 0 : positions.cost(counterpartySlot), signedContracts, price, size);
+        }
+        catch (final ArithmeticException ex)
+        {
+            return false;
+        }
+        final long house = accounts.balance(Accounts.CLEARING_HOUSE, asset);
+        return differenceFits(house, sideRealized) && differenceFits(house - sideRealized, tradeRealized) &&
+            sumFits(accounts.balance(accountId, asset), sideRealized) &&
+            sumFits(accounts.balance(counterparty, asset), tradeRealized);
     }
 
     /**
@@ -2660,17 +3005,15 @@ public final class ClearingStateMachine implements StateMachine
         }
         final long deficit = -evalEquity;
         final long fund = marginAsset < 0 ? 0 : Math.max(0, accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
-        final long uncovered = Math.max(0, deficit - fund);
-        long grossNotional = 0;
-        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        final long uncovered = deficit <= fund ? 0 : deficit - fund;
+        // Shares go pro rata to notional, summed exactly while the sum fits a long; beyond (several positions each
+        // near its instrument's open interest bound: hostile books only), each notional is taken halved as often as
+        // the sum needs to fit.
+        int halvings = 0;
+        long grossNotional = grossNotional(accountId, 0);
+        while (grossNotional < 0)
         {
-            final long q = positions.quantity(slot);
-            if (q != 0)
-            {
-                final int id = positions.instrument(slot);
-                grossNotional = Math.addExact(grossNotional,
-                    Math.abs(Fixed.notional(q, instruments.contractSize(id), instruments.markPrice(id))));
-            }
+            grossNotional = grossNotional(accountId, ++halvings);
         }
         long shared = 0;
         int slot = accounts.firstPosition(accountId);
@@ -2684,7 +3027,8 @@ public final class ClearingStateMachine implements StateMachine
                 final long size = instruments.contractSize(id);
                 final long mark = instruments.markPrice(id);
                 final long notional = Math.abs(Fixed.notional(q, size, mark));
-                long share = uncovered == 0 || grossNotional == 0 ? 0 : Fixed.mulDiv(uncovered, notional, grossNotional);
+                long share = uncovered == 0 || grossNotional == 0 ? 0 :
+                    Fixed.mulDiv(uncovered, notional >> halvings, grossNotional);
                 if (next < 0 || nextNonEmpty(next) < 0)
                 {
                     share = uncovered - shared;
@@ -2715,7 +3059,7 @@ public final class ClearingStateMachine implements StateMachine
         {
             final long available = Math.max(0, accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
             final long payout = Math.min(-evalEquity, available);
-            if (payout > 0)
+            if (payout > 0 && sumFits(accounts.balance(accountId, marginAsset), payout))
             {
                 ledger.transfer(Accounts.INSURANCE_FUND, accountId, marginAsset, payout, BalanceReason.INSURANCE, 0);
                 events.insurancePayout()
@@ -2724,6 +3068,31 @@ public final class ClearingStateMachine implements StateMachine
                     .fundBalanceAfter(accounts.balance(Accounts.INSURANCE_FUND, marginAsset));
             }
         }
+    }
+
+    /**
+     * @return the sum of the absolute notionals at mark of the account's positions, each shifted right
+     *         {@code halvings} times; -1 when it does not fit a long.
+     */
+    private long grossNotional(final int accountId, final int halvings)
+    {
+        long gross = 0;
+        for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
+        {
+            final long q = positions.quantity(slot);
+            if (q != 0)
+            {
+                final int id = positions.instrument(slot);
+                final long notional =
+                    Math.abs(Fixed.notional(q, instruments.contractSize(id), instruments.markPrice(id))) >> halvings;
+                if (!sumFits(gross, notional))
+                {
+                    return -1;
+                }
+                gross += notional;
+            }
+        }
+        return gross;
     }
 
     /**
@@ -2773,6 +3142,13 @@ public final class ClearingStateMachine implements StateMachine
     {
         final long sum = a + b;
         return ((a ^ sum) & (b ^ sum)) >= 0;
+    }
+
+    /** @return true when {@code a - b} does not overflow a long. */
+    private static boolean differenceFits(final long a, final long b)
+    {
+        final long difference = a - b;
+        return ((a ^ b) & (a ^ difference)) >= 0;
     }
 
     private int nextNonEmpty(final int from)
@@ -2841,8 +3217,10 @@ public final class ClearingStateMachine implements StateMachine
             final int holder = adlCandidates.getInt(bestIndex);
             adlCandidates.setInt(bestIndex, -1);
             final long contracts = Math.min(remaining, Math.abs(positions.quantity(holder)));
-            closeAgainst(accountId, slot, holder, bankruptLong ? contracts : -contracts, price);
-            remaining -= contracts;
+            if (closeAgainst(accountId, slot, holder, bankruptLong ? contracts : -contracts, price))
+            {
+                remaining -= contracts;
+            }
         }
         if (remaining > 0)
         {
@@ -2854,23 +3232,29 @@ public final class ClearingStateMachine implements StateMachine
         }
     }
 
-    /** Trades {@code signedContracts} out of the bankrupt position into the opposite holder at {@code price}. */
-    private void closeAgainst(final int accountId, final int slot, final int holderSlot, final long signedContracts,
+    /**
+     * Trades {@code signedContracts} out of the bankrupt position into the opposite holder at {@code price}.
+     *
+     * @return false, with nothing changed, when the trade cannot be booked ({@link #cascadeTradeBookable}).
+     */
+    private boolean closeAgainst(final int accountId, final int slot, final int holderSlot, final long signedContracts,
         final long price)
     {
         final int id = positions.instrument(slot);
         final long size = instruments.contractSize(id);
         final int asset = instruments.settlementAsset(id);
         final int counterparty = positions.account(holderSlot);
-        final long tradeId = -(++liquidationTrades);
-        trade(positions.quantity(slot), positions.cost(slot), -signedContracts, price, size);
-        final long accountQuantity = tradeQuantity;
-        final long accountCost = tradeCost;
-        final long accountRealized = tradeRealized;
-        trade(positions.quantity(holderSlot), positions.cost(holderSlot), signedContracts, price, size);
+        if (!cascadeTradeBookable(accountId, slot, counterparty, holderSlot, signedContracts, price, size, asset))
+        {
+            return false;
+        }
+        final long accountQuantity = sideQuantity;
+        final long accountCost = sideCost;
+        final long accountRealized = sideRealized;
         final long holderQuantity = tradeQuantity;
         final long holderCost = tradeCost;
         final long holderRealized = tradeRealized;
+        final long tradeId = -(++liquidationTrades);
         positions.position(slot, accountQuantity, accountCost);
         positions.position(holderSlot, holderQuantity, holderCost);
         final long contracts = Math.abs(signedContracts);
@@ -2884,11 +3268,13 @@ public final class ClearingStateMachine implements StateMachine
             accountQuantity, accountRealized);
         emitTradeSide(tradeId, counterparty, id, signedContracts > 0, Liquidity.DELEVERAGE, price, contracts,
             holderQuantity, holderRealized);
-        ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, accountRealized, BalanceReason.REALIZED_PNL, tradeId);
+        ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, accountRealized, BalanceReason.REALIZED_PNL,
+            tradeId);
         ledger.transfer(Accounts.CLEARING_HOUSE, counterparty, asset, holderRealized, BalanceReason.REALIZED_PNL,
             tradeId);
         markTouched(counterparty);
         positions.releaseIfEmpty(holderSlot);
+        return true;
     }
 
     private void emitTradeSide(

@@ -175,12 +175,12 @@ final class HostileValueTest
     void theCollateralBackingHugeReservationsCannotBeWithdrawn()
     {
         placeTenOrdersReservingAFillLossEach();
-        // With 9.9e18 units (99 billion USDC) of fill loss reserved against a saturated equity, free collateral is 0:
-        // without the wrap this withdrawal is INSUFFICIENT_FREE_COLLATERAL.
+        // With 8.91e18 units (89 billion USDC) of fill loss reserved against 9.22e18 of equity (the tenth would not fit
+        // a long), 1.235e18 of BTC cannot go: without the wrap this withdrawal is INSUFFICIENT_FREE_COLLATERAL.
         final List<Integer> withdrawal = apply(new WithdrawalEncoder().wrapAndApplyHeader(buffer, 0, header)
             .timestamp(time++).accountId(30).assetId(BTC).amount(130_000 * UNIT).encodedLength());
         assertEquals(List.of(CommandRejectedDecoder.TEMPLATE_ID), withdrawal,
-            "withdrew all BTC collateral backing 99 billion USDC of reserved fill loss");
+            "withdrew 130,000 BTC of the collateral backing 89 billion USDC of reserved fill loss");
     }
 
     @Test
@@ -201,12 +201,12 @@ final class HostileValueTest
 
     private void placeOrdersReservingAFillLossEach(final int count)
     {
-        // A very rich account: 130,000 BTC at 100,000 USDC plus 1e9 USDC is worth more than 2^60 units - equity
-        // saturates (as RiskRulesTest.collateralWorthMoreThanALongCountsSaturated... intends).
+        // A very rich account: 960,000 BTC at 95% of 100,000 USDC plus 1e9 USDC, 9.22e18 units (equity used to
+        // saturate at 2^60, and the reservations compared with it saturated too): room for nine reservations.
         index(0, 100_000 * UNIT);
-        deposit(30, BTC, 130_000 * UNIT);
+        deposit(30, BTC, 960_000 * UNIT);
         deposit(30, USDC, Limits.MAX_AMOUNT);
-        assertEquals(1L << 60, machine.accounts().equity(30));
+        assertEquals(9_220_000_000_000_000_000L, machine.accounts().equity(30));
         // Two perpetuals on underlying 1 whose mark is 0.01 USDC; buys at 1.00 USDC realize 0.99 USDC a contract.
         definePerpetualOn(5, 1);
         definePerpetualOn(6, 1);

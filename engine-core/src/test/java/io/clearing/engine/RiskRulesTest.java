@@ -82,7 +82,7 @@ final class RiskRulesTest
     void collateralWorthMoreThanALongCountsSaturatedInsteadOfFailingTheDeposit()
     {
         // 1,000,000 BTC at 100,000 is 1e19 units of USDC: beyond a long. The deposit applies and is an event; its
-        // valuation saturates (the account is simply very rich).
+        // valuation is exact on 128 bits and reported clamped to a long (the account is simply very rich).
         apply(new IndexPriceEncoder().wrapAndApplyHeader(buffer, 0, header)
             .timestamp(time++).underlyingId(0).price(100_000 * UNIT).encodedLength());
         final List<Integer> templates = deposit(23, 1, 1_000_000 * UNIT);

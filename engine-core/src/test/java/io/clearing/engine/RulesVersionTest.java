@@ -25,6 +25,8 @@ final class RulesVersionTest
     private static final String[] EVENT_HASH_BY_RULES_VERSION = {
         null,
         "ba9f8db8707e3ef5845665db29e6ce030a1527422de0883625ebfad29fa05fcf",
+        // Version 2 changed only what sequences that overflow a running balance do: this run's events are the same.
+        "ba9f8db8707e3ef5845665db29e6ce030a1527422de0883625ebfad29fa05fcf",
     };
 
     @Test

@@ -136,8 +136,9 @@ public final class Fixed
     public static final long SATURATED = 1L << 60;
 
     /**
-     * {@code a * b / c} truncated toward zero, saturated to +-{@link #SATURATED} instead of throwing. For valuations
-     * that feed decisions (equity, margin states), never for money that moves.
+     * {@code a * b / c} truncated toward zero, saturated to +-{@link #SATURATED} instead of throwing. For a ratio that
+     * is clamped far inside the bound anyway (a perpetual's premium); never for money that moves, nor for a valuation a
+     * margin decision rests on, which {@link Int128} keeps exact.
      */
     public static long mulDivSaturating(final long a, final long b, final long c)
     {
@@ -158,19 +159,7 @@ public final class Fixed
         return negative ? -bounded : bounded;
     }
 
-    /** The notional of {@link #notional(long, long, long)}, saturated to +-{@link #SATURATED} instead of throwing. */
-    public static long notionalSaturating(final long quantity, final long contractSize, final long price)
-    {
-        final long hi = Math.multiplyHigh(quantity, contractSize);
-        final long lo = quantity * contractSize;
-        if (hi != (lo >> 63))
-        {
-            return (quantity < 0) != (contractSize < 0) ? -SATURATED : SATURATED;
-        }
-        return mulDivSaturating(lo, price, SCALE);
-    }
-
-    /** {@code a + b} clamped to +-{@link #SATURATED}. */
+    /** {@code a + b} clamped to +-{@link #SATURATED}: exact while the sum of the magnitudes stays within it. */
     public static long addSaturating(final long a, final long b)
     {
         final long clampedA = Math.max(-SATURATED, Math.min(SATURATED, a));
