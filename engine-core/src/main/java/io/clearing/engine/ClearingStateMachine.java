@@ -113,6 +113,15 @@ public final class ClearingStateMachine implements StateMachine
     private final int[] indexDirection = new int[Limits.MAX_UNDERLYINGS];
     /** Per underlying, during a band registration: the account holds an option on it with no volatility. */
     private final boolean[] indexUnbounded = new boolean[Limits.MAX_UNDERLYINGS];
+    /**
+     * registerBands scratch, per underlying the account holds options on: the end of the span its time edge looks
+     * over, the oldest re-pricing of those options, and the bound of their decay over the span.
+     */
+    private final long[] unitTimeEnd = new long[Limits.MAX_UNDERLYINGS];
+    /** registerBands scratch, per underlying: the last floor of the options on it that still decay. */
+    private final long[] unitTimeLastFloor = new long[Limits.MAX_UNDERLYINGS];
+    private final long[] unitTimeFrom = new long[Limits.MAX_UNDERLYINGS];
+    private final double[] unitTimeExposure = new double[Limits.MAX_UNDERLYINGS];
     private static final int INDEX_RISES_WITH = 1;
     private static final int INDEX_FALLS_WITH = -1;
     private static final int INDEX_BOTH_WAYS = 2;
@@ -681,14 +690,17 @@ public final class ClearingStateMachine implements StateMachine
     /**
      * Re-prices the Greeks and risk arrays of the live options on an underlying at the current index, vol and time,
      * skipping those already refreshed at or after {@code refreshedSince} (time alone moves them slowly).
+     *
+     * @return true when an option was re-priced.
      */
-    private void refreshOptions(final int underlyingId, final long refreshedSince)
+    private boolean refreshOptions(final int underlyingId, final long refreshedSince)
     {
         final long index = instruments.indexPrice(underlyingId);
         if (index <= 0)
         {
-            return;
+            return false;
         }
+        boolean any = false;
         final IntArrayList options = optionsByUnderlying[underlyingId];
         for (int i = 0, size = options.size(); i < size; i++)
         {
@@ -697,8 +709,10 @@ public final class ClearingStateMachine implements StateMachine
             {
                 calculator.updateOption(id, index, instruments.markVolatility(id), now);
                 lastOptionRefresh[id] = now;
+                any = true;
             }
         }
+        return any;
     }
 
     // ------------------------------------------------------------------------------------------------ ledger
@@ -820,7 +834,12 @@ public final class ClearingStateMachine implements StateMachine
         watch.moved(PriceWatch.INDEX_SOURCE_BASE + underlying, instruments.indexPrice(underlying), price, now);
         instruments.indexPrice(underlying, price);
         refreshOptions(underlying, Long.MAX_VALUE);
-        reevaluateTriggered(PriceWatch.INDEX_SOURCE_BASE + underlying, price);
+        triggered.clear();
+        watch.triggered(PriceWatch.INDEX_SOURCE_BASE + underlying, price, triggered);
+        // Its options were re-priced at this time: the time edges of their holders that have passed.
+        watch.triggered(PriceWatch.TIME_SOURCE_BASE + underlying, now, triggered);
+        watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
+        commitTriggered();
     }
 
     private void onMarkPrice(final MarkPriceDecoder command)
@@ -889,13 +908,15 @@ public final class ClearingStateMachine implements StateMachine
                 lastOptionRefresh[id] = now;
             }
             watch.triggered(PriceWatch.VOL_SOURCE_BASE + id, volatilityPpm(quantizedVolatility), triggered);
+            // The option was re-priced at this time: the passed time edges of holders of options on its underlying.
+            watch.triggered(PriceWatch.TIME_SOURCE_BASE + instruments.underlying(id), now, triggered);
+            watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
         }
         else
         {
             calculator.updateFuture(id, price);
         }
         watch.triggered(id, price, triggered);
-        watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
         commitTriggered();
     }
 
@@ -903,14 +924,6 @@ public final class ClearingStateMachine implements StateMachine
     private static long volatilityPpm(final double volatility)
     {
         return Math.round(volatility * Fixed.PPM);
-    }
-
-    private void reevaluateTriggered(final int source, final long price)
-    {
-        triggered.clear();
-        watch.triggered(source, price, triggered);
-        watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
-        commitTriggered();
     }
 
     /**
@@ -1490,14 +1503,22 @@ public final class ClearingStateMachine implements StateMachine
 
     private void onTimeAdvance(final TimeAdvanceDecoder command)
     {
-        // Time to expiry moved: options not re-priced in the last 15 minutes follow.
+        // Time to expiry moved: options not re-priced in the last 15 minutes follow, and the holders of options on
+        // their underlyings whose time edge has passed are re-evaluated (the decay may have used their share).
+        triggered.clear();
+        boolean repriced = false;
         for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
         {
-            refreshOptions(u, now - TIME_REFRESH_NANOS);
+            if (refreshOptions(u, now - TIME_REFRESH_NANOS))
+            {
+                repriced = true;
+                watch.triggered(PriceWatch.TIME_SOURCE_BASE + u, now, triggered);
+            }
         }
-        // Accounts whose time edge has passed: their options' decay may have used their share of the headroom.
-        triggered.clear();
-        watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
+        if (repriced)
+        {
+            watch.triggered(PriceWatch.TIME_SOURCE, now, triggered);
+        }
         commitTriggered();
         for (int i = 0; i < instruments.definedCount(); i++)
         {
@@ -1636,7 +1657,13 @@ public final class ClearingStateMachine implements StateMachine
                 .payment(payment)
                 .fundingTimestamp(fundingTime);
             ledger.transfer(Accounts.CLEARING_HOUSE, accountId, asset, payment, BalanceReason.FUNDING, id);
-            markTouched(accountId);
+            // A healthy account that receives (or pays nothing) stays healthy, and its bands, which bound how far
+            // prices can take its equity down, hold all the more: only payers and accounts of other states are
+            // re-evaluated.
+            if (payment < 0 || accounts.state(accountId) != MarginState.HEALTHY.value())
+            {
+                markTouched(accountId);
+            }
         }
         return true;
     }
@@ -2500,24 +2527,39 @@ public final class ClearingStateMachine implements StateMachine
         java.util.Arrays.fill(indexUnbounded, false);
         double weights = 0.0;
         double grossContracts = 0.0;
-        // Time: how far the options' decay could move IM by the end of the span, from their oldest re-pricing.
+        // Time, per underlying with options: how far its options' decay could move IM by the end of the span, from
+        // their oldest re-pricing. Their margin moves with time only when they are re-priced, so the edge is watched
+        // by the commands that re-price options on that underlying, not by every command.
         final long quarter = Math.floorDiv(now, TIME_REFRESH_NANOS) + 1;
         final long timeUntil = quarter > (Long.MAX_VALUE - TIME_SPAN_NANOS) / TIME_REFRESH_NANOS ? Long.MAX_VALUE :
             quarter * TIME_REFRESH_NANOS + TIME_SPAN_NANOS;
         double timeExposure = 0.0;
-        long timeFrom = Long.MAX_VALUE;
-        // The span ends no later than the first of the options' floors (an hour before expiry): their margin moves
+        long timeUnits = 0;
+        // A span ends no later than the first of its options' floors (an hour before expiry): their margin moves
         // until then and not after, so over a span reaching beyond it the move is not convex.
-        long timeEnd = timeUntil;
         for (int slot = accounts.firstPosition(accountId); slot >= 0; slot = positions.nextInAccount(slot))
         {
             final int id = positions.instrument(slot);
             if (positions.quantity(slot) != 0 && instruments.isOption(id))
             {
-                final long floor = instruments.expiry(id) - MarginCalculator.MIN_TIME_NANOS;
-                if (floor > lastOptionRefresh[id])
+                final int u = instruments.underlying(id);
+                if ((timeUnits & (1L << u)) == 0)
                 {
-                    timeEnd = Math.min(timeEnd, floor);
+                    timeUnits |= 1L << u;
+                    unitTimeEnd[u] = timeUntil;
+                    unitTimeLastFloor[u] = Long.MIN_VALUE;
+                    unitTimeFrom[u] = Long.MAX_VALUE;
+                    unitTimeExposure[u] = 0.0;
+                }
+                final long floor = instruments.expiry(id) - MarginCalculator.MIN_TIME_NANOS;
+                // Only the floors of options that decay end a span: one at no volatility (priced at intrinsic value)
+                // never moves with time, and its floor, passed while it was not re-priced, ended the span before the
+                // last re-pricing of the others, whose decay then counted as nothing and registered no edge at all
+                // (TimeEdgeReviewTest).
+                if (floor > lastOptionRefresh[id] && instruments.markVolatility(id) > 0.0)
+                {
+                    unitTimeEnd[u] = Math.min(unitTimeEnd[u], floor);
+                    unitTimeLastFloor[u] = Math.max(unitTimeLastFloor[u], floor);
                 }
             }
         }
@@ -2548,11 +2590,13 @@ public final class ClearingStateMachine implements StateMachine
                     // At no vol an option is priced at intrinsic value: its delta, and so its delta shock, steps at
                     // the strike (422.50 USDC per 1-BTC contract for a move of 2e-8), which no finite bound covers.
                     indexUnbounded[instruments.underlying(id)] |= instruments.markVolatility(id) <= 0.0;
-                    final double decay = calculator.timeSensitivity(id, timeEnd);
+                    final int u = instruments.underlying(id);
+                    final double decay = calculator.timeSensitivity(id, unitTimeEnd[u]);
                     if (decay > 0.0)
                     {
                         timeExposure += contracts * decay;
-                        timeFrom = Math.min(timeFrom, lastOptionRefresh[id]);
+                        unitTimeExposure[u] += contracts * decay;
+                        unitTimeFrom[u] = Math.min(unitTimeFrom[u], lastOptionRefresh[id]);
                     }
                 }
                 n++;
@@ -2589,8 +2633,11 @@ public final class ClearingStateMachine implements StateMachine
             (parameters.initialMarginFactorPpm() / (double)Fixed.PPM) * recoveryFactor;
         final double share = 0.999 * bandScale;
         // Time takes what its options' decay over the span needs, at most TIME_SHARE of the distance; the decay is
-        // convex in the time elapsed, so a share of it lasts at least that share of the span.
-        final double timeBudget = Math.min(timeExposure, TIME_SHARE * Math.max(0.0, headroom - drift));
+        // convex in the time elapsed, so a share of it lasts at least that share of the span. When the whole decay
+        // fits (timeCovered), its budget is set so that its share of the distance covers all of it.
+        final double timeLimit = TIME_SHARE * Math.max(0.0, headroom - drift);
+        final boolean timeCovered = timeExposure / share <= timeLimit;
+        final double timeBudget = timeCovered ? timeExposure / share : timeLimit;
         final double perWeight = weights > 0.0 ? Math.max(0.0, headroom - drift - timeBudget) * share / weights : 0.0;
         final double perWeightRecovery = weights > 0.0 ?
             Math.max(0.0, toRecovery - drift - timeBudget) * share / weights : 0.0;
@@ -2674,9 +2721,39 @@ public final class ClearingStateMachine implements StateMachine
         }
         if (timeExposure > 0.0)
         {
-            // Fires at the first re-pricing of options after the edge (onIndexPrice, onMarkPrice, onTimeAdvance).
-            watch.registerUpper(PriceWatch.TIME_SOURCE, accountId, timeFrom, Math.min(MAX_TIME_EDGE_NANOS,
-                Math.max(0.0, (double)(timeEnd - timeFrom)) * Math.min(1.0, timeBudget * share / timeExposure)));
+            // Each underlying's options take the same share of their own decay, so the budgets add up to the time's
+            // share, and each underlying has its edge. One that has passed already (its options wait to be re-priced
+            // past it) is watched by the commands that re-price options on that underlying alone; the earliest of the
+            // others by every command that re-prices options (onIndexPrice, onMarkPrice of an option, onTimeAdvance):
+            // it comes before any of theirs. An underlying whose span ends at the floor of every option on it that
+            // still decays, with the whole decay covered, needs no edge: past the floor their time stands still
+            // (docs/settlement.md).
+            final double fraction = timeCovered ? 1.0 : timeBudget * share / timeExposure;
+            long earliestFrom = Long.MAX_VALUE;
+            double earliestWidth = 0.0;
+            for (long units = timeUnits; units != 0; units &= units - 1)
+            {
+                final int u = Long.numberOfTrailingZeros(units);
+                if (unitTimeExposure[u] > 0.0 && !(timeCovered && unitTimeLastFloor[u] <= unitTimeEnd[u]))
+                {
+                    final double span = Math.max(0.0, (double)(unitTimeEnd[u] - unitTimeFrom[u]));
+                    final double width = Math.min(MAX_TIME_EDGE_NANOS, span * fraction);
+                    final long edge = unitTimeFrom[u] + (long)Math.floor(width);
+                    if (edge <= now)
+                    {
+                        watch.registerUpper(PriceWatch.TIME_SOURCE_BASE + u, accountId, unitTimeFrom[u], width);
+                    }
+                    else if (earliestFrom == Long.MAX_VALUE || edge < earliestFrom + (long)Math.floor(earliestWidth))
+                    {
+                        earliestFrom = unitTimeFrom[u];
+                        earliestWidth = width;
+                    }
+                }
+            }
+            if (earliestFrom != Long.MAX_VALUE)
+            {
+                watch.registerUpper(PriceWatch.TIME_SOURCE, accountId, earliestFrom, earliestWidth);
+            }
         }
         watch.endBands(accountId);
     }

@@ -56,8 +56,10 @@ public final class SnapshotCodec
      * what a state holds for a given journal (version 5: the price bands of accounts in margin call), so that a
      * snapshot is only ever compared with, or continued by, the code that would have written it. Since version 6 the
      * header also records {@link ClearingStateMachine#RULES_VERSION}, and a snapshot of other rules is refused.
+     * Version 7: a time edge per underlying (source ids from {@code PriceWatch.TIME_SOURCE_BASE}; version 6 had one
+     * time source, whose id is now underlying 0's).
      */
-    public static final int FORMAT_VERSION = 6;
+    public static final int FORMAT_VERSION = 7;
     /** Bytes of the SnapshotTrailer frame that ends every snapshot. */
     public static final int TRAILER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotTrailerEncoder.BLOCK_LENGTH;
     private static final int HEADER_FRAME_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +

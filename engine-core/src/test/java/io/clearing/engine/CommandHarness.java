@@ -57,8 +57,14 @@ final class CommandHarness
 
     void instrument(final int id, final InstrumentKind kind, final long size, final long strike, final long expiry)
     {
+        instrument(id, kind, size, strike, expiry, 0);
+    }
+
+    void instrument(final int id, final InstrumentKind kind, final long size, final long strike, final long expiry,
+        final int underlying)
+    {
         final List<Integer> t = apply(new InstrumentDefinitionEncoder().wrapAndApplyHeader(buffer, 0, header)
-            .timestamp(time++).instrumentId(id).kind(kind).underlyingId(0)
+            .timestamp(time++).instrumentId(id).kind(kind).underlyingId(underlying)
             .settlementAssetId(0).strike(strike).expiryTimestamp(expiry).contractSize(size).makerFeePpm(0)
             .takerFeePpm(0).encodedLength());
         if (t.contains(CommandRejectedDecoder.TEMPLATE_ID))

@@ -128,6 +128,169 @@ final class TimeEdgeTest
         }
     }
 
+    /**
+     * Short at-the-money calls on two underlyings, left just above initial margin 24 hours before expiry: every 10
+     * minutes the options of one underlying only are re-priced (index ticks taking turns, or a TimeAdvance re-pricing
+     * those older than 15 minutes), and the held state must equal a fresh evaluation. Each underlying's options have
+     * their own time edge, popped only when they are re-priced.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void timeEdgesOfOptionsOnTwoUnderlyingsHoldWhileTheyAreRePricedInTurn(final boolean byIndexTicks)
+    {
+        final CommandHarness h = new CommandHarness();
+        final long expiry = h.time + 24 * HOUR;
+        for (int u = 0; u < 2; u++)
+        {
+            h.instrument(CALL + u, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry, u);
+            h.index(u, 64_999 * UNIT);
+            h.index(u, 65_000 * UNIT);
+            h.mark(CALL + u, 1_000 * UNIT, 0.6);
+            h.mark(CALL + u, 1_001 * UNIT, 0.6);
+        }
+        h.deposit(20, 1_000_000 * UNIT);
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
+        h.trade(CALL + 1, 20, 21, 1_001 * UNIT, 6);
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        final long keep = fresh[4] + fresh[4] / 100;
+        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(0).amount(fresh[3] - keep).encodedLength());
+        assertEquals(MarginState.HEALTHY.value(), h.machine.accounts().state(20));
+        final long start = h.time;
+        int step = 0;
+        for (long at = start + HOUR / 6; at < expiry - 2 * HOUR; at += HOUR / 6, step++)
+        {
+            if (byIndexTicks)
+            {
+                h.time = at;
+                h.index(step % 2, 65_000 * UNIT);
+            }
+            else
+            {
+                // Every 10 minutes; each TimeAdvance re-prices the options last re-priced over 15 minutes before.
+                h.index(1, 65_000 * UNIT);
+                h.advanceTo(at);
+            }
+            h.machine.evaluate(20, fresh);
+            assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)h.machine.accounts().state(20)),
+                (at - start) / 60_000_000_000L + " minutes on: fresh equity " + fresh[3] + ", IM " + fresh[4]);
+        }
+        assertNotEquals(MarginState.HEALTHY.value(), (short)fresh[0], "time alone took the account below IM");
+    }
+
+    /**
+     * Once its options' floor (an hour before expiry) has passed, an account holding options on underlying 1 must be
+     * re-evaluated when they are re-priced - and not over and over before: ticks of underlying 0 re-price none of
+     * them. Its time edge, on the source every re-pricing watches, fires at the first tick after it; that evaluation
+     * finds the edge passed and moves it to the source of underlying 1 alone. With one time source and nothing else
+     * the default run re-evaluated 62,000 holders at each of 19 commands after the options' floor, until their own
+     * underlying ticked. Account 20, short and left 1% above initial margin, has a time edge; account 21, long with
+     * ample collateral, has its whole decay to the floor covered and none.
+     */
+    @org.junit.jupiter.api.Test
+    void ticksOfAnotherUnderlyingDoNotReEvaluateHoldersWhoseTimeEdgeHasPassed()
+    {
+        final CommandHarness h = new CommandHarness();
+        final long expiry = h.time + 3 * HOUR;
+        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry, 1);
+        h.instrument(PUT, InstrumentKind.PUT, UNIT, 3_000 * UNIT, expiry + 24 * HOUR, 0);
+        h.index(0, 2_999 * UNIT);
+        h.index(0, 3_000 * UNIT);
+        h.index(1, 64_999 * UNIT);
+        h.index(1, 65_000 * UNIT);
+        h.mark(CALL, 1_000 * UNIT, 0.6);
+        h.mark(CALL, 1_001 * UNIT, 0.6);
+        h.deposit(20, 1_000_000 * UNIT);
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(0).amount(fresh[3] - fresh[4] - fresh[4] / 100).encodedLength());
+        final long floor = expiry - HOUR;
+        final long minute = 60_000_000_000L;
+        for (long at = h.time + 10 * minute; at < floor - 25 * minute; at += 10 * minute)
+        {
+            h.time = at;
+            h.index(1, 65_000 * UNIT);
+        }
+        h.time = floor - 20 * minute;
+        h.index(1, 65_000 * UNIT);                                   // the last re-pricing before the floor
+        final long before = h.machine.evaluations();
+        for (long at = floor + minute; at < floor + 14 * minute; at += 10_000_000_000L)
+        {
+            h.time = at;
+            h.index(0, 3_000 * UNIT);
+        }
+        assertEquals(before + 1, h.machine.evaluations(), "78 ticks of underlying 0: account 20 at the first only");
+        h.time = floor + 14 * minute;
+        h.index(1, 65_000 * UNIT);                                   // their options re-priced past the floor
+        assertEquals(before + 2, h.machine.evaluations(), "account 20, once, when its options are re-priced");
+        for (final int account : new int[] {20, 21})
+        {
+            h.machine.evaluate(account, fresh);
+            assertEquals(MarginState.get((short)fresh[0]),
+                MarginState.get((short)h.machine.accounts().state(account)), "account " + account);
+        }
+    }
+
+    /**
+     * An option's margin stops moving with time at its floor, an hour before expiry. An account whose whole decay to
+     * the floor fits the time's share of its headroom registers no time edge and is not re-evaluated as the floor
+     * passes; re-priced every minute through the floor (index ticks at an unchanged price), or every 10 minutes by
+     * TimeAdvance, its held state equals a fresh evaluation, and with the index moving it still follows every change.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void anAccountWhoseDecayToTheFloorIsCoveredNeedsNoTimeEdge(final int variant)
+    {
+        final long minute = 60_000_000_000L;
+        final CommandHarness h = new CommandHarness();
+        final long expiry = h.time + 5 * HOUR;
+        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry);
+        h.index(0, 64_999 * UNIT);
+        h.index(0, 65_000 * UNIT);
+        h.mark(CALL, 1_000 * UNIT, 0.6);
+        h.mark(CALL, 1_001 * UNIT, 0.6);
+        h.deposit(20, 1_000_000 * UNIT);
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        // Twenty times initial margin: the decay to the floor is far inside a tenth of the headroom.
+        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(0).amount(fresh[3] - 20 * fresh[4]).encodedLength());
+        final long before = h.machine.evaluations();
+        final java.util.Random random = new java.util.Random(variant);
+        long index = 65_000 * UNIT;
+        for (long at = h.time + minute; at < expiry - 10 * minute; at += variant == 1 ? 10 * minute : minute)
+        {
+            if (variant == 1)
+            {
+                h.advanceTo(at);
+            }
+            else
+            {
+                h.time = at;
+                index += variant == 2 ? (random.nextInt(2001) - 1000) * UNIT : 0;
+                h.index(0, index);
+            }
+            for (final int account : new int[] {20, 21})
+            {
+                h.machine.evaluate(account, fresh);
+                assertEquals(MarginState.get((short)fresh[0]),
+                    MarginState.get((short)h.machine.accounts().state(account)),
+                    (at - h.time) / minute + " account " + account + ": fresh equity " + fresh[3] + ", IM " + fresh[4]);
+            }
+        }
+        if (variant < 2)
+        {
+            assertEquals(before, h.machine.evaluations(), "time alone re-evaluated an account whose decay is covered");
+        }
+    }
+
     private static void parameter(final CommandHarness h, final RiskParameter parameter, final long value)
     {
         h.apply(new RiskParameterUpdateEncoder().wrapAndApplyHeader(h.buffer, 0, h.header)

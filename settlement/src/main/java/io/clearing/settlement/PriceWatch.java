@@ -16,7 +16,8 @@ import org.agrona.collections.IntArrayList;
  * ({@link #weight}), so a price that ticks often gets a wide band and one that never moves gets none. A price tick
  * pops only the accounts whose band it leaves - O(k log n) for k such accounts - and the caller re-evaluates them,
  * which registers fresh bands. Sources are numbered: instrument marks 0..4095, underlying indexes from
- * {@link #INDEX_SOURCE_BASE}, option implied volatilities (ppm) from {@link #VOL_SOURCE_BASE}.
+ * {@link #INDEX_SOURCE_BASE}, option implied volatilities (ppm) from {@link #VOL_SOURCE_BASE}, engine time as seen by
+ * the options of each underlying from {@link #TIME_SOURCE_BASE}, and engine time for all options {@link #TIME_SOURCE}.
  * Each band is a record ({@link BandRecords}) that knows where its entries are, so a re-registered band moves in
  * place and a dropped one is removed: the heaps hold live bands only. A snapshot holds the heaps exactly as in memory
  * (array order and capacity) and the band records, so a restored watch is this watch. Not thread-safe.
@@ -28,10 +29,17 @@ public final class PriceWatch
     /** First source id of option implied volatilities (in ppm), one per instrument id. */
     public static final int VOL_SOURCE_BASE = INDEX_SOURCE_BASE + Limits.MAX_UNDERLYINGS;
     /**
-     * The source id of engine time: an account holding options registers an upper edge at the time by which their
-     * decay could use its share of the headroom; time "moves" whenever options are re-priced at a later time.
+     * First source id of engine time as seen by the options of one underlying: an account whose time edge for an
+     * underlying has already passed - its options there wait to be re-priced past it - registers it here, watched only
+     * by the commands that re-price options on that underlying (their margin does not move with time in between).
      */
-    public static final int TIME_SOURCE = VOL_SOURCE_BASE + Limits.MAX_INSTRUMENTS;
+    public static final int TIME_SOURCE_BASE = VOL_SOURCE_BASE + Limits.MAX_INSTRUMENTS;
+    /**
+     * The source id of engine time for every other time edge: an account holding options registers one upper edge at
+     * the earliest time by which their decay on some underlying could use its share of the headroom; time "moves"
+     * whenever options are re-priced at a later time.
+     */
+    public static final int TIME_SOURCE = TIME_SOURCE_BASE + Limits.MAX_UNDERLYINGS;
     /** Number of source ids. */
     public static final int SOURCES = TIME_SOURCE + 1;
     /** Weight of the newest change in the running means of {@link #moved}. */
