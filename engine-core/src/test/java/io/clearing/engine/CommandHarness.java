@@ -15,10 +15,13 @@ import io.clearing.sbe.MessageHeaderDecoder;
 import io.clearing.sbe.MessageHeaderEncoder;
 import io.clearing.sbe.NewOrderEncoder;
 import io.clearing.sbe.OrderAcceptedDecoder;
+import io.clearing.sbe.OrderRejectedDecoder;
+import io.clearing.sbe.RejectReason;
 import io.clearing.sbe.Side;
 import io.clearing.sbe.TimeAdvanceEncoder;
 import io.clearing.settlement.Accounts;
 import io.clearing.settlement.EventWriter;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -36,7 +39,6 @@ final class CommandHarness
     static final long UNIT = 100_000_000L;
     final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
     final MessageHeaderEncoder header = new MessageHeaderEncoder();
-    final MessageHeaderDecoder eventHeader = new MessageHeaderDecoder();
     final EventWriter events = new EventWriter();
     final ClearingStateMachine machine = new ClearingStateMachine(1024, new RiskParameters());
     long time = 1_767_225_600_000_000_000L;
@@ -150,13 +152,52 @@ final class CommandHarness
     List<Integer> apply(final int bodyLength)
     {
         machine.apply(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength, events);
+        return forEachEvent(events, (template, frames, frame, length, body, blockLength, version) -> { });
+    }
+
+    /** What {@link #forEachEvent} hands over for each event. */
+    interface EventVisitor
+    {
+        /**
+         * @param templateId  the event's template.
+         * @param buffer      the events' buffer, reused by the next command.
+         * @param frame       offset of the event's SBE frame (its message header).
+         * @param frameLength length of the frame.
+         * @param body        offset of the event's body.
+         * @param blockLength the body's block length.
+         * @param version     the schema version it was written with.
+         */
+        void onEvent(int templateId, DirectBuffer buffer, int frame, int frameLength, int body, int blockLength,
+            int version);
+    }
+
+    /** @return the reason of a CommandRejected or OrderRejected event, null for any other event. */
+    static RejectReason rejection(final int templateId, final DirectBuffer buffer, final int body,
+        final int blockLength, final int version)
+    {
+        if (templateId == CommandRejectedDecoder.TEMPLATE_ID)
+        {
+            return new CommandRejectedDecoder().wrap(buffer, body, blockLength, version).reason();
+        }
+        return templateId == OrderRejectedDecoder.TEMPLATE_ID ?
+            new OrderRejectedDecoder().wrap(buffer, body, blockLength, version).reason() : null;
+    }
+
+    /**
+     * Walks the events of the last command - length-prefixed SBE frames - in order. @return their template ids.
+     */
+    static List<Integer> forEachEvent(final EventWriter events, final EventVisitor visitor)
+    {
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
         final List<Integer> templates = new ArrayList<>();
         int offset = 0;
         for (int i = 0; i < events.count(); i++)
         {
             final int length = events.buffer().getInt(offset, ByteOrder.LITTLE_ENDIAN);
-            eventHeader.wrap(events.buffer(), offset + 4);
-            templates.add(eventHeader.templateId());
+            header.wrap(events.buffer(), offset + 4);
+            templates.add(header.templateId());
+            visitor.onEvent(header.templateId(), events.buffer(), offset + 4, length,
+                offset + 4 + MessageHeaderEncoder.ENCODED_LENGTH, header.blockLength(), header.version());
             offset += 4 + length;
         }
         return templates;

@@ -16,7 +16,6 @@ import io.clearing.sbe.InstrumentKind;
 import io.clearing.sbe.MarginState;
 import io.clearing.sbe.MarginStatusDecoder;
 import io.clearing.sbe.MarkPriceEncoder;
-import io.clearing.sbe.MessageHeaderDecoder;
 import io.clearing.sbe.MessageHeaderEncoder;
 import io.clearing.sbe.NewOrderEncoder;
 import io.clearing.sbe.OrderAcceptedDecoder;
@@ -36,7 +35,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -79,7 +77,6 @@ final class OverflowAtomicityTest
 
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
-    private final MessageHeaderDecoder eventHeader = new MessageHeaderDecoder();
     private final EventWriter events = new EventWriter();
     private final SnapshotCodec codec = new SnapshotCodec();
     private final ExpandableArrayBuffer snapshot = new ExpandableArrayBuffer(1 << 16);
@@ -629,28 +626,16 @@ final class OverflowAtomicityTest
     {
         lastRejected = null;
         machine.apply(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength, events);
-        final List<Integer> templates = new ArrayList<>();
-        int offset = 0;
-        for (int i = 0; i < events.count(); i++)
+        return CommandHarness.forEachEvent(events, (template, frames, frame, length, body, blockLength, version) ->
         {
-            final int length = events.buffer().getInt(offset, ByteOrder.LITTLE_ENDIAN);
-            eventHeader.wrap(events.buffer(), offset + 4);
-            final int body = offset + 4 + MessageHeaderEncoder.ENCODED_LENGTH;
-            final int template = eventHeader.templateId();
-            final int blockLength = eventHeader.blockLength();
-            final int version = eventHeader.version();
-            templates.add(template);
-            if (template == CommandRejectedDecoder.TEMPLATE_ID)
+            final RejectReason reason = CommandHarness.rejection(template, frames, body, blockLength, version);
+            if (reason != null)
             {
-                lastRejected = new CommandRejectedDecoder().wrap(events.buffer(), body, blockLength, version).reason();
-            }
-            else if (template == OrderRejectedDecoder.TEMPLATE_ID)
-            {
-                lastRejected = new OrderRejectedDecoder().wrap(events.buffer(), body, blockLength, version).reason();
+                lastRejected = reason;
             }
             else if (template == BalanceChangedDecoder.TEMPLATE_ID)
             {
-                final BalanceChangedDecoder change = new BalanceChangedDecoder().wrap(events.buffer(), body,
+                final BalanceChangedDecoder change = new BalanceChangedDecoder().wrap(frames, body,
                     blockLength, version);
                 final long key = key(change.accountId(), change.assetId());
                 final long journaled = journaledBalances.getOrDefault(key, 0L);
@@ -663,19 +648,19 @@ final class OverflowAtomicityTest
             }
             else if (template == TradeSettledDecoder.TEMPLATE_ID)
             {
-                final TradeSettledDecoder trade = new TradeSettledDecoder().wrap(events.buffer(), body, blockLength,
+                final TradeSettledDecoder trade = new TradeSettledDecoder().wrap(frames, body, blockLength,
                     version);
                 journaledPositions.put(key(trade.accountId(), trade.instrumentId()), trade.positionAfter());
             }
             else if (template == ExpirySettledDecoder.TEMPLATE_ID)
             {
-                final ExpirySettledDecoder settled = new ExpirySettledDecoder().wrap(events.buffer(), body,
+                final ExpirySettledDecoder settled = new ExpirySettledDecoder().wrap(frames, body,
                     blockLength, version);
                 journaledPositions.put(key(settled.accountId(), settled.instrumentId()), 0L);
             }
             else if (template == MarginStatusDecoder.TEMPLATE_ID)
             {
-                final MarginStatusDecoder status = new MarginStatusDecoder().wrap(events.buffer(), body, blockLength,
+                final MarginStatusDecoder status = new MarginStatusDecoder().wrap(frames, body, blockLength,
                     version);
                 final int journaled = journaledStates.getOrDefault(status.accountId(), 0);
                 if (status.previousStateRaw() != journaled)
@@ -685,8 +670,6 @@ final class OverflowAtomicityTest
                 }
                 journaledStates.put(status.accountId(), (int)status.stateRaw());
             }
-            offset += 4 + length;
-        }
-        return templates;
+        });
     }
 }

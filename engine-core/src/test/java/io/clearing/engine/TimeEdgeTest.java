@@ -34,19 +34,12 @@ final class TimeEdgeTest
     {
         final CommandHarness h = new CommandHarness();
         final long expiry = h.time + 24 * HOUR;
-        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry);
-        h.index(0, 64_999 * UNIT);
-        h.index(0, 65_000 * UNIT);
-        h.mark(CALL, 1_000 * UNIT, 0.6);
-        h.mark(CALL, 1_001 * UNIT, 0.6);                           // the mark has moved: its bands are in use
+        listCall(h, CALL, 0, expiry);
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);                    // 20 short 10 ATM calls
+        leave20At(h, 101);                                           // IM + 1%
         final long[] fresh = new long[8];
-        h.machine.evaluate(20, fresh);
-        final long keep = fresh[4] + fresh[4] / 100;                 // IM + 1%
-        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
-            .accountId(20).assetId(0).amount(fresh[3] - keep).encodedLength());
         assertEquals(MarginState.HEALTHY.value(), h.machine.accounts().state(20));
         final long start = h.time;
         for (long at = start + HOUR / 6; at < expiry - 2 * HOUR; at += HOUR / 6)
@@ -140,23 +133,14 @@ final class TimeEdgeTest
     {
         final CommandHarness h = new CommandHarness();
         final long expiry = h.time + 24 * HOUR;
-        for (int u = 0; u < 2; u++)
-        {
-            h.instrument(CALL + u, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry, u);
-            h.index(u, 64_999 * UNIT);
-            h.index(u, 65_000 * UNIT);
-            h.mark(CALL + u, 1_000 * UNIT, 0.6);
-            h.mark(CALL + u, 1_001 * UNIT, 0.6);
-        }
+        listCall(h, CALL, 0, expiry);
+        listCall(h, CALL + 1, 1, expiry);
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
         h.trade(CALL + 1, 20, 21, 1_001 * UNIT, 6);
+        leave20At(h, 101);
         final long[] fresh = new long[8];
-        h.machine.evaluate(20, fresh);
-        final long keep = fresh[4] + fresh[4] / 100;
-        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
-            .accountId(20).assetId(0).amount(fresh[3] - keep).encodedLength());
         assertEquals(MarginState.HEALTHY.value(), h.machine.accounts().state(20));
         final long start = h.time;
         int step = 0;
@@ -194,21 +178,15 @@ final class TimeEdgeTest
     {
         final CommandHarness h = new CommandHarness();
         final long expiry = h.time + 3 * HOUR;
-        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry, 1);
+        listCall(h, CALL, 1, expiry);
         h.instrument(PUT, InstrumentKind.PUT, UNIT, 3_000 * UNIT, expiry + 24 * HOUR, 0);
         h.index(0, 2_999 * UNIT);
         h.index(0, 3_000 * UNIT);
-        h.index(1, 64_999 * UNIT);
-        h.index(1, 65_000 * UNIT);
-        h.mark(CALL, 1_000 * UNIT, 0.6);
-        h.mark(CALL, 1_001 * UNIT, 0.6);
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
+        leave20At(h, 101);
         final long[] fresh = new long[8];
-        h.machine.evaluate(20, fresh);
-        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
-            .accountId(20).assetId(0).amount(fresh[3] - fresh[4] - fresh[4] / 100).encodedLength());
         final long floor = expiry - HOUR;
         final long minute = 60_000_000_000L;
         for (long at = h.time + 10 * minute; at < floor - 25 * minute; at += 10 * minute)
@@ -249,19 +227,13 @@ final class TimeEdgeTest
         final long minute = 60_000_000_000L;
         final CommandHarness h = new CommandHarness();
         final long expiry = h.time + 5 * HOUR;
-        h.instrument(CALL, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry);
-        h.index(0, 64_999 * UNIT);
-        h.index(0, 65_000 * UNIT);
-        h.mark(CALL, 1_000 * UNIT, 0.6);
-        h.mark(CALL, 1_001 * UNIT, 0.6);
+        listCall(h, CALL, 0, expiry);
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
-        final long[] fresh = new long[8];
-        h.machine.evaluate(20, fresh);
         // Twenty times initial margin: the decay to the floor is far inside a tenth of the headroom.
-        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
-            .accountId(20).assetId(0).amount(fresh[3] - 20 * fresh[4]).encodedLength());
+        leave20At(h, 2_000);
+        final long[] fresh = new long[8];
         final long before = h.machine.evaluations();
         final java.util.Random random = new java.util.Random(variant);
         long index = 65_000 * UNIT;
@@ -289,6 +261,28 @@ final class TimeEdgeTest
         {
             assertEquals(before, h.machine.evaluations(), "time alone re-evaluated an account whose decay is covered");
         }
+    }
+
+    /**
+     * Lists a call struck at 65,000 on the underlying, at the money, and moves its index and its mark once: their bands
+     * are in use from then on.
+     */
+    private static void listCall(final CommandHarness h, final int id, final int underlying, final long expiry)
+    {
+        h.instrument(id, InstrumentKind.CALL, UNIT, 65_000 * UNIT, expiry, underlying);
+        h.index(underlying, 64_999 * UNIT);
+        h.index(underlying, 65_000 * UNIT);
+        h.mark(id, 1_000 * UNIT, 0.6);
+        h.mark(id, 1_001 * UNIT, 0.6);
+    }
+
+    /** Withdraws from account 20 until its equity is {@code percent} percent of its initial margin. */
+    private static void leave20At(final CommandHarness h, final long percent)
+    {
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(0).amount(fresh[3] - fresh[4] * percent / 100).encodedLength());
     }
 
     private static void parameter(final CommandHarness h, final RiskParameter parameter, final long value)

@@ -15,7 +15,6 @@ import io.clearing.sbe.InstrumentKind;
 import io.clearing.sbe.LiquidationTradeDecoder;
 import io.clearing.sbe.MarginState;
 import io.clearing.sbe.MarkPriceEncoder;
-import io.clearing.sbe.MessageHeaderDecoder;
 import io.clearing.sbe.MessageHeaderEncoder;
 import io.clearing.sbe.NewOrderEncoder;
 import io.clearing.sbe.OrderAcceptedDecoder;
@@ -29,8 +28,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,7 +55,6 @@ final class ValuationRangeTest
 
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
-    private final MessageHeaderDecoder eventHeader = new MessageHeaderDecoder();
     private final EventWriter events = new EventWriter();
     private ClearingStateMachine machine;
     private long time = 1_767_225_600_000_000_000L;
@@ -330,24 +326,12 @@ final class ValuationRangeTest
     {
         lastRejected = null;
         machine.apply(buffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + bodyLength, events);
-        final List<Integer> templates = new ArrayList<>();
-        int offset = 0;
-        for (int i = 0; i < events.count(); i++)
+        return CommandHarness.forEachEvent(events, (template, frames, frame, length, body, blockLength, version) ->
         {
-            final int length = events.buffer().getInt(offset, ByteOrder.LITTLE_ENDIAN);
-            eventHeader.wrap(events.buffer(), offset + 4);
-            final int body = offset + 4 + MessageHeaderEncoder.ENCODED_LENGTH;
-            final int template = eventHeader.templateId();
-            templates.add(template);
-            if (template == CommandRejectedDecoder.TEMPLATE_ID)
+            final RejectReason reason = CommandHarness.rejection(template, frames, body, blockLength, version);
+            if (reason != null)
             {
-                lastRejected = new CommandRejectedDecoder().wrap(events.buffer(), body, eventHeader.blockLength(),
-                    eventHeader.version()).reason();
-            }
-            else if (template == OrderRejectedDecoder.TEMPLATE_ID)
-            {
-                lastRejected = new OrderRejectedDecoder().wrap(events.buffer(), body, eventHeader.blockLength(),
-                    eventHeader.version()).reason();
+                lastRejected = reason;
             }
             else if (template == LiquidationTradeDecoder.TEMPLATE_ID)
             {
@@ -357,12 +341,10 @@ final class ValuationRangeTest
             {
                 // Copied out: the event buffer is reused by the next command.
                 final byte[] copy = new byte[length];
-                events.buffer().getBytes(offset + 4, copy);
+                frames.getBytes(frame, copy);
                 lastReport = new AccountRiskReportDecoder().wrap(new UnsafeBuffer(copy),
-                    MessageHeaderEncoder.ENCODED_LENGTH, eventHeader.blockLength(), eventHeader.version());
+                    MessageHeaderEncoder.ENCODED_LENGTH, blockLength, version);
             }
-            offset += 4 + length;
-        }
-        return templates;
+        });
     }
 }
