@@ -165,6 +165,39 @@ final class TimeEdgeTest
     }
 
     /**
+     * Underlyings whose spans differ twelvefold, re-priced at different rates: short calls three hours from expiry on
+     * underlying 0, left just above initial margin, whose span ends at their floor two hours on, ticking every 20
+     * seconds, and a long call a month out on underlying 1, whose span runs a day, ticking every 20 minutes (its edge
+     * passes between its ticks and moves to its own source). The held state must follow a fresh evaluation until time
+     * alone has taken the account below initial margin.
+     */
+    @org.junit.jupiter.api.Test
+    void timeEdgesHoldForUnderlyingsOfDifferentSpansAndTickRates()
+    {
+        final CommandHarness h = new CommandHarness();
+        final long start = h.time;
+        final long second = 1_000_000_000L;
+        final long expiry = start + 3 * HOUR;
+        listCall(h, CALL, 0, expiry);
+        listCall(h, CALL + 1, 1, start + 30 * 24 * HOUR);
+        h.deposit(20, 1_000_000 * UNIT);
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
+        h.trade(CALL + 1, 21, 20, 1_001 * UNIT, 1);
+        leave20At(h, 101);
+        final long[] fresh = new long[8];
+        for (long at = start + 20 * second; at < expiry - HOUR - 60 * second; at += 20 * second)
+        {
+            h.time = at;
+            h.index((at - start) % (1_200 * second) == 0 ? 1 : 0, 65_000 * UNIT);
+            h.machine.evaluate(20, fresh);
+            assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)h.machine.accounts().state(20)),
+                (at - start) / second + " seconds on: fresh equity " + fresh[3] + ", IM " + fresh[4]);
+        }
+        assertNotEquals(MarginState.HEALTHY.value(), (short)fresh[0], "time alone took the account below IM");
+    }
+
+    /**
      * Once its options' floor (an hour before expiry) has passed, an account holding options on underlying 1 must be
      * re-evaluated when they are re-priced - and not over and over before: ticks of underlying 0 re-price none of
      * them. Its time edge, on the source every re-pricing watches, fires at the first tick after it; that evaluation
