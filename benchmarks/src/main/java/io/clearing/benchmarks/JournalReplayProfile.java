@@ -102,7 +102,8 @@ public final class JournalReplayProfile
                     bands[t] / (double)count[t]);
             }
         }
-        System.out.printf("account evaluations %,d (%,d triggered by price bands), %,d bands registered%n",
-            machine.evaluations(), machine.triggeredEvaluations(), machine.bandRegistrations());
+        System.out.printf("account evaluations %,d (%,d triggered by price bands), %,d bands registered " +
+            "(%,d edges kept in place)%n", machine.evaluations(), machine.triggeredEvaluations(),
+            machine.bandRegistrations(), machine.keptBandEdges());
     }
 }

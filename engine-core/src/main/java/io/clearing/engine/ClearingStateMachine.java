@@ -113,6 +113,8 @@ public final class ClearingStateMachine implements StateMachine
     private final int[] indexDirection = new int[Limits.MAX_UNDERLYINGS];
     /** Per underlying, during a band registration: the account holds an option on it with no volatility. */
     private final boolean[] indexUnbounded = new boolean[Limits.MAX_UNDERLYINGS];
+    /** Per underlying, the weight of its index band in the registration under way (registerBands). */
+    private final double[] indexWeight = new double[Limits.MAX_UNDERLYINGS];
     /**
      * registerBands scratch, per underlying the account holds options on: the end of the span its time edge looks
      * over, the oldest re-pricing of those options, and the bound of their decay over the span.
@@ -2522,9 +2524,9 @@ public final class ClearingStateMachine implements StateMachine
         // Split 0.999 x the headroom (strictly inside the exact bound despite rounding) among the prices the account
         // depends on, by how fast each moves (PriceWatch.weight). A price with no weight gets a band of width zero,
         // or none for a mark or volatility that has never moved (its first change re-evaluates every holder).
-        java.util.Arrays.fill(indexSensitivity, 0.0);
-        java.util.Arrays.fill(indexDirection, 0);
-        java.util.Arrays.fill(indexUnbounded, false);
+        // The underlyings whose index the account depends on (their entries of indexSensitivity, indexDirection,
+        // indexUnbounded and indexWeight are this evaluation's; the others are stale and never read).
+        long indexUnits = 0;
         double weights = 0.0;
         double grossContracts = 0.0;
         // Time, per underlying with options: how far its options' decay could move IM by the end of the span, from
@@ -2585,12 +2587,13 @@ public final class ClearingStateMachine implements StateMachine
                     bandSensitivity[2 * n + 1] = volSensitivity;
                     bandWeight[2 * n + 1] = volWeight;
                     weights += volWeight;
-                    indexSensitivity[instruments.underlying(id)] += contracts * calculator.indexSensitivity(id);
-                    indexDirection[instruments.underlying(id)] = INDEX_BOTH_WAYS;
+                    final int u = instruments.underlying(id);
+                    indexUnits = dependOnIndex(indexUnits, u);
+                    indexSensitivity[u] += contracts * calculator.indexSensitivity(id);
+                    indexDirection[u] = INDEX_BOTH_WAYS;
                     // At no vol an option is priced at intrinsic value: its delta, and so its delta shock, steps at
                     // the strike (422.50 USDC per 1-BTC contract for a move of 2e-8), which no finite bound covers.
-                    indexUnbounded[instruments.underlying(id)] |= instruments.markVolatility(id) <= 0.0;
-                    final int u = instruments.underlying(id);
+                    indexUnbounded[u] |= instruments.markVolatility(id) <= 0.0;
                     final double decay = calculator.timeSensitivity(id, unitTimeEnd[u]);
                     if (decay > 0.0)
                     {
@@ -2609,6 +2612,7 @@ public final class ClearingStateMachine implements StateMachine
             final int u = instruments.assetValuationUnderlying(asset);
             if (u >= 0)
             {
+                indexUnits = dependOnIndex(indexUnits, u);
                 // Held collateral counts at its weight, owed collateral in full (as compute() values them).
                 indexSensitivity[u] += balance > 0 ?
                     (double)balance / Fixed.SCALE * instruments.assetWeightPpm(asset) / Fixed.PPM :
@@ -2618,12 +2622,14 @@ public final class ClearingStateMachine implements StateMachine
                     INDEX_BOTH_WAYS;
             }
         }
-        for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
+        for (long units = indexUnits; units != 0; units &= units - 1)
         {
+            final int u = Long.numberOfTrailingZeros(units);
             if (indexSensitivity[u] > 0.0)
             {
-                weights += watch.weight(PriceWatch.INDEX_SOURCE_BASE + u, instruments.indexPrice(u),
+                indexWeight[u] = watch.weight(PriceWatch.INDEX_SOURCE_BASE + u, instruments.indexPrice(u),
                     indexSensitivity[u]);
+                weights += indexWeight[u];
             }
         }
         // Margin is a step function of prices at the rounding quantum: a move in a position's favour can still raise
@@ -2696,13 +2702,14 @@ public final class ClearingStateMachine implements StateMachine
             }
             i++;
         }
-        for (int u = 0; u < Limits.MAX_UNDERLYINGS; u++)
+        for (long units = indexUnits; units != 0; units &= units - 1)
         {
+            final int u = Long.numberOfTrailingZeros(units);
             if (indexSensitivity[u] > 0.0)
             {
                 final int source = PriceWatch.INDEX_SOURCE_BASE + u;
                 final long index = instruments.indexPrice(u);
-                final double weight = watch.weight(source, index, indexSensitivity[u]);
+                final double weight = indexWeight[u];
                 final boolean oneWay = indexDirection[u] != INDEX_BOTH_WAYS;
                 // Collateral alone: a move that raises its value can only help, the other way only hurt - as for a
                 // future's mark.
@@ -2756,6 +2763,22 @@ public final class ClearingStateMachine implements StateMachine
             }
         }
         watch.endBands(accountId);
+    }
+
+    /**
+     * Marks underlying {@code u} as one the account being registered depends on, clearing its entries at the first
+     * mention; @return the updated set.
+     */
+    private long dependOnIndex(final long indexUnits, final int u)
+    {
+        final long bit = 1L << u;
+        if ((indexUnits & bit) == 0)
+        {
+            indexSensitivity[u] = 0.0;
+            indexDirection[u] = 0;
+            indexUnbounded[u] = false;
+        }
+        return indexUnits | bit;
     }
 
     /** @return true when the account owes some asset (a negative balance): its collateral must keep covering it. */
@@ -3482,6 +3505,15 @@ public final class ClearingStateMachine implements StateMachine
     public long bandRegistrations()
     {
         return watch.registrations();
+    }
+
+    /**
+     * @return band edges registered again that kept their standing place since this machine was built or restored
+     * (PriceWatch.keptEdges): a diagnostic, not part of the state.
+     */
+    public long keptBandEdges()
+    {
+        return watch.keptEdges();
     }
 
     /**

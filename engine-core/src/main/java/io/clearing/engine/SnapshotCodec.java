@@ -57,9 +57,10 @@ public final class SnapshotCodec
      * snapshot is only ever compared with, or continued by, the code that would have written it. Since version 6 the
      * header also records {@link ClearingStateMachine#RULES_VERSION}, and a snapshot of other rules is refused.
      * Version 7: a time edge per underlying (source ids from {@code PriceWatch.TIME_SOURCE_BASE}; version 6 had one
-     * time source, whose id is now underlying 0's).
+     * time source, whose id is now underlying 0's). Version 8: a band registered again keeps a standing edge that lies
+     * inside the new one by at most a quarter of its half-width (the heap entries then differ).
      */
-    public static final int FORMAT_VERSION = 7;
+    public static final int FORMAT_VERSION = 8;
     /** Bytes of the SnapshotTrailer frame that ends every snapshot. */
     public static final int TRAILER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + SnapshotTrailerEncoder.BLOCK_LENGTH;
     private static final int HEADER_FRAME_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +

@@ -54,12 +54,20 @@ public final class PriceWatch
     private static final double JUMP_CLIP = 16.0;
     /** A band wider than any price: the account never needs a re-check for this source. */
     private static final double NO_TRIGGER = (double)Limits.MAX_PRICE * 4;
+    /**
+     * A band registered again keeps its standing edge when that edge lies inside the new one by at most this share of
+     * the new half-width: most re-evaluations move an edge a little outward (the account's other prices barely moved),
+     * and the heap moves they would cost are most of a registration. Narrower than needed only fires sooner.
+     */
+    private static final double KEEP_SLACK = 0.25;
 
     private final BandRecords records = new BandRecords();
     private int[] firstBand;
     private final TriggerHeap[] upper = new TriggerHeap[SOURCES];
     private final TriggerHeap[] lowerNegated = new TriggerHeap[SOURCES];
     private long registrations;
+    /** Edges registered again that stayed where they stood ({@link #KEEP_SLACK}); not in snapshots: diagnostics. */
+    private long kept;
     private final double[] meanSquareMove = new double[SOURCES];
     private final double[] meanInterval = new double[SOURCES];
     private final long[] changedAt = new long[SOURCES];
@@ -277,11 +285,21 @@ public final class PriceWatch
             return;
         }
         final int record = record(source, accountId);
-        edge(upper[source], record, 0, withUpper, accountId,
-            withUpper ? referencePrice + (long)Math.floor(upperHalfWidth) : 0);
-        edge(lowerNegated[source], record, 1, withLower, accountId,
-            withLower ? -(referencePrice - (long)Math.floor(lowerHalfWidth)) : 0);
+        final long upperWidth = withUpper ? (long)Math.floor(upperHalfWidth) : 0;
+        final long lowerWidth = withLower ? (long)Math.floor(lowerHalfWidth) : 0;
+        edge(upper[source], record, 0, withUpper, accountId, referencePrice + upperWidth, keepSlack(upperWidth));
+        edge(lowerNegated[source], record, 1, withLower, accountId, -(referencePrice - lowerWidth),
+            keepSlack(lowerWidth));
         registrations++;
+    }
+
+    /**
+     * How much nearer the reference than the new edge the standing edge of a band may lie and stay: a quarter of the
+     * new half-width ({@link #KEEP_SLACK}).
+     */
+    private static long keepSlack(final long width)
+    {
+        return (long)(width * KEEP_SLACK);
     }
 
     private void edge(
@@ -290,7 +308,8 @@ public final class PriceWatch
         final int side,
         final boolean wanted,
         final int accountId,
-        final long trigger)
+        final long trigger,
+        final long slack)
     {
         final int index = records.position(record, side);
         if (!wanted)
@@ -302,7 +321,17 @@ public final class PriceWatch
         }
         else if (index >= 0)
         {
-            heap.update(index, trigger);
+            // The standing edge stays where it is when it lies inside the new one, by no more than the slack: it fires
+            // no later than the new edge would (sooner re-evaluates sooner: sound), and the heap is not touched.
+            final long standing = heap.trigger(index);
+            if (standing <= trigger && trigger - standing <= slack)
+            {
+                kept++;
+            }
+            else
+            {
+                heap.update(index, trigger);
+            }
         }
         else
         {
@@ -456,6 +485,15 @@ public final class PriceWatch
     public long registrations()
     {
         return registrations;
+    }
+
+    /**
+     * @return edges registered again since this watch was built or restored that kept their standing place (inside
+     * the new edge by at most a quarter of its half-width); a diagnostic, not part of the state.
+     */
+    public long keptEdges()
+    {
+        return kept;
     }
 
     /**

@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PriceWatchTest
 {
     private static final int SOURCE = 7;
+    /** No lower edge, in the single-source model. */
+    private static final long NO_LOWER = Long.MIN_VALUE + 1;
 
     private final Accounts accounts = new Accounts(1_024);
     private final PriceWatch watch = new PriceWatch(accounts);
@@ -234,6 +236,8 @@ class PriceWatchTest
         final int n = 300;
         final long[] lower = new long[n];
         final long[] upper = new long[n];
+        java.util.Arrays.fill(upper, Long.MAX_VALUE);
+        java.util.Arrays.fill(lower, NO_LOWER);
         long price = 100_000;
         for (int a = 0; a < n; a++)
         {
@@ -251,10 +255,12 @@ class PriceWatchTest
                 if (upper[a] < price)
                 {
                     above.add(new long[] {upper[a], a});
+                    upper[a] = Long.MAX_VALUE;
                 }
                 else if (-lower[a] < -price)
                 {
                     below.add(new long[] {-lower[a], a});
+                    lower[a] = NO_LOWER;
                 }
             }
             final List<Integer> want = new ArrayList<>();
@@ -299,10 +305,16 @@ class PriceWatchTest
         {
             java.util.Arrays.fill(row, Long.MIN_VALUE);
         }
+        // [account]: the sources of its band records, in list order (which registrations keep their standing edges).
+        final List<List<Integer>> records = new ArrayList<>();
+        for (int a = 0; a < n; a++)
+        {
+            records.add(new ArrayList<>());
+        }
         PriceWatch current = watch;
         for (int a = 0; a < n; a++)
         {
-            registerRandomly(current, a, random, price, upperEdge, lowerEdge);
+            registerRandomly(current, a, random, price, upperEdge, lowerEdge, records);
         }
         for (int step = 0; step < 20_000; step++)
         {
@@ -339,11 +351,12 @@ class PriceWatchTest
             assertEquals(want, new ArrayList<>(out), "step " + step);
             for (final int accountId : want)
             {
-                registerRandomly(current, accountId - Accounts.FIRST_USER_ACCOUNT, random, price, upperEdge, lowerEdge);
+                registerRandomly(current, accountId - Accounts.FIRST_USER_ACCOUNT, random, price, upperEdge, lowerEdge,
+                    records);
             }
             if (random.nextInt(4) == 0)
             {
-                registerRandomly(current, random.nextInt(n), random, price, upperEdge, lowerEdge);
+                registerRandomly(current, random.nextInt(n), random, price, upperEdge, lowerEdge, records);
             }
             int edges = 0;
             for (int a = 0; a < n; a++)
@@ -361,9 +374,17 @@ class PriceWatchTest
         final SplittableRandom random,
         final long[] price,
         final long[][] upperEdge,
-        final long[][] lowerEdge)
+        final long[][] lowerEdge,
+        final List<List<Integer>> records)
     {
         final int accountId = Accounts.FIRST_USER_ACCOUNT + a;
+        // A registration walks the account's records in list order: a source found ahead of the cursor keeps its
+        // record (and its edges stand), those skipped on the way are dropped, one not found gets a new record.
+        final List<Integer> before = records.get(a);
+        final List<Integer> after = new ArrayList<>();
+        final long[] standingUpper = upperEdge[a].clone();
+        final long[] standingLower = lowerEdge[a].clone();
+        int cursor = 0;
         final int sources = price.length;
         final int[] order = new int[sources];
         for (int i = 0; i < sources; i++)
@@ -392,6 +413,10 @@ class PriceWatchTest
             final double halfWidth = random.nextInt(5) == 0 ? 0.0 : random.nextDouble() * 300;
             final long width = (long)Math.floor(halfWidth);
             final int side = random.nextInt(3);
+            final int found = before.subList(cursor, before.size()).indexOf(source);
+            final boolean stands = found >= 0;
+            cursor = stands ? cursor + found + 1 : cursor;
+            after.add(source);
             if (side == 0)
             {
                 watch.register(source, accountId, price[source], halfWidth);
@@ -406,14 +431,17 @@ class PriceWatchTest
             }
             if (side != 1)
             {
-                upperEdge[a][source] = price[source] + width;
+                upperEdge[a][source] = upperAfter(stands ? standingUpper[source] : Long.MAX_VALUE, price[source],
+                    width);
             }
             if (side != 2)
             {
-                lowerEdge[a][source] = price[source] - width;
+                lowerEdge[a][source] = lowerAfter(stands ? standingLower[source] : Long.MIN_VALUE, Long.MIN_VALUE,
+                    price[source], width);
             }
         }
         watch.endBands(accountId);
+        records.set(a, after);
     }
 
     private PriceWatch roundTrip(final PriceWatch original)
@@ -447,25 +475,44 @@ class PriceWatchTest
         final long width = (long)Math.floor(halfWidth);
         final int side = random.nextInt(3);
         watch.beginBands(accountId);
+        // The account's one band record exists from its first registration on: its edges not popped since stand.
         if (side == 0)
         {
             watch.register(SOURCE, accountId, price, halfWidth);
-            lower[a] = price - width;
-            upper[a] = price + width;
+            lower[a] = lowerAfter(lower[a], NO_LOWER, price, width);
+            upper[a] = upperAfter(upper[a], price, width);
         }
         else if (side == 1)
         {
             watch.registerLower(SOURCE, accountId, price, halfWidth);
-            lower[a] = price - width;
+            lower[a] = lowerAfter(lower[a], NO_LOWER, price, width);
             upper[a] = Long.MAX_VALUE;
         }
         else
         {
             watch.registerUpper(SOURCE, accountId, price, halfWidth);
-            lower[a] = Long.MIN_VALUE + 1;
-            upper[a] = price + width;
+            lower[a] = NO_LOWER;
+            upper[a] = upperAfter(upper[a], price, width);
         }
         watch.endBands(accountId);
+    }
+
+    /**
+     * The upper edge a registration leaves: the standing one (Long.MAX_VALUE for none) when it lies inside the new
+     * edge by at most a quarter of the new half-width - PriceWatch keeps it in place - else the new edge.
+     */
+    private static long upperAfter(final long standing, final long price, final long width)
+    {
+        final long fresh = price + width;
+        return standing != Long.MAX_VALUE && standing <= fresh && fresh - standing <= (long)(width * 0.25) ?
+            standing : fresh;
+    }
+
+    /** The lower edge a registration leaves, as {@link #upperAfter}; {@code none} stands for no edge. */
+    private static long lowerAfter(final long standing, final long none, final long price, final long width)
+    {
+        final long fresh = price - width;
+        return standing != none && standing >= fresh && standing - fresh <= (long)(width * 0.25) ? standing : fresh;
     }
 
     private void band(final int accountId, final Runnable registrations)

@@ -654,6 +654,8 @@ public final class Auditor
         /** When set, the snapshot closing this run must still be the file whose trailer carries this hash. */
         private byte[] closingContentHash;
         private final List<Path> snapshotFiles;
+        /** The sequence each of snapshotFiles names (parsed once: the check runs after every document). */
+        private final long[] snapshotSequences;
         private final List<SnapshotCheck> snapshotChecks = new ArrayList<>();
         private final EventWriter events = new EventWriter();
         private final JournalDocument document = new JournalDocument();
@@ -669,6 +671,7 @@ public final class Auditor
         {
             this.startSequence = startSequence;
             this.snapshotFiles = snapshotFiles == null ? List.of() : snapshotFiles;
+            snapshotSequences = this.snapshotFiles.stream().mapToLong(SnapshotStore::sequenceOf).toArray();
             verifier.reset(startSequence, startHash);
             if (machine != null)
             {
@@ -826,11 +829,10 @@ public final class Auditor
 
         private void checkSnapshotsAt(final long sequence)
         {
-            while (nextSnapshot < snapshotFiles.size() &&
-                SnapshotStore.sequenceOf(snapshotFiles.get(nextSnapshot)) <= sequence)
+            while (nextSnapshot < snapshotSequences.length && snapshotSequences[nextSnapshot] <= sequence)
             {
-                final Path file = snapshotFiles.get(nextSnapshot++);
-                snapshotChecks.add(compare(file, SnapshotStore.sequenceOf(file), sequence));
+                final Path file = snapshotFiles.get(nextSnapshot);
+                snapshotChecks.add(compare(file, snapshotSequences[nextSnapshot++], sequence));
             }
         }
 
