@@ -32,13 +32,16 @@ public final class JournalReplayProfile
 
     /**
      * @param args journal directory, then optionally the number of documents to replay and the account capacity
-     *             (default 262,144, the engine's).
+     *             (default 262,144, the engine's). With {@code -Dprofile.from=N} the per-template table counts only
+     *             the documents after the N-th (a window such as a crash: {@code -Dprofile.from=3000000} with 3250000
+     *             documents).
      * @throws Exception if the journal cannot be read.
      */
     public static void main(final String[] args) throws Exception
     {
         final Path journal = Path.of(args[0]);
         final long limit = args.length > 1 ? Long.parseLong(args[1]) : Long.MAX_VALUE;
+        final long from = Long.getLong("profile.from", 0);
         final int capacity = args.length > 2 ? Integer.parseInt(args[2]) : 1 << 18;
         final Genesis genesis = Genesis.read(journal);
         final ClearingStateMachine machine = genesis != null ? genesis.newMachine() :
@@ -81,7 +84,7 @@ public final class JournalReplayProfile
                     windowStartEvaluations = machine.evaluations();
                     windowStartBands = machine.bandRegistrations();
                 }
-                if (template >= 0 && template < TEMPLATES)
+                if (template >= 0 && template < TEMPLATES && documents > from)
                 {
                     nanos[template] += elapsed;
                     count[template]++;
