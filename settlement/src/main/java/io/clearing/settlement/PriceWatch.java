@@ -299,7 +299,7 @@ public final class PriceWatch
      */
     private static long keepSlack(final long width)
     {
-        return (long)(width * KEEP_SLACK);
+        return Math.max(0L, (long)(width * KEEP_SLACK));
     }
 
     private void edge(
@@ -323,8 +323,10 @@ public final class PriceWatch
         {
             // The standing edge stays where it is when it lies inside the new one, by no more than the slack: it fires
             // no later than the new edge would (sooner re-evaluates sooner: sound), and the heap is not touched.
+            // The distance is compared unsigned: with standing <= trigger it is exact in 64 bits, while a signed
+            // difference of engine times far apart wraps negative and would keep an edge of any distance.
             final long standing = heap.trigger(index);
-            if (standing <= trigger && trigger - standing <= slack)
+            if (standing <= trigger && Long.compareUnsigned(trigger - standing, slack) <= 0)
             {
                 kept++;
             }
