@@ -19,7 +19,8 @@ import org.agrona.collections.IntArrayList;
  * {@link #INDEX_SOURCE_BASE}, option implied volatilities (ppm) from {@link #VOL_SOURCE_BASE}, engine time as seen by
  * the options of each underlying from {@link #TIME_SOURCE_BASE}, and engine time for all options {@link #TIME_SOURCE}.
  * Each band is a record ({@link BandRecords}) that knows where its entries are, so a re-registered band moves in
- * place and a dropped one is removed: the heaps hold live bands only. A snapshot holds the heaps exactly as in memory
+ * place - or keeps an edge that lies inside the new one by at most a quarter of its half-width ({@link #KEEP_SLACK}:
+ * narrower only fires sooner) - and a dropped one is removed: the heaps hold live bands only. A snapshot holds the heaps exactly as in memory
  * (array order and capacity) and the band records, so a restored watch is this watch. Not thread-safe.
  */
 public final class PriceWatch
@@ -182,7 +183,8 @@ public final class PriceWatch
     /**
      * Starts replacing an account's bands, after an evaluation: call {@link #register}, {@link #registerLower} or
      * {@link #registerUpper} for each band it needs now, then {@link #endBands}. A band of a source registered again
-     * moves in place; one not registered again is removed.
+     * moves in place (an edge inside the new one by at most {@link #KEEP_SLACK} of its half-width stays); one not
+     * registered again is removed.
      */
     public void beginBands(final int accountId)
     {
@@ -227,7 +229,9 @@ public final class PriceWatch
 
     /**
      * Registers the band of one source for the account being registered: it fires when the source's price leaves
-     * [reference - halfWidth, reference + halfWidth] (the half-width floored to whole price units).
+     * [reference - halfWidth, reference + halfWidth] (the half-width floored to whole price units), or sooner: an edge
+     * of the account's previous band for this source that lies inside the new edge by at most {@link #KEEP_SLACK} of
+     * the half-width stays where it stands.
      *
      * @param source         source id.
      * @param accountId      the account of {@link #beginBands}.
