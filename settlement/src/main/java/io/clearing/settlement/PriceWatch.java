@@ -20,8 +20,9 @@ import org.agrona.collections.IntArrayList;
  * the options of each underlying from {@link #TIME_SOURCE_BASE}, and engine time for all options {@link #TIME_SOURCE}.
  * Each band is a record ({@link BandRecords}) that knows where its entries are, so a re-registered band moves in
  * place - or keeps an edge that lies inside the new one by at most a quarter of its half-width ({@link #KEEP_SLACK}:
- * narrower only fires sooner) - and a dropped one is removed: the heaps hold live bands only. A snapshot holds the heaps exactly as in memory
- * (array order and capacity) and the band records, so a restored watch is this watch. Not thread-safe.
+ * narrower only fires sooner) - and a dropped one is removed: the heaps hold live bands only. A snapshot holds the
+ * heaps exactly as in memory (array order and capacity) and the band records, so a restored watch is this watch. Not
+ * thread-safe.
  */
 public final class PriceWatch
 {
