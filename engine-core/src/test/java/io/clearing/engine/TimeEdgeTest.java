@@ -198,6 +198,44 @@ final class TimeEdgeTest
     }
 
     /**
+     * The shared time edge must be the earliest of the account's underlyings' edges. Short calls 10 or 20 minutes
+     * before their floor on underlying 0 (a span that short) and a long call a month out on underlying 1 (a span of a
+     * day), the account left 0.1% or 0.2% above initial margin; the underlyings tick in turn every 10 seconds, so both
+     * spans start within 20 seconds of now. Underlying 1's edge lies 70 to 140 times further out than underlying 0's:
+     * watched at the later edge, the account was held HEALTHY after time alone had taken it below initial margin (510
+     * and 1,030 seconds on). The held state must follow a fresh evaluation at every tick.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"10, 1001", "20, 1002"})
+    void theSharedTimeEdgeIsTheEarliestOfTheUnderlyings(final long minutesToFloor, final long permille)
+    {
+        final CommandHarness h = new CommandHarness();
+        final long start = h.time;
+        final long second = 1_000_000_000L;
+        final long expiry = start + HOUR + minutesToFloor * 60 * second;
+        listCall(h, CALL, 0, expiry);
+        listCall(h, CALL + 1, 1, start + 30 * 24 * HOUR);
+        h.deposit(20, 1_000_000 * UNIT);
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
+        h.trade(CALL + 1, 21, 20, 1_001 * UNIT, 1);
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(0).amount(fresh[3] - fresh[4] * permille / 1000).encodedLength());
+        int step = 0;
+        for (long at = start + 10 * second; at < expiry - HOUR - 20 * second; at += 10 * second, step++)
+        {
+            h.time = at;
+            h.index(step % 2, 65_000 * UNIT);
+            h.machine.evaluate(20, fresh);
+            assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)h.machine.accounts().state(20)),
+                (at - start) / second + " seconds on: fresh equity " + fresh[3] + ", IM " + fresh[4]);
+        }
+        assertNotEquals(MarginState.HEALTHY.value(), (short)fresh[0], "time alone took the account below IM");
+    }
+
+    /**
      * Once its options' floor (an hour before expiry) has passed, an account holding options on underlying 1 must be
      * re-evaluated when they are re-priced - and not over and over before: ticks of underlying 0 re-price none of
      * them. Its time edge, on the source every re-pricing watches, fires at the first tick after it; that evaluation
