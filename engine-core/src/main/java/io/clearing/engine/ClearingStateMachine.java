@@ -40,6 +40,9 @@ import io.clearing.settlement.PriceWatch;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntArrayList;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.MathContext;
 import java.util.Arrays;
 
 /**
@@ -3517,35 +3520,52 @@ public final class ClearingStateMachine implements StateMachine
     }
 
     /**
-     * Re-evaluates every open user account at current prices (without changing anything) and sums cross and
-     * isolated initial margin. Linear in accounts: for summaries, not the hot path.
+     * Initial margin summed over every open user account with positions, cross-margined and isolated, exactly: the sums
+     * of 100,000 accounts' margins need not fit a long (each account's may be near its cap), so they are not wrapped.
      *
-     * @param out receives {cross initial margin, isolated initial margin, accounts with positions}.
+     * @param crossInitialMargin    the accounts' cross-margined initial margins (1e-8 settlement asset).
+     * @param isolatedInitialMargin the same accounts' margins with every instrument margined alone.
+     * @param accountsWithPositions the accounts summed.
      */
-    public void marginTotals(final long[] out)
+    public record MarginTotals(BigInteger crossInitialMargin, BigInteger isolatedInitialMargin,
+        long accountsWithPositions)
+    {
+        /** @return isolated over cross initial margin (what cross-margining saves), 0 with no cross margin. */
+        public double capitalEfficiency()
+        {
+            return crossInitialMargin.signum() == 0 ? 0.0 : new BigDecimal(isolatedInitialMargin)
+                .divide(new BigDecimal(crossInitialMargin), MathContext.DECIMAL64).doubleValue();
+        }
+    }
+
+    /**
+     * Re-evaluates every open user account at current prices (without changing anything) and sums cross and
+     * isolated initial margin exactly. Linear in accounts and allocating: for summaries, not the hot path.
+     *
+     * @return the sums and the number of accounts with positions.
+     */
+    public MarginTotals marginTotals()
     {
         final long counted = evaluations;
         calculator.withIsolated(true);
         fullWalk = true;
-        long cross = 0;
-        long isolated = 0;
+        BigInteger cross = BigInteger.ZERO;
+        BigInteger isolated = BigInteger.ZERO;
         long withRisk = 0;
         for (int id = Accounts.FIRST_USER_ACCOUNT; id < accounts.capacity(); id++)
         {
             if (accounts.isOpen(id) && accounts.positionCount(id) > 0)
             {
                 compute(id);
-                cross += evalInitialMargin;
-                isolated += evalIsolated;
+                cross = cross.add(BigInteger.valueOf(evalInitialMargin));
+                isolated = isolated.add(BigInteger.valueOf(evalIsolated));
                 withRisk++;
             }
         }
         calculator.withIsolated(false);
         fullWalk = false;
         evaluations = counted;
-        out[0] = cross;
-        out[1] = isolated;
-        out[2] = withRisk;
+        return new MarginTotals(cross, isolated, withRisk);
     }
 
     // ------------------------------------------------------------------------------------------------ snapshots

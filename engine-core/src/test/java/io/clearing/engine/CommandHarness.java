@@ -99,7 +99,9 @@ final class CommandHarness
             .price(priceUnits).quantity(quantity).reduceOnly(BooleanType.FALSE).encodedLength());
         if (!t.contains(OrderAcceptedDecoder.TEMPLATE_ID))
         {
-            throw new AssertionError("order rejected: " + t);
+            final java.util.List<Object> r = new java.util.ArrayList<>();
+            forEachEvent(events, (tt, b, f, l, body, bl, v) -> r.add(rejection(tt, b, body, bl, v)));
+            throw new AssertionError("order rejected: " + t + r);
         }
         return id;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clearing.engine.ClearingEngine;
+import io.clearing.engine.ClearingStateMachine;
 import io.clearing.engine.Genesis;
 import io.clearing.engine.SnapshotStore;
 import io.clearing.engine.WaitStrategyKind;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -289,7 +291,6 @@ public final class ClearingCli implements Callable<Integer>
             final Simulator.Statistics statistics = new Simulator.Statistics();
             final long started;
             final long elapsedNanos;
-            final long[] totals = new long[3];
             final Simulator simulator;
             final ClearingEngine engine = ClearingEngine.builder()
                 .journalDirectory(journal)
@@ -362,7 +363,7 @@ public final class ClearingCli implements Callable<Integer>
                     return journalFailure("simulate", journal, engine.lastSequence(), engine.failure());
                 }
             }
-            engine.stateMachine().marginTotals(totals);
+            final ClearingStateMachine.MarginTotals totals = engine.stateMachine().marginTotals();
             final int conservation = engine.stateMachine().ledger().checkConservation();
             final String finalHash = lastHash(journal);
             final SbeJsonCodec codec = SbeJsonCodec.load();
@@ -389,10 +390,10 @@ public final class ClearingCli implements Callable<Integer>
             latency.put("max", statistics.latency.getMaxValue());
             final ObjectNode counts = summary.putObject("eventCounts");
             eventCounts.forEach(counts::put);
-            summary.put("crossInitialMargin", totals[0]);
-            summary.put("isolatedInitialMargin", totals[1]);
-            summary.put("accountsWithPositions", totals[2]);
-            summary.put("capitalEfficiency", totals[0] == 0 ? 0.0 : (double)totals[1] / totals[0]);
+            summary.put("crossInitialMargin", totals.crossInitialMargin());
+            summary.put("isolatedInitialMargin", totals.isolatedInitialMargin());
+            summary.put("accountsWithPositions", totals.accountsWithPositions());
+            summary.put("capitalEfficiency", totals.capitalEfficiency());
             summary.put("conservationHolds", conservation < 0);
             summary.put("accountEvaluations", engine.stateMachine().evaluations());
             summary.put("tickTriggeredEvaluations", engine.stateMachine().triggeredEvaluations());
@@ -432,8 +433,8 @@ public final class ClearingCli implements Callable<Integer>
             out.println("events:");
             eventCounts.forEach((name, count) -> out.printf("  %-22s %,d%n", name, count));
             out.printf("initial margin      cross %,.2f  isolated %,.2f  (isolated/cross %.2fx, %,d accounts " +
-                "with positions)%n", totals[0] / (double)Fixed.SCALE, totals[1] / (double)Fixed.SCALE,
-                summary.get("capitalEfficiency").asDouble(), totals[2]);
+                "with positions)%n", usdc(totals.crossInitialMargin()), usdc(totals.isolatedInitialMargin()),
+                totals.capitalEfficiency(), totals.accountsWithPositions());
             out.printf("margin work         %,d account evaluations (%,d triggered by price bands), %,d bands " +
                 "registered%n", engine.stateMachine().evaluations(), engine.stateMachine().triggeredEvaluations(),
                 engine.stateMachine().bandRegistrations());
@@ -1054,5 +1055,11 @@ public final class ClearingCli implements Callable<Integer>
             }
             return 1;
         }
+    }
+
+    /** @return an exact amount in 1e-8 units as a decimal of whole units. */
+    private static BigDecimal usdc(final java.math.BigInteger amount)
+    {
+        return new BigDecimal(amount).divide(BigDecimal.valueOf(Fixed.SCALE));
     }
 }
