@@ -38,7 +38,7 @@ final class TimeEdgeTest
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);                    // 20 short 10 ATM calls
-        leave20At(h, 101);                                           // IM + 1%
+        leave20At(h, 1_010);                                         // IM + 1%
         final long[] fresh = new long[8];
         assertEquals(MarginState.HEALTHY.value(), h.machine.accounts().state(20));
         final long start = h.time;
@@ -139,7 +139,7 @@ final class TimeEdgeTest
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
         h.trade(CALL + 1, 20, 21, 1_001 * UNIT, 6);
-        leave20At(h, 101);
+        leave20At(h, 1_010);
         final long[] fresh = new long[8];
         assertEquals(MarginState.HEALTHY.value(), h.machine.accounts().state(20));
         final long start = h.time;
@@ -178,13 +178,8 @@ final class TimeEdgeTest
         final long start = h.time;
         final long second = 1_000_000_000L;
         final long expiry = start + 3 * HOUR;
-        listCall(h, CALL, 0, expiry);
-        listCall(h, CALL + 1, 1, start + 30 * 24 * HOUR);
-        h.deposit(20, 1_000_000 * UNIT);
-        h.deposit(21, 1_000_000 * UNIT);
-        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
-        h.trade(CALL + 1, 21, 20, 1_001 * UNIT, 1);
-        leave20At(h, 101);
+        shortCallsAndALongCallAMonthOut(h, expiry);
+        leave20At(h, 1_010);
         final long[] fresh = new long[8];
         for (long at = start + 20 * second; at < expiry - HOUR - 60 * second; at += 20 * second)
         {
@@ -213,16 +208,9 @@ final class TimeEdgeTest
         final long start = h.time;
         final long second = 1_000_000_000L;
         final long expiry = start + HOUR + minutesToFloor * 60 * second;
-        listCall(h, CALL, 0, expiry);
-        listCall(h, CALL + 1, 1, start + 30 * 24 * HOUR);
-        h.deposit(20, 1_000_000 * UNIT);
-        h.deposit(21, 1_000_000 * UNIT);
-        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
-        h.trade(CALL + 1, 21, 20, 1_001 * UNIT, 1);
+        shortCallsAndALongCallAMonthOut(h, expiry);
+        leave20At(h, permille);
         final long[] fresh = new long[8];
-        h.machine.evaluate(20, fresh);
-        h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
-            .accountId(20).assetId(0).amount(fresh[3] - fresh[4] * permille / 1000).encodedLength());
         int step = 0;
         for (long at = start + 10 * second; at < expiry - HOUR - 20 * second; at += 10 * second, step++)
         {
@@ -256,7 +244,7 @@ final class TimeEdgeTest
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
-        leave20At(h, 101);
+        leave20At(h, 1_010);
         final long[] fresh = new long[8];
         final long floor = expiry - HOUR;
         final long minute = 60_000_000_000L;
@@ -303,7 +291,7 @@ final class TimeEdgeTest
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
         // Twenty times initial margin: the decay to the floor is far inside a tenth of the headroom.
-        leave20At(h, 2_000);
+        leave20At(h, 20_000);
         final long[] fresh = new long[8];
         final long before = h.machine.evaluations();
         final java.util.Random random = new java.util.Random(variant);
@@ -347,13 +335,27 @@ final class TimeEdgeTest
         h.mark(id, 1_001 * UNIT, 0.6);
     }
 
-    /** Withdraws from account 20 until its equity is {@code percent} percent of its initial margin. */
-    private static void leave20At(final CommandHarness h, final long percent)
+    /**
+     * Account 20 sells 10 calls at the money on underlying 0, expiring at {@code expiry}, and buys one a month out on
+     * underlying 1; account 21 takes the other sides. Both start with 1,000,000 USDC.
+     */
+    private static void shortCallsAndALongCallAMonthOut(final CommandHarness h, final long expiry)
+    {
+        listCall(h, CALL, 0, expiry);
+        listCall(h, CALL + 1, 1, h.time + 30 * 24 * HOUR);
+        h.deposit(20, 1_000_000 * UNIT);
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(CALL, 20, 21, 1_001 * UNIT, 10);
+        h.trade(CALL + 1, 21, 20, 1_001 * UNIT, 1);
+    }
+
+    /** Withdraws from account 20 until its equity is {@code permille} per mille of its initial margin. */
+    private static void leave20At(final CommandHarness h, final long permille)
     {
         final long[] fresh = new long[8];
         h.machine.evaluate(20, fresh);
         h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
-            .accountId(20).assetId(0).amount(fresh[3] - fresh[4] * percent / 100).encodedLength());
+            .accountId(20).assetId(0).amount(fresh[3] - fresh[4] * permille / 1_000).encodedLength());
     }
 
     private static void parameter(final CommandHarness h, final RiskParameter parameter, final long value)
