@@ -99,9 +99,16 @@ final class CommandHarness
             .price(priceUnits).quantity(quantity).reduceOnly(BooleanType.FALSE).encodedLength());
         if (!t.contains(OrderAcceptedDecoder.TEMPLATE_ID))
         {
-            final java.util.List<Object> r = new java.util.ArrayList<>();
-            forEachEvent(events, (tt, b, f, l, body, bl, v) -> r.add(rejection(tt, b, body, bl, v)));
-            throw new AssertionError("order rejected: " + t + r);
+            final List<RejectReason> reasons = new ArrayList<>();
+            forEachEvent(events, (template, frames, frame, length, body, blockLength, version) ->
+            {
+                final RejectReason reason = rejection(template, frames, body, blockLength, version);
+                if (reason != null)
+                {
+                    reasons.add(reason);
+                }
+            });
+            throw new AssertionError("order rejected: events " + t + ", reasons " + reasons);
         }
         return id;
     }

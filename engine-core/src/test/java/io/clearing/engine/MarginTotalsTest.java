@@ -42,7 +42,7 @@ final class MarginTotalsTest
             }
             h.trade(FIRST_PERPETUAL + pair, seller, seller + 1, 100_000 * UNIT, 30_000);
         }
-        // Ten times the margin model's initial margin: each account's is then about 0.7 billion USDC.
+        // Ten times the margin model's initial margin: each account's is then about 4.95 billion USDC.
         h.apply(new RiskParameterUpdateEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
             .parameter(RiskParameter.INITIAL_MARGIN_FACTOR_PPM).underlyingId(-1).value(10_000_000L).encodedLength());
         final long evaluations = h.machine.evaluations();
@@ -51,7 +51,7 @@ final class MarginTotalsTest
         for (int account = 20; account < 20 + 2 * pairs; account++)
         {
             h.machine.evaluate(account, fresh);
-            assertTrue(fresh[4] > 400_000_000L * UNIT, "account " + account + " initial margin " + fresh[4]);
+            assertTrue(fresh[4] > 4_000_000_000L * UNIT, "account " + account + " initial margin " + fresh[4]);
             expected = expected.add(BigInteger.valueOf(fresh[4]));
         }
         final ClearingStateMachine.MarginTotals totals = h.machine.marginTotals();

@@ -6,6 +6,7 @@ import io.clearing.sbe.RiskParameter;
 import io.clearing.sbe.RiskParameterUpdateEncoder;
 import io.clearing.sbe.WithdrawalEncoder;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static io.clearing.engine.CommandHarness.UNIT;
@@ -178,7 +179,7 @@ final class TimeEdgeTest
         final long start = h.time;
         final long second = 1_000_000_000L;
         final long expiry = start + 3 * HOUR;
-        shortCallsAndALongCallAMonthOut(h, expiry);
+        shortCallsAndALongCallAMonthOut(h, expiry, 0);
         leave20At(h, 1_010);
         final long[] fresh = new long[8];
         for (long at = start + 20 * second; at < expiry - HOUR - 60 * second; at += 20 * second)
@@ -194,21 +195,23 @@ final class TimeEdgeTest
 
     /**
      * The shared time edge must be the earliest of the account's underlyings' edges. Short calls 10 or 20 minutes
-     * before their floor on underlying 0 (a span that short) and a long call a month out on underlying 1 (a span of a
+     * before their floor on one underlying (a span that short) and a long call a month out on the other (a span of a
      * day), the account left 0.1% or 0.2% above initial margin; the underlyings tick in turn every 10 seconds, so both
-     * spans start within 20 seconds of now. Underlying 1's edge lies 70 to 140 times further out than underlying 0's:
-     * watched at the later edge, the account was held HEALTHY after time alone had taken it below initial margin (510
-     * and 1,030 seconds on). The held state must follow a fresh evaluation at every tick.
+     * spans start within 20 seconds of now. The long call's edge lies 70 to 140 times further out than the short
+     * calls': watched at the later edge, the account was held HEALTHY after time alone had taken it below initial
+     * margin (510, 1,030 and 500 seconds on), and watched at the edge of the underlying met first (0), so it was with
+     * the short calls on underlying 1. The held state must follow a fresh evaluation at every tick.
      */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"10, 1001", "20, 1002"})
-    void theSharedTimeEdgeIsTheEarliestOfTheUnderlyings(final long minutesToFloor, final long permille)
+    @CsvSource({"10, 1001, 0", "20, 1002, 0", "10, 1001, 1"})
+    void theSharedTimeEdgeIsTheEarliestOfTheUnderlyings(final long minutesToFloor, final long permille,
+        final int shortUnderlying)
     {
         final CommandHarness h = new CommandHarness();
         final long start = h.time;
         final long second = 1_000_000_000L;
         final long expiry = start + HOUR + minutesToFloor * 60 * second;
-        shortCallsAndALongCallAMonthOut(h, expiry);
+        shortCallsAndALongCallAMonthOut(h, expiry, shortUnderlying);
         leave20At(h, permille);
         final long[] fresh = new long[8];
         int step = 0;
@@ -336,13 +339,15 @@ final class TimeEdgeTest
     }
 
     /**
-     * Account 20 sells 10 calls at the money on underlying 0, expiring at {@code expiry}, and buys one a month out on
-     * underlying 1; account 21 takes the other sides. Both start with 1,000,000 USDC.
+     * Account 20 sells 10 calls at the money on underlying {@code shortUnderlying} (0 or 1), expiring at
+     * {@code expiry}, and buys one a month out on the other; account 21 takes the other sides. Both start with
+     * 1,000,000 USDC.
      */
-    private static void shortCallsAndALongCallAMonthOut(final CommandHarness h, final long expiry)
+    private static void shortCallsAndALongCallAMonthOut(final CommandHarness h, final long expiry,
+        final int shortUnderlying)
     {
-        listCall(h, CALL, 0, expiry);
-        listCall(h, CALL + 1, 1, h.time + 30 * 24 * HOUR);
+        listCall(h, CALL, shortUnderlying, expiry);
+        listCall(h, CALL + 1, 1 - shortUnderlying, h.time + 30 * 24 * HOUR);
         h.deposit(20, 1_000_000 * UNIT);
         h.deposit(21, 1_000_000 * UNIT);
         h.trade(CALL, 20, 21, 1_001 * UNIT, 10);

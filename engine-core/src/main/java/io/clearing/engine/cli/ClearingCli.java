@@ -28,6 +28,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -1058,7 +1059,7 @@ public final class ClearingCli implements Callable<Integer>
     }
 
     /** @return an exact amount in 1e-8 units as a decimal of whole units. */
-    private static BigDecimal usdc(final java.math.BigInteger amount)
+    private static BigDecimal usdc(final BigInteger amount)
     {
         return new BigDecimal(amount).divide(BigDecimal.valueOf(Fixed.SCALE));
     }
