@@ -73,9 +73,11 @@ public final class ClearingStateMachine implements StateMachine
      * and a cascade step that could not be booked is not taken, where version 1 threw part-way and kept what it had
      * done; equity and its parts are exact on 128 bits, where version 1 saturated them at 2^60, and a saturated
      * maintenance margin is never met. The events of every sequence that never reaches those ranges are those of
-     * version 1). Journals started before version 1 carry no version (read as 0).
+     * version 1). Version 3: session 16 (a withdrawal takes from equity exactly what the evaluation after it values the
+     * balance left less, not the amount's own value, which could be a unit less: it is refused where it would leave
+     * equity under what it must cover by that unit). Journals started before version 1 carry no version (read as 0).
      */
-    public static final int RULES_VERSION = 2;
+    public static final int RULES_VERSION = 3;
 
     private static final int HEADER_LENGTH = MessageHeaderDecoder.ENCODED_LENGTH;
     private static final int NO_ACCOUNT = -1;
@@ -88,6 +90,11 @@ public final class ClearingStateMachine implements StateMachine
     private static final long TIME_SPAN_NANOS = 24L * 3600L * 1_000_000_000L;
     /** The latest a time edge lies after its options' oldest re-pricing (only a jump of time comes near it). */
     private static final double MAX_TIME_EDGE_NANOS = 2.0 * TIME_SPAN_NANOS;
+    /**
+     * Money units (1e-8) a balance valued at index can lose beyond its linear bound: under 1 from each of its two
+     * truncations (docs/settlement.md).
+     */
+    private static final double COLLATERAL_ROUNDING = 2.0;
     /** The most of an account's headroom its time edge may take (docs/settlement.md); the prices share the rest. */
     private static final double TIME_SHARE = 0.1;
 
@@ -762,16 +769,23 @@ public final class ClearingStateMachine implements StateMachine
             computeWithOrders(accountId);
             final long price = instruments.assetPrice(assetId);
             final long weight = instruments.assetWeightPpm(assetId);
-            final long counted = Fixed.mulPpmUp(Fixed.mulDiv(amount, price, Fixed.SCALE), weight);
             // Free collateral - equity less the initial margin with orders and the reserved fill loss - exactly: none
             // while the margin is saturated.
             final boolean saturated = initialMarginSaturated(calculator.initialMarginWithOrders());
             wideRequired.set(wideEquity).subtract(calculator.initialMarginWithOrders())
                 .subtract(accounts.reservedFillLoss(accountId));
             final long free = saturated ? 0 : wideRequired.clamp(Long.MAX_VALUE);
-            if (counted > 0 && (saturated || wideRequired.compareTo(counted) < 0))
+            // What the withdrawal takes from equity, exactly as the evaluation after it will value the balance left:
+            // the value of the amount alone can be a unit less than that (each valuation truncates), which let a
+            // withdrawal within free collateral leave equity a unit below what it must cover (session 16 review).
+            wideCheck.set(0);
+            addCollateralValue(wideCheck, balance, assetId);
+            wideCheck.negate();
+            addCollateralValue(wideCheck, balance - amount, assetId);
+            // wideCheck is now minus the value taken; free collateral after the withdrawal is wideRequired + wideCheck.
+            final boolean takesValue = wideCheck.signum() < 0;
+            if (takesValue && (saturated || wideRequired.add(wideCheck).signum() < 0))
             {
-                // Here free < counted: a long.
                 final long perUnit = Fixed.mulPpm(price, weight);
                 final long withdrawable = free <= 0 || perUnit <= 0 ? 0 :
                     Math.min(balance, Fixed.mulDiv(free, Fixed.SCALE, perUnit));
@@ -2097,23 +2111,7 @@ public final class ClearingStateMachine implements StateMachine
         for (int held = accounts.balanceMask(accountId); held != 0; held &= held - 1)
         {
             final int asset = Integer.numberOfTrailingZeros(held);
-            final long balance = accounts.balance(accountId, asset);
-            final long price = instruments.assetPrice(asset);
-            // Liabilities count in full; assets at their collateral weight. A balance at an index up to MAX_PRICE
-            // need not be worth a long: it is valued on 128 bits.
-            if (price == Fixed.SCALE)
-            {
-                wideEquity.add(balance > 0 ? Fixed.mulPpm(balance, instruments.assetWeightPpm(asset)) : balance);
-            }
-            else
-            {
-                wideTerm.set(0).addProduct(balance, price, Fixed.SCALE);
-                if (wideTerm.signum() > 0)
-                {
-                    wideTerm.multiplyDivide(instruments.assetWeightPpm(asset), Fixed.PPM);
-                }
-                wideEquity.add(wideTerm);
-            }
+            addCollateralValue(wideEquity, accounts.balance(accountId, asset), asset);
         }
         evalCollateral = wideEquity.clamp(Long.MAX_VALUE);
         wideEquity.add(wideUnrealized);
@@ -2448,6 +2446,29 @@ public final class ClearingStateMachine implements StateMachine
     }
 
     /**
+     * Adds what {@code balance} of {@code asset} counts for in equity, exactly as every evaluation values it: a
+     * liability in full, a holding at its collateral weight, each truncated toward zero - at index, balance x index /
+     * 1e8, then x weight / 1e6 - on 128 bits (a balance at an index up to MAX_PRICE need not be worth a long).
+     */
+    private void addCollateralValue(final Int128 into, final long balance, final int asset)
+    {
+        final long price = instruments.assetPrice(asset);
+        if (price == Fixed.SCALE)
+        {
+            into.add(balance > 0 ? Fixed.mulPpm(balance, instruments.assetWeightPpm(asset)) : balance);
+        }
+        else
+        {
+            wideTerm.set(0).addProduct(balance, price, Fixed.SCALE);
+            if (wideTerm.signum() > 0)
+            {
+                wideTerm.multiplyDivide(instruments.assetWeightPpm(asset), Fixed.PPM);
+            }
+            into.add(wideTerm);
+        }
+    }
+
+    /**
      * Stores the last compute(), emits a MarginStatus on a state change, liquidates, and registers fresh price bands
      * when asked or when the state changed. Bands of an account whose positions and balances did not change since
      * they were registered still bound every price move that could change its state, so orders, cancels and queries
@@ -2608,6 +2629,7 @@ public final class ClearingStateMachine implements StateMachine
                 n++;
             }
         }
+        int valuedOnIndex = 0;
         for (int held = accounts.balanceMask(accountId); held != 0; held &= held - 1)
         {
             final int asset = Integer.numberOfTrailingZeros(held);
@@ -2615,6 +2637,7 @@ public final class ClearingStateMachine implements StateMachine
             final int u = instruments.assetValuationUnderlying(asset);
             if (u >= 0)
             {
+                valuedOnIndex++;
                 indexUnits = dependOnIndex(indexUnits, u);
                 // Held collateral counts at its weight, owed collateral in full (as compute() values them).
                 indexSensitivity[u] += balance > 0 ?
@@ -2638,8 +2661,12 @@ public final class ClearingStateMachine implements StateMachine
         // Margin is a step function of prices at the rounding quantum: a move in a position's favour can still raise
         // initial margin (the recovery level) by the rounding drift. That much of every distance is not for the bands,
         // and an account within it of a threshold gets no one-way edge: any move of its prices re-evaluates it.
+        // A balance valued at index is truncated twice (x index / 1e8, then x weight / 1e6), so its value can fall up
+        // to COLLATERAL_ROUNDING more than its index's linear bound says (an account with no contract, owing USDC
+        // against BTC, went bankrupt inside its index band before session 16's review).
         final double drift = grossContracts * MarginCalculator.roundingDriftPerContract() *
-            (parameters.initialMarginFactorPpm() / (double)Fixed.PPM) * recoveryFactor;
+            (parameters.initialMarginFactorPpm() / (double)Fixed.PPM) * recoveryFactor +
+            valuedOnIndex * COLLATERAL_ROUNDING;
         final double share = 0.999 * bandScale;
         // Time takes what its options' decay over the span needs, at most TIME_SHARE of the distance; the decay is
         // convex in the time elapsed, so a share of it lasts at least that share of the span. When the whole decay

@@ -92,6 +92,18 @@ public final class Int128
     }
 
     /**
+     * Negates this (two's complement): exact for every value the other operations produce.
+     *
+     * @return this, negated.
+     */
+    public Int128 negate()
+    {
+        low = -low;
+        high = ~high + (low == 0 ? 1 : 0);
+        return this;
+    }
+
+    /**
      * Adds the value of {@code quantity} contracts of {@code contractSize} at {@code price},
      * {@code quantity x contractSize x price / SCALE} truncated toward zero, as {@link Fixed#notional} computes it
      * where that does not throw - including where {@code quantity x contractSize} alone does not fit a long. A product

@@ -22,11 +22,12 @@ class Int128Test
         for (int i = 0; i < 200_000; i++)
         {
             final long operand = random.nextInt(8) == 0 ? extreme(random) : random.nextLong() >> random.nextInt(64);
-            switch (random.nextInt(4))
+            switch (random.nextInt(5))
             {
                 case 0 -> { value.add(operand); exact = exact.add(BigInteger.valueOf(operand)); }
                 case 1 -> { value.subtract(operand); exact = exact.subtract(BigInteger.valueOf(operand)); }
                 case 2 -> { other.add(operand); exactOther = exactOther.add(BigInteger.valueOf(operand)); }
+                case 3 -> { value.negate(); exact = exact.negate(); }
                 default -> { value.add(other); exact = exact.add(exactOther); }
             }
             assertEquals(exact.toString(), value.toString());
@@ -37,6 +38,21 @@ class Int128Test
             assertEquals(clamp(exact, Long.MAX_VALUE), value.clamp(Long.MAX_VALUE));
             assertEquals(clamp(exact, 1L << 60), value.clamp(1L << 60));
         }
+    }
+
+    @Test
+    void negationIsExactAtTheEdges()
+    {
+        final Int128 value = new Int128();
+        for (final long v : new long[] {0, 1, -1, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 32, -(1L << 63) + 1})
+        {
+            assertEquals(BigInteger.valueOf(v).negate().toString(), value.set(v).negate().toString());
+            assertEquals(String.valueOf(v), value.negate().toString());
+        }
+        // Across the halves: 2^64 and -(2^64).
+        value.set(Long.MAX_VALUE).add(Long.MAX_VALUE).add(2);
+        assertEquals(BigInteger.ONE.shiftLeft(64).negate().toString(), value.negate().toString());
+        assertEquals(BigInteger.ONE.shiftLeft(64).toString(), value.negate().toString());
     }
 
     @Test

@@ -1,0 +1,172 @@
+package io.clearing.engine;
+
+import io.clearing.sbe.AssetDefinitionEncoder;
+import io.clearing.sbe.CommandRejectedDecoder;
+import io.clearing.sbe.DepositEncoder;
+import io.clearing.sbe.InstrumentKind;
+import io.clearing.sbe.MarginState;
+import io.clearing.sbe.WithdrawalEncoder;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.util.List;
+
+import static io.clearing.engine.CommandHarness.UNIT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * From session 16's review: collateral valued at index is truncated twice (balance x index / 1e8, then x weight /
+ * 1e6), so its value can fall up to two money units (1e-8 USDC) more than the index's linear bound says, and a
+ * withdrawal can take a unit more from equity than the withdrawn amount's own value. Account 20 holds BTC only (weight
+ * 0.95, valued on underlying 0) and owes 10 USDC from a perpetual bought at 100 and sold at 90: no position, equity a
+ * few units above zero. Before the fixes it went bankrupt unseen inside its index band, and a withdrawal within its
+ * free collateral (as the amount alone counted) took its equity below zero.
+ */
+final class CollateralRoundingTest
+{
+    private static final long WEIGHT = 950_000;
+    private static final long DEBT = 10 * UNIT;
+    private static final int PERPETUAL = 5;
+
+    /** The collateral value of {@code balance} BTC at {@code index}, as the engine computes it. */
+    private static long value(final long balance, final long index)
+    {
+        return BigInteger.valueOf(balance).multiply(BigInteger.valueOf(index)).divide(BigInteger.valueOf(UNIT))
+            .multiply(BigInteger.valueOf(WEIGHT)).divide(BigInteger.valueOf(1_000_000)).longValueExact();
+    }
+
+    @Test
+    void aDebtorsBankruptcyInsideItsIndexBandIsSeen()
+    {
+        // A balance and index where equity E is a few units, and the fall a band of 0.999 E / sensitivity allowed
+        // (no rounding allowance: the account holds no contract) takes the value below the debt.
+        long balance = -1;
+        long index = -1;
+        long fall = -1;
+        search:
+        for (long p = 1_000_000_007L; p < 1_050_000_000L; p += 997)
+        {
+            final long first = (long)Math.ceil(DEBT / (p / (double)UNIT * WEIGHT / 1e6));
+            for (long b = first; b < first + 40; b++)
+            {
+                final long equity = value(b, p) - DEBT;
+                final double sensitivity = (double)b / UNIT * WEIGHT / 1e6;
+                final long width = equity > 0 ? (long)Math.floor(0.999 * equity / sensitivity) : 0;
+                if (width >= 1 && value(b, p - width) < DEBT)
+                {
+                    balance = b;
+                    index = p;
+                    fall = width;
+                    break search;
+                }
+            }
+        }
+        assertTrue(balance > 0, "no such balance and index in the range searched");
+        final CommandHarness h = debtor(index, balance);
+        final long[] fresh = new long[8];
+        h.machine.evaluate(20, fresh);
+        assertEquals(value(balance, index) - DEBT, fresh[3], "equity a few units above zero");
+        assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)h.machine.accounts().state(20)));
+
+        assertTrue(value(balance, index - fall) < DEBT, "the fall takes equity below zero");
+
+        h.index(0, index - fall);
+
+        // Seen at this command: the deficit closed out (the BTC sold), and the held state is a fresh evaluation's.
+        assertEquals(0, h.machine.accounts().balance(20, 1), "BTC of a bankrupt debtor not sold at the fall");
+        h.machine.evaluate(20, fresh);
+        assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)h.machine.accounts().state(20)),
+            "index " + (index - fall) + ": fresh equity " + fresh[3]);
+    }
+
+    @Test
+    void aWithdrawalIsCountedAtWhatItTakesFromEquity()
+    {
+        // A withdrawal whose own value (rounded up) fits the free collateral, while the balance left is worth a unit
+        // more less than that: equity would go below zero.
+        long balance = -1;
+        long index = -1;
+        long amount = -1;
+        search:
+        for (long p = 1_000_000_007L; p < 1_050_000_000L; p += 997)
+        {
+            final long first = (long)Math.ceil(DEBT / (p / (double)UNIT * WEIGHT / 1e6));
+            for (long b = first + 20; b < first + 60; b++)
+            {
+                final long equity = value(b, p) - DEBT;
+                for (long a = 1; a < 60; a++)
+                {
+                    final long alone = BigInteger.valueOf(a).multiply(BigInteger.valueOf(p))
+                        .divide(BigInteger.valueOf(UNIT)).longValueExact();
+                    final long countedAlone = (alone * WEIGHT + 999_999) / 1_000_000;
+                    if (countedAlone <= equity && value(b - a, p) < DEBT)
+                    {
+                        balance = b;
+                        index = p;
+                        amount = a;
+                        break search;
+                    }
+                }
+            }
+        }
+        assertTrue(balance > 0, "no such balance, index and amount in the range searched");
+        final CommandHarness h = debtor(index, balance);
+        final long[] fresh = new long[8];
+
+        final List<Integer> refused = withdraw(h, amount);
+
+        assertEquals(List.of(CommandRejectedDecoder.TEMPLATE_ID), refused, "would leave equity " +
+            (value(balance - amount, index) - DEBT));
+        assertEquals(balance, h.machine.accounts().balance(20, 1));
+        // The most it may withdraw: the largest amount that leaves the balance worth the debt.
+        long most = amount - 1;
+        while (most > 0 && value(balance - most, index) < DEBT)
+        {
+            most--;
+        }
+        assertTrue(most > 0, "something withdrawable");
+        final List<Integer> accepted = withdraw(h, most);
+        assertFalse(accepted.contains(CommandRejectedDecoder.TEMPLATE_ID), "withdrawal of " + most + ": " + accepted);
+        h.machine.evaluate(20, fresh);
+        assertTrue(fresh[3] >= 0, "equity after the largest withdrawal " + fresh[3]);
+        assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)h.machine.accounts().state(20)));
+    }
+
+    /**
+     * Account 20: {@code balance} BTC with the index of underlying 0 at {@code index}, and a 10 USDC debt, no position.
+     */
+    private static CommandHarness debtor(final long index, final long balance)
+    {
+        final CommandHarness h = new CommandHarness();
+        h.apply(new AssetDefinitionEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .assetId(1).valuationUnderlyingId(0).collateralWeightPpm((int)WEIGHT).encodedLength());
+        h.instrument(PERPETUAL, InstrumentKind.PERPETUAL, UNIT, 0, 0, 1);
+        h.index(1, 100 * UNIT);
+        h.mark(PERPETUAL, 100 * UNIT, 0);
+        // The index moves a little first, so that its band has a weight.
+        h.index(0, index + 3_000);
+        h.index(0, index - 2_000);
+        h.index(0, index + 1_000);
+        h.index(0, index);
+        final long margin = 10 * UNIT;
+        assertFalse(h.apply(new DepositEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(1).amount(balance + margin).encodedLength())
+            .contains(CommandRejectedDecoder.TEMPLATE_ID));
+        h.deposit(21, 1_000_000 * UNIT);
+        h.trade(PERPETUAL, 21, 20, 100 * UNIT, 1);
+        h.trade(PERPETUAL, 20, 21, 90 * UNIT, 1);
+        assertEquals(-DEBT, h.balance(20));
+        assertEquals(0, h.position(20, PERPETUAL));
+        assertFalse(withdraw(h, margin).contains(CommandRejectedDecoder.TEMPLATE_ID));
+        assertEquals(balance, h.machine.accounts().balance(20, 1));
+        return h;
+    }
+
+    private static List<Integer> withdraw(final CommandHarness h, final long amount)
+    {
+        return h.apply(new WithdrawalEncoder().wrapAndApplyHeader(h.buffer, 0, h.header).timestamp(h.time++)
+            .accountId(20).assetId(1).amount(amount).encodedLength());
+    }
+}
