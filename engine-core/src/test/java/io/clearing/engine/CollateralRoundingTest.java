@@ -42,28 +42,16 @@ final class CollateralRoundingTest
     {
         // A balance and index where equity E is a few units, and the fall a band of 0.999 E / sensitivity allowed
         // (no rounding allowance: the account holds no contract) takes the value below the debt.
-        long balance = -1;
-        long index = -1;
-        long fall = -1;
-        search:
-        for (long p = 1_000_000_007L; p < 1_050_000_000L; p += 997)
+        final long[] found = search(0, (b, p) ->
         {
-            final long first = (long)Math.ceil(DEBT / (p / (double)UNIT * WEIGHT / 1e6));
-            for (long b = first; b < first + 40; b++)
-            {
-                final long equity = value(b, p) - DEBT;
-                final double sensitivity = (double)b / UNIT * WEIGHT / 1e6;
-                final long width = equity > 0 ? (long)Math.floor(0.999 * equity / sensitivity) : 0;
-                if (width >= 1 && value(b, p - width) < DEBT)
-                {
-                    balance = b;
-                    index = p;
-                    fall = width;
-                    break search;
-                }
-            }
-        }
-        assertTrue(balance > 0, "no such balance and index in the range searched");
+            final long equity = value(b, p) - DEBT;
+            final double sensitivity = (double)b / UNIT * WEIGHT / 1e6;
+            final long width = equity > 0 ? (long)Math.floor(0.999 * equity / sensitivity) : 0;
+            return width >= 1 && value(b, p - width) < DEBT ? width : 0;
+        });
+        final long balance = found[0];
+        final long index = found[1];
+        final long fall = found[2];
         final CommandHarness h = debtor(index, balance);
         final long[] fresh = new long[8];
         h.machine.evaluate(20, fresh);
@@ -86,32 +74,24 @@ final class CollateralRoundingTest
     {
         // A withdrawal whose own value (rounded up) fits the free collateral, while the balance left is worth a unit
         // more less than that: equity would go below zero.
-        long balance = -1;
-        long index = -1;
-        long amount = -1;
-        search:
-        for (long p = 1_000_000_007L; p < 1_050_000_000L; p += 997)
+        final long[] found = search(20, (b, p) ->
         {
-            final long first = (long)Math.ceil(DEBT / (p / (double)UNIT * WEIGHT / 1e6));
-            for (long b = first + 20; b < first + 60; b++)
+            final long equity = value(b, p) - DEBT;
+            for (long a = 1; a < 60; a++)
             {
-                final long equity = value(b, p) - DEBT;
-                for (long a = 1; a < 60; a++)
+                final long alone = BigInteger.valueOf(a).multiply(BigInteger.valueOf(p))
+                    .divide(BigInteger.valueOf(UNIT)).longValueExact();
+                final long countedAlone = (alone * WEIGHT + 999_999) / 1_000_000;
+                if (countedAlone <= equity && value(b - a, p) < DEBT)
                 {
-                    final long alone = BigInteger.valueOf(a).multiply(BigInteger.valueOf(p))
-                        .divide(BigInteger.valueOf(UNIT)).longValueExact();
-                    final long countedAlone = (alone * WEIGHT + 999_999) / 1_000_000;
-                    if (countedAlone <= equity && value(b - a, p) < DEBT)
-                    {
-                        balance = b;
-                        index = p;
-                        amount = a;
-                        break search;
-                    }
+                    return a;
                 }
             }
-        }
-        assertTrue(balance > 0, "no such balance, index and amount in the range searched");
+            return 0;
+        });
+        final long balance = found[0];
+        final long index = found[1];
+        final long amount = found[2];
         final CommandHarness h = debtor(index, balance);
         final long[] fresh = new long[8];
 
@@ -132,6 +112,33 @@ final class CollateralRoundingTest
         h.machine.evaluate(20, fresh);
         assertTrue(fresh[3] >= 0, "equity after the largest withdrawal " + fresh[3]);
         assertEquals(MarginState.get((short)fresh[0]), MarginState.get((short)h.machine.accounts().state(20)));
+    }
+
+    /** What a search finds for a balance and an index: a positive amount, or 0 for none. */
+    private interface Probe
+    {
+        long find(long balance, long index);
+    }
+
+    /**
+     * @return {balance, index, what the probe found} for the first index (from 10.00000007 USDC, step 997 units) and
+     * balance (40 from {@code offset} units above the least that covers the debt) where the probe finds something.
+     */
+    private static long[] search(final long offset, final Probe probe)
+    {
+        for (long p = 1_000_000_007L; p < 1_050_000_000L; p += 997)
+        {
+            final long first = (long)Math.ceil(DEBT / (p / (double)UNIT * WEIGHT / 1e6)) + offset;
+            for (long b = first; b < first + 40; b++)
+            {
+                final long found = probe.find(b, p);
+                if (found > 0)
+                {
+                    return new long[] {b, p, found};
+                }
+            }
+        }
+        throw new AssertionError("nothing found in the range searched");
     }
 
     /**
