@@ -73,9 +73,12 @@ public final class ClearingStateMachine implements StateMachine
      * and a cascade step that could not be booked is not taken, where version 1 threw part-way and kept what it had
      * done; equity and its parts are exact on 128 bits, where version 1 saturated them at 2^60, and a saturated
      * maintenance margin is never met. The events of every sequence that never reaches those ranges are those of
-     * version 1). Version 3: session 16 (a withdrawal takes from equity exactly what the evaluation after it values the
-     * balance left less, not the amount's own value, which could be a unit less: it is refused where it would leave
-     * equity under what it must cover by that unit). Journals started before version 1 carry no version (read as 0).
+     * version 1). Version 3: session 16 (a withdrawal is counted at exactly what it takes from equity - the balance's
+     * value less the value of the balance left - where version 2 counted the amount's own value rounded up, which
+     * could be a unit more or a unit less; one worth something at its weight must still leave free collateral; the
+     * amount a refusal reports as available is the exact largest allowed; and the bands keep 2 units per balance
+     * valued at index out of their budgets, so a state change they missed by that much is now seen). Journals started
+     * before version 1 carry no version (read as 0).
      */
     public static final int RULES_VERSION = 3;
 
@@ -228,6 +231,8 @@ public final class ClearingStateMachine implements StateMachine
     private final Int128 wideTerm = new Int128();
     private final Int128 wideCheck = new Int128();
     private final Int128 wideRequired = new Int128();
+    /** onWithdrawal scratch: minus the value of the balance before the withdrawal. */
+    private final Int128 wideValueBefore = new Int128();
     private long evalInitialMargin;
     private long evalInitialMarginWithOrders;
     private long evalMaintenanceMargin;
@@ -767,34 +772,94 @@ public final class ClearingStateMachine implements StateMachine
         if (!Accounts.isSystem(accountId))
         {
             computeWithOrders(accountId);
-            final long price = instruments.assetPrice(assetId);
-            final long weight = instruments.assetWeightPpm(assetId);
             // Free collateral - equity less the initial margin with orders and the reserved fill loss - exactly: none
             // while the margin is saturated.
             final boolean saturated = initialMarginSaturated(calculator.initialMarginWithOrders());
             wideRequired.set(wideEquity).subtract(calculator.initialMarginWithOrders())
                 .subtract(accounts.reservedFillLoss(accountId));
-            final long free = saturated ? 0 : wideRequired.clamp(Long.MAX_VALUE);
-            // What the withdrawal takes from equity, exactly as the evaluation after it will value the balance left:
-            // the value of the amount alone can be a unit less than that (each valuation truncates), which let a
-            // withdrawal within free collateral leave equity a unit below what it must cover (session 16 review).
-            wideCheck.set(0);
-            addCollateralValue(wideCheck, balance, assetId);
-            wideCheck.negate();
-            addCollateralValue(wideCheck, balance - amount, assetId);
-            // wideCheck is now minus the value taken; free collateral after the withdrawal is wideRequired + wideCheck.
-            final boolean takesValue = wideCheck.signum() < 0;
-            if (takesValue && (saturated || wideRequired.add(wideCheck).signum() < 0))
+            wideValueBefore.set(0);
+            addCollateralValue(wideValueBefore, balance, assetId);
+            wideValueBefore.negate();
+            if (!withdrawalAllowed(balance, amount, assetId, saturated))
             {
-                final long perUnit = Fixed.mulPpm(price, weight);
-                final long withdrawable = free <= 0 || perUnit <= 0 ? 0 :
-                    Math.min(balance, Fixed.mulDiv(free, Fixed.SCALE, perUnit));
-                reject(RejectReason.INSUFFICIENT_FREE_COLLATERAL, accountId, assetId, amount, withdrawable);
+                reject(RejectReason.INSUFFICIENT_FREE_COLLATERAL, accountId, assetId, amount,
+                    largestWithdrawal(balance, assetId, saturated));
                 return;
             }
         }
         ledger.withdraw(accountId, assetId, amount);
         evaluateAndCommit(accountId);
+    }
+
+    /**
+     * Whether {@code amount} of {@code balance} may be withdrawn, with {@link #wideRequired} holding the free collateral
+     * and {@link #wideValueBefore} minus the balance's value (onWithdrawal). What the withdrawal takes from equity is
+     * counted exactly as the evaluation after it values the balance left - the value of the amount alone can be a
+     * unit less (each valuation truncates), which let a withdrawal within free collateral leave equity a unit below
+     * what it must cover (session 16 review). One that takes something, or whose amount is worth something at its
+     * collateral weight (one truncation step of the balance can be worth nothing), must leave free collateral.
+     */
+    private boolean withdrawalAllowed(final long balance, final long amount, final int assetId, final boolean saturated)
+    {
+        wideCheck.set(wideRequired).add(wideValueBefore);
+        addCollateralValue(wideCheck, balance - amount, assetId);
+        final boolean takesValue = wideCheck.compareTo(wideRequired) < 0;
+        final boolean worthSomething = instruments.assetWeightPpm(assetId) > 0 &&
+            wideTerm.set(0).addProduct(amount, instruments.assetPrice(assetId), Fixed.SCALE).signum() > 0;
+        return !(takesValue || worthSomething) || !saturated && wideCheck.signum() >= 0;
+    }
+
+    /**
+     * @return the largest amount of {@code balance} that {@link #withdrawalAllowed} lets go, exactly: what a rejected
+     * withdrawal reports as available. Allowed amounts need not be contiguous in principle (worth nothing, or
+     * fitting the free collateral), so each kind is searched; each is a prefix of 0..balance.
+     */
+    private long largestWithdrawal(final long balance, final int assetId, final boolean saturated)
+    {
+        long best = 0;
+        long low = 0;
+        long high = balance;
+        // The largest amount worth nothing and taking nothing (withdrawalAllowed's first case), then the largest that
+        // fits the free collateral.
+        while (low < high)
+        {
+            final long middle = low + (high - low + 1) / 2;
+            wideCheck.set(wideRequired).add(wideValueBefore);
+            addCollateralValue(wideCheck, balance - middle, assetId);
+            final boolean takesValue = wideCheck.compareTo(wideRequired) < 0;
+            final boolean worthSomething = instruments.assetWeightPpm(assetId) > 0 &&
+                wideTerm.set(0).addProduct(middle, instruments.assetPrice(assetId), Fixed.SCALE).signum() > 0;
+            if (takesValue || worthSomething)
+            {
+                high = middle - 1;
+            }
+            else
+            {
+                low = middle;
+            }
+        }
+        best = low;
+        if (!saturated && wideRequired.signum() >= 0)
+        {
+            low = 0;
+            high = balance;
+            while (low < high)
+            {
+                final long middle = low + (high - low + 1) / 2;
+                wideCheck.set(wideRequired).add(wideValueBefore);
+                addCollateralValue(wideCheck, balance - middle, assetId);
+                if (wideCheck.signum() >= 0)
+                {
+                    low = middle;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+            best = Math.max(best, low);
+        }
+        return best;
     }
 
     /** The checks deposits and withdrawals share; rejects and returns false on the first that fails. */

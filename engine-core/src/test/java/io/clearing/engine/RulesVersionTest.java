@@ -27,7 +27,8 @@ final class RulesVersionTest
         "ba9f8db8707e3ef5845665db29e6ce030a1527422de0883625ebfad29fa05fcf",
         // Version 2 changed only what sequences that overflow a running balance do: this run's events are the same.
         "ba9f8db8707e3ef5845665db29e6ce030a1527422de0883625ebfad29fa05fcf",
-        // Version 3 changed only withdrawals within a unit of the free collateral: this run's events are the same.
+        // Version 3 changed withdrawals within a unit of the free collateral, the available amount a refusal reports,
+        // and state changes the bands missed by a rounding unit of collateral: this run's events are the same.
         "ba9f8db8707e3ef5845665db29e6ce030a1527422de0883625ebfad29fa05fcf",
     };
 
