@@ -811,8 +811,9 @@ public final class ClearingStateMachine implements StateMachine
 
     /**
      * @return the largest amount of {@code balance} that {@link #withdrawalAllowed} lets go, exactly: what a rejected
-     * withdrawal reports as available. Allowed amounts need not be contiguous in principle (worth nothing, or
-     * fitting the free collateral), so each kind is searched; each is a prefix of 0..balance.
+     * withdrawal reports as available. Allowed amounts are of two kinds - worth nothing and taking nothing, or
+     * fitting the free collateral - each a prefix of 0..balance (values never fall as a balance grows), searched in
+     * turn.
      */
     private long largestWithdrawal(final long balance, final int assetId, final boolean saturated)
     {
