@@ -811,56 +811,27 @@ public final class ClearingStateMachine implements StateMachine
 
     /**
      * @return the largest amount of {@code balance} that {@link #withdrawalAllowed} lets go, exactly: what a rejected
-     * withdrawal reports as available. Allowed amounts are of two kinds - worth nothing and taking nothing, or
-     * fitting the free collateral - each a prefix of 0..balance (values never fall as a balance grows), searched in
-     * turn.
+     * withdrawal reports as available. The allowed amounts are a prefix of 0..balance (0 always among them): those
+     * worth nothing and taking nothing, and those fitting the free collateral, are each a prefix, since values never
+     * fall as a balance grows.
      */
     private long largestWithdrawal(final long balance, final int assetId, final boolean saturated)
     {
-        long best = 0;
         long low = 0;
         long high = balance;
-        // The largest amount worth nothing and taking nothing (withdrawalAllowed's first case), then the largest that
-        // fits the free collateral.
         while (low < high)
         {
             final long middle = low + (high - low + 1) / 2;
-            wideCheck.set(wideRequired).add(wideValueBefore);
-            addCollateralValue(wideCheck, balance - middle, assetId);
-            final boolean takesValue = wideCheck.compareTo(wideRequired) < 0;
-            final boolean worthSomething = instruments.assetWeightPpm(assetId) > 0 &&
-                wideTerm.set(0).addProduct(middle, instruments.assetPrice(assetId), Fixed.SCALE).signum() > 0;
-            if (takesValue || worthSomething)
-            {
-                high = middle - 1;
-            }
-            else
+            if (withdrawalAllowed(balance, middle, assetId, saturated))
             {
                 low = middle;
             }
-        }
-        best = low;
-        if (!saturated && wideRequired.signum() >= 0)
-        {
-            low = 0;
-            high = balance;
-            while (low < high)
+            else
             {
-                final long middle = low + (high - low + 1) / 2;
-                wideCheck.set(wideRequired).add(wideValueBefore);
-                addCollateralValue(wideCheck, balance - middle, assetId);
-                if (wideCheck.signum() >= 0)
-                {
-                    low = middle;
-                }
-                else
-                {
-                    high = middle - 1;
-                }
+                high = middle - 1;
             }
-            best = Math.max(best, low);
         }
-        return best;
+        return low;
     }
 
     /** The checks deposits and withdrawals share; rejects and returns false on the first that fails. */
