@@ -2701,6 +2701,11 @@ public final class ClearingStateMachine implements StateMachine
         // A balance valued at index is truncated twice (x index / 1e8, then x weight / 1e6), so its value can fall up
         // to COLLATERAL_ROUNDING more than its index's linear bound says (an account with no contract, owing USDC
         // against BTC, went bankrupt inside its index band before session 16's review).
+        // Each position's unrealized P&L is truncated to the unit, so between two evaluations it moves by less than a
+        // unit more than its mark's linear bound. That needs no term of its own: ROUNDING_ALLOWANCE (2 quanta per
+        // contract at each evaluation) bounds margin rounding of at most 1.9, and the 0.1 left, 20 units per contract
+        // between two evaluations (times the IM factor, at least 1), covers it for every position of a contract or
+        // more; a position of none has no mark exposure (its P&L is minus its cost).
         final double drift = grossContracts * MarginCalculator.roundingDriftPerContract() *
             (parameters.initialMarginFactorPpm() / (double)Fixed.PPM) * recoveryFactor +
             valuedOnIndex * COLLATERAL_ROUNDING;
