@@ -213,6 +213,13 @@ public final class SnapshotCodec
         {
             return "no trailer at byte " + contentLength;
         }
+        // The trailer's frame is outside the hashed content: every byte of it is checked here instead.
+        if (headerDecoder.blockLength() != SnapshotTrailerDecoder.BLOCK_LENGTH ||
+            headerDecoder.version() != SnapshotTrailerDecoder.SCHEMA_VERSION)
+        {
+            return "damaged trailer at byte " + contentLength + ": block length " + headerDecoder.blockLength() +
+                ", schema version " + headerDecoder.version();
+        }
         trailerDecoder.wrap(buffer, (int)contentLength + MessageHeaderDecoder.ENCODED_LENGTH,
             SnapshotTrailerDecoder.BLOCK_LENGTH, SnapshotTrailerDecoder.SCHEMA_VERSION);
         trailerDecoder.getContentHash(storedHash, 0, JournalDocument.HASH_LENGTH);

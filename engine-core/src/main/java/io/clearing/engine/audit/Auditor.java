@@ -11,6 +11,7 @@ import io.clearing.settlement.Limits;
 import io.clearing.settlement.journal.HashChainVerifier;
 import io.clearing.settlement.journal.JournalDocument;
 import io.clearing.settlement.journal.JournalHasher;
+import io.clearing.settlement.journal.JournalFiles;
 import io.clearing.settlement.journal.JournalReader;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -224,6 +225,11 @@ public final class Auditor
      */
     public Result auditInSegments(final Path directory, final int workers, final LongConsumer progress)
     {
+        final String damage = fileDamage(directory);
+        if (damage != null)
+        {
+            return fail(0, 0, -1, damage, 0, List.of());
+        }
         final List<Path> files;
         try
         {
@@ -321,6 +327,20 @@ public final class Auditor
             }));
         }
         return merge(starts, unused, results, seconds);
+    }
+
+    /** @return why the journal's files cannot be read at all (a queue file cut short), or null. */
+    private static String fileDamage(final Path directory)
+    {
+        try
+        {
+            final String cut = JournalFiles.cutShort(directory);
+            return cut == null ? null : "journal " + directory.toAbsolutePath() + ": " + cut;
+        }
+        catch (final IOException ex)
+        {
+            return null;  // Not a listable journal directory: the reader says why.
+        }
     }
 
     /** @return the journal's last sequence, or -1 when it cannot be read here (its stretch will find out why). */
@@ -513,6 +533,20 @@ public final class Auditor
             lastSequence = result.lastSequence();
         }
         checks.sort(Comparator.comparingLong(SnapshotCheck::sequence));
+        if (failed == null)
+        {
+            for (final SnapshotCheck check : unused)
+            {
+                if (check.sequence() > lastSequence)
+                {
+                    // The engine writes a snapshot after the document it reflects: the journal has lost documents.
+                    return new Result(false, documents, lastSequence, null, lastSequence + 1, "the journal ends at " +
+                        "sequence " + lastSequence + ", but snapshot " + check.file().getFileName() + " reflects " +
+                        "sequence " + check.sequence() + ": the documents after " + lastSequence + " are missing or " +
+                        "unreadable", 0, List.copyOf(checks), List.copyOf(segments));
+                }
+            }
+        }
         if (failed != null)
         {
             return new Result(false, documents, lastSequence, null, failedSequence, failure, 0, List.copyOf(checks),
@@ -703,6 +737,12 @@ public final class Auditor
             long documents = 0;
             long sequence = startSequence;
             boolean first = true;
+            final String damage = fileDamage(directory);
+            if (damage != null)
+            {
+                // Not at a document: a file of the journal is damaged as a whole, and nothing in it is read.
+                return failed(0, sequence, -1, damage);
+            }
             try (JournalReader reader = new JournalReader(directory))
             {
                 // From a snapshot: position at its document (the start check proved it carries the snapshot's chain
@@ -727,6 +767,12 @@ public final class Auditor
                     }
                     if (!more)
                     {
+                        // The end, or damage that hides what follows: a stretch's closing snapshot lies further on.
+                        final String end = endProblem(reader, sequence);
+                        if (end != null)
+                        {
+                            return failed(documents, sequence, sequence + 1, end);
+                        }
                         break;
                     }
                     final int check = verifier.verify(document);
@@ -785,6 +831,32 @@ public final class Auditor
                     "less withdrawals");
             }
             return finish(documents, sequence);
+        }
+
+        /**
+         * Whether reading stopped at the journal's end and not at damage that hides documents after it (a document
+         * marked incomplete, a file missing or cut short): the last document Chronicle finds reading backward must be
+         * the one reached, and its indexes must count the documents read.
+         *
+         * @return null when the journal ends at {@code sequence}, else what lies beyond.
+         */
+        private String endProblem(final JournalReader reader, final long sequence)
+        {
+            final long last = reader.lastSequence();
+            if (last != sequence)
+            {
+                return "the document after sequence " + sequence + " cannot be read, but the journal goes on: its " +
+                    "last document claims sequence " + last;
+            }
+            final long first = reader.firstSequence();
+            final long read = first < 0 ? 0 : sequence - first + 1;
+            final long indexed = reader.indexedDocuments();
+            if (indexed != read)
+            {
+                return "the document after sequence " + sequence + " cannot be read, but the journal's index " +
+                    "counts " + indexed + " documents where " + read + " were read";
+            }
+            return null;
         }
 
         private Result finish(final long documents, final long sequence)

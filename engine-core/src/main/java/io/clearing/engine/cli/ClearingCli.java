@@ -1040,7 +1040,11 @@ public final class ClearingCli implements Callable<Integer>
                 }
                 return 0;
             }
-            if (result.failedSequence() < 0)
+            if (result.failedSequence() < 0 && result.documents() == 0)
+            {
+                System.out.printf("audit FAILED: %s%n", result.failure());
+            }
+            else if (result.failedSequence() < 0)
             {
                 System.out.printf("audit FAILED: %s (the journal holds: %,d documents, last sequence %d)%n",
                     result.failure(), result.documents(), result.lastSequence());

@@ -159,8 +159,85 @@ final class AuditLocationTest
     }
 
     /**
+     * Chronicle's 4-byte excerpt header before a document has a "not complete" bit; set on document 3, readers stop
+     * before it. The audit read 2 documents and passed until session 17: it now finds the journal going on past them.
+     */
+    @Test
+    void aDocumentMarkedIncompleteInTheMiddleFailsTheAuditThere() throws Exception
+    {
+        final Path journal = writeJournal(0);
+        xorByte(journal, 3, -1, 0x80);
+
+        final Auditor auditor = new Auditor(ClearingCli.DEFAULT_ACCOUNT_CAPACITY, new RiskParameters());
+        final Auditor.Result whole = auditor.audit(journal);
+        assertFalse(whole.ok(), "audit passed with " + whole.documents() + " documents");
+        assertEquals(3, whole.failedSequence(), whole.failure());
+        assertTrue(whole.failure().contains("its last document claims sequence 5"), whole.failure());
+        final Auditor.Result segmented = auditor.auditInSegments(journal, 2, x -> { });
+        assertFalse(segmented.ok(), "segmented audit passed with " + segmented.documents() + " documents");
+        assertEquals(3, segmented.failedSequence(), segmented.failure());
+    }
+
+    /**
+     * The last document (5) marked incomplete hides it from readers forward and backward alike; the snapshot the
+     * engine wrote at 5 shows that it existed, so the default audit fails at 5 instead of passing with 4.
+     */
+    @Test
+    void aLastDocumentMarkedIncompleteFailsTheAuditByTheSnapshotBeyondIt() throws Exception
+    {
+        final Path journal = writeJournal(5);
+        assertTrue(Files.isRegularFile(journal.resolve(SnapshotStore.DIRECTORY_NAME)
+            .resolve(SnapshotStore.fileName(5))));
+        xorByte(journal, 5, -1, 0x80);
+
+        final CliRun segmented = CliRun.of("audit", "--journal", journal.toString());
+        assertEquals(1, segmented.exitCode(), segmented.output());
+        assertTrue(segmented.output().contains("audit FAILED at sequence 5: the journal ends at sequence 4, but " +
+            "snapshot"), segmented.output());
+    }
+
+    /**
+     * A queue file cut short (here to 1 MiB) opens in Chronicle, reads as ending early or as empty, and faults where
+     * its index points past the cut; a restart on it once took the journal for empty and began the chain again. Now
+     * the audit fails naming the file, and neither a reader nor a restart opens it.
+     */
+    @Test
+    void aQueueFileCutShortIsRefused() throws Exception
+    {
+        final Path journal = writeJournal(4);
+        final Path file;
+        try (Stream<Path> list = Files.list(journal))
+        {
+            file = list.filter(path -> path.getFileName().toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.truncate(1 << 20);
+        }
+
+        for (final String mode : new String[] {"--no-snapshots", "--verify-snapshots", "--workers=2"})
+        {
+            final CliRun audit = CliRun.of("audit", "--journal", journal.toString(), mode);
+            assertEquals(1, audit.exitCode(), mode + ": " + audit.output());
+            assertTrue(audit.output().contains("audit FAILED: journal ") &&
+                audit.output().contains("is 1,048,576 bytes") && audit.output().contains("cut short"),
+                mode + ": " + audit.output());
+        }
+        final IllegalStateException reader = assertThrows(IllegalStateException.class,
+            () -> new JournalReader(journal).close());
+        assertTrue(reader.getMessage().contains("cut short"), reader.getMessage());
+        final ClearingEngine engine = ClearingEngine.builder().journalDirectory(journal)
+            .accountCapacity(ClearingCli.DEFAULT_ACCOUNT_CAPACITY).build();
+        final IllegalStateException restart = assertThrows(IllegalStateException.class, engine::start);
+        engine.close();
+        assertTrue(restart.getMessage().contains("cut short") &&
+            restart.getMessage().contains("refusing to extend a damaged chain"), restart.getMessage());
+        assertEquals(3, CliRun.of("recover", "--journal", journal.toString()).exitCode());
+    }
+
+    /**
      * Reads document {@code ordinal} (0 = the genesis) through a JournalReader, finds its 64-byte header in the queue
-     * files and XORs one of its bytes in place.
+     * files and XORs one of its bytes in place (byte -1 is the top byte of Chronicle's excerpt header before it).
      */
     private static void xorByte(final Path journal, final int ordinal, final int byteInDocument, final int mask)
         throws IOException

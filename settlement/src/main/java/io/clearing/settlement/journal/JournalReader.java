@@ -46,6 +46,8 @@ public final class JournalReader implements AutoCloseable
      *
      * @param directory of a journal written by {@link JournalWriter}.
      * @throws IllegalArgumentException if {@code directory} does not exist or holds no Chronicle queue.
+     * @throws IllegalStateException    if a queue file is cut short ({@link JournalFiles}) or the queue cannot be
+     *                                  opened.
      */
     public JournalReader(final Path directory)
     {
@@ -59,11 +61,35 @@ public final class JournalReader implements AutoCloseable
                 SingleChronicleQueue.QUEUE_METADATA_FILE + ", so not a Chronicle queue");
         }
 
+        final String cut;
+        try
+        {
+            cut = JournalFiles.cutShort(directory);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": cannot list its files: " +
+                ex, ex);
+        }
+        if (cut != null)
+        {
+            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + cut);
+        }
+
         this.directory = directory;
-        queue = SingleChronicleQueueBuilder.binary(directory)
-            .readOnly(true)
-            .blockSize(JournalWriter.BLOCK_SIZE)
-            .build();
+        try
+        {
+            queue = SingleChronicleQueueBuilder.binary(directory)
+                .readOnly(true)
+                .blockSize(JournalWriter.BLOCK_SIZE)
+                .build();
+        }
+        catch (final RuntimeException ex)
+        {
+            // Chronicle's own reasons (a damaged metadata file, say) in this reader's terms.
+            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its queue cannot be " +
+                "opened: " + ex.getMessage(), ex);
+        }
         try
         {
             rollCycle = queue.rollCycle();
@@ -151,7 +177,8 @@ public final class JournalReader implements AutoCloseable
     /**
      * @return the sequence stored in the journal's last document, 0 when the journal is empty or holds only its
      * genesis.
-     * @throws IllegalStateException if the last document is too short to hold a sequence.
+     * @throws IllegalStateException if the last document is too short to hold a sequence, or none can be found
+     *                               while the first reads.
      */
     public long lastSequence()
     {
@@ -163,6 +190,12 @@ public final class JournalReader implements AutoCloseable
             {
                 if (!context.isPresent())
                 {
+                    probe.direction(TailerDirection.FORWARD).toStart();
+                    if (UNREADABLE != readSequence())
+                    {
+                        throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its first " +
+                            "document reads but no last one can be found (its index or a file's end is damaged)");
+                    }
                     return 0;
                 }
 
@@ -181,6 +214,38 @@ public final class JournalReader implements AutoCloseable
         {
             probe.direction(TailerDirection.FORWARD);
         }
+    }
+
+    /**
+     * @return the sequence the journal's first document claims (0 for a genesis), or -1 when it has none or the first
+     * is too short to hold one.
+     */
+    public long firstSequence()
+    {
+        queue.refreshDirectoryListing();
+        probe.direction(TailerDirection.FORWARD).toStart();
+        final long sequence = readSequence();
+        return UNREADABLE == sequence ? -1 : sequence;
+    }
+
+    /**
+     * @return the documents Chronicle's indexes count in all the journal's files, whether or not each can be read: a
+     * reader that stops before this many has met damage, not the end.
+     */
+    public long indexedDocuments()
+    {
+        queue.refreshDirectoryListing();
+        final int firstCycle = queue.firstCycle();
+        final int lastCycle = queue.lastCycle();
+        long documents = 0;
+        if (firstCycle <= lastCycle)
+        {
+            for (final Long cycle : queue.listCyclesBetween(firstCycle, lastCycle))
+            {
+                documents += counter.excerptsInCycle(cycle.intValue());
+            }
+        }
+        return documents;
     }
 
     /**

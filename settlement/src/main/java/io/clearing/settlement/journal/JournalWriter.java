@@ -18,6 +18,7 @@ import org.agrona.UnsafeApi;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -171,6 +172,7 @@ public final class JournalWriter implements AutoCloseable
         this.durability = java.util.Objects.requireNonNull(durability, "durability");
         // One document holds a command and all its events; a funding or expiry over 100,000 holders is tens of MB.
         // Chronicle caps a document at a quarter of the block size, so blocks are 1 GiB (documents up to 256 MiB).
+        refuseCutShort(directory);
         queue = open(directory, rollCycle, timeProvider);
         DiskReservation opened = null;
         try
@@ -628,6 +630,29 @@ public final class JournalWriter implements AutoCloseable
         }
     }
 
+    /** A queue file cut short reads as ending early, or as empty: extending it would fork the chain. */
+    private static void refuseCutShort(final Path directory)
+    {
+        if (!Files.isDirectory(directory))
+        {
+            return;
+        }
+        final String cut;
+        try
+        {
+            cut = JournalFiles.cutShort(directory);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("journal " + directory.toAbsolutePath() + ": cannot list its files", ex);
+        }
+        if (cut != null)
+        {
+            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + cut +
+                "; refusing to extend a damaged chain");
+        }
+    }
+
     private void recoverChainHead()
     {
         try (ExcerptTailer tailer = queue.createTailer())
@@ -637,6 +662,7 @@ public final class JournalWriter implements AutoCloseable
             {
                 if (!context.isPresent())
                 {
+                    refuseUnreadableEnd();
                     lastSequence = 0;
                     empty = true;
                     Arrays.fill(lastHash, (byte)0);
@@ -666,6 +692,20 @@ public final class JournalWriter implements AutoCloseable
                 fileEnd = bytes.readLimit();
                 tailFile = tailer.currentFile().toPath();
                 reservation.useFile(tailFile);
+            }
+        }
+    }
+
+    /** Nothing at the end while a document reads at the start: the end is damaged, the journal is not empty. */
+    private void refuseUnreadableEnd()
+    {
+        try (ExcerptTailer start = queue.createTailer(); DocumentContext context = start.readingDocument())
+        {
+            if (context.isPresent())
+            {
+                throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its first document " +
+                    "reads but no last one can be found (its index or a file's end is damaged); refusing to " +
+                    "start the chain again over it");
             }
         }
     }
