@@ -848,6 +848,13 @@ public final class ClearingCli implements Callable<Integer>
                     out.println(mapper.writeValueAsString(line));
                 }
             }
+            catch (final IllegalStateException ex)
+            {
+                // A journal that cannot be opened (a queue file cut short, its queue metadata damaged).
+                out.flush();
+                System.err.println("dump: " + ex.getMessage());
+                return 1;
+            }
             out.flush();
             return 0;
         }

@@ -171,6 +171,27 @@ final class StatementCommand implements Callable<Integer>
                     return 1;
                 }
             }
+            if (verifier.lastSequence() < at)
+            {
+                // Stopped by the journal, not by --at: at its end, or at damage that hides what follows.
+                final long last = reader.lastSequence();
+                if (last != verifier.lastSequence())
+                {
+                    System.err.println("journal damaged after sequence " + verifier.lastSequence() + ": the next " +
+                        "document cannot be read, but its last document claims sequence " + last);
+                    return 1;
+                }
+                if (at != Long.MAX_VALUE)
+                {
+                    System.err.println("statement: --at " + at + " is past the journal's end, sequence " + last);
+                    return 2;
+                }
+            }
+        }
+        catch (final IllegalStateException ex)
+        {
+            System.err.println("statement: " + ex.getMessage());
+            return 1;
         }
         if (snapshot != null && !snapshotLoaded)
         {
