@@ -329,17 +329,35 @@ public final class Auditor
         return merge(starts, unused, results, seconds);
     }
 
-    /** @return why the journal's files cannot be read at all (a queue file cut short), or null. */
+    /**
+     * @return why the journal cannot be read at all - a queue file cut short, a queue Chronicle cannot open - or null
+     * (also when it is no journal: the reader says so where it is opened).
+     */
     private static String fileDamage(final Path directory)
     {
         try
         {
             final String cut = JournalFiles.cutShort(directory);
-            return cut == null ? null : "journal " + directory.toAbsolutePath() + ": " + cut;
+            if (cut != null)
+            {
+                return "journal " + directory.toAbsolutePath() + ": " + cut;
+            }
         }
         catch (final IOException ex)
         {
-            return null;  // Not a listable journal directory: the reader says why.
+            return null;
+        }
+        try (JournalReader reader = new JournalReader(directory))
+        {
+            return null;
+        }
+        catch (final IllegalStateException ex)
+        {
+            return ex.getMessage();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return null;
         }
     }
 

@@ -85,6 +85,11 @@ final class StatementCommand implements Callable<Integer>
             System.err.println("statement: --at must be 0 or more: " + at);
             return 2;
         }
+        if (account < 0)
+        {
+            System.err.println("statement: --account must be 0 or more: " + account);
+            return 2;
+        }
         ClearingStateMachine machine = null;
         final EventWriter events = new EventWriter();
         final JournalDocument document = new JournalDocument();

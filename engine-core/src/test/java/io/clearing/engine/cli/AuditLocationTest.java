@@ -236,6 +236,33 @@ final class AuditLocationTest
     }
 
     /**
+     * A flipped bit in the first byte of Chronicle's metadata file (its header's length) made Chronicle read past the
+     * file's mapping: a raw InternalError from every tool. Now each says the queue cannot be opened.
+     */
+    @Test
+    void aDamagedQueueMetadataFileFailsTheAuditWithoutAStackTrace() throws Exception
+    {
+        final Path journal = writeJournal(4);
+        final Path metadata = journal.resolve("metadata.cq4t");
+        try (FileChannel channel = FileChannel.open(metadata, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer first = ByteBuffer.allocate(1);
+            channel.read(first, 0);
+            channel.write(ByteBuffer.wrap(new byte[] {(byte)(first.get(0) ^ 1)}), 0);
+        }
+
+        for (final String mode : new String[] {"--no-snapshots", "--workers=2"})
+        {
+            final CliRun audit = CliRun.of("audit", "--journal", journal.toString(), mode);
+            assertEquals(1, audit.exitCode(), mode + ": " + audit.output());
+            assertTrue(audit.output().startsWith("audit FAILED: journal ") &&
+                audit.output().contains("its queue cannot be opened"), mode + ": " + audit.output());
+        }
+        assertEquals(1, CliRun.of("statement", "--journal", journal.toString(), "--account", "18").exitCode());
+        assertEquals(3, CliRun.of("recover", "--journal", journal.toString()).exitCode());
+    }
+
+    /**
      * Reads document {@code ordinal} (0 = the genesis) through a JournalReader, finds its 64-byte header in the queue
      * files and XORs one of its bytes in place (byte -1 is the top byte of Chronicle's excerpt header before it).
      */

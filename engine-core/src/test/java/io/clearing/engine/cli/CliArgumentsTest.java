@@ -166,6 +166,7 @@ final class CliArgumentsTest
         // Past the end: refused with the journal's last sequence, not answered with the last state (review, s17).
         assertEquals(0, CliRun.of("statement", "--journal", journal, "--account", "16", "--at", "100").exitCode());
         assertEquals(2, CliRun.of("statement", "--journal", journal, "--account", "16", "--at", "101").exitCode());
+        assertEquals(2, CliRun.of("statement", "--journal", journal, "--account", "-1").exitCode());
         assertEquals(2, CliRun.of("price", "--type", "put", "--forward", "100", "--strike", "100", "--years", "4",
             "--rate", "0", "--vol", "1e308").exitCode());
     }

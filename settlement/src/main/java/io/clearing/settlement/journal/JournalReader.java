@@ -84,11 +84,13 @@ public final class JournalReader implements AutoCloseable
                 .blockSize(JournalWriter.BLOCK_SIZE)
                 .build();
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | InternalError ex)
         {
-            // Chronicle's own reasons (a damaged metadata file, say) in this reader's terms.
+            // Chronicle's own reasons in this reader's terms. A damaged length in the metadata file makes Chronicle
+            // read past its mapping, which HotSpot reports as an InternalError at the faulting access.
             throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its queue cannot be " +
-                "opened: " + ex.getMessage(), ex);
+                "opened (its metadata file " + SingleChronicleQueue.QUEUE_METADATA_FILE + " may be damaged): " +
+                ex.getMessage(), ex);
         }
         try
         {
