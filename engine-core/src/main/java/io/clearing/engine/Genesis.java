@@ -119,11 +119,26 @@ public final class Genesis
      * @return its genesis, or null when its first document does not carry sequence 0 (a journal started without a
      * genesis, or an empty one).
      * @throws IllegalStateException if the first document carries sequence 0 but is damaged or not a valid genesis
-     *                               (the message says why).
+     *                               (the message says why), or a queue file is cut short or empty.
      * @throws IllegalArgumentException if the directory holds no journal.
      */
     public static Genesis read(final Path directory)
     {
+        // Nobody writes the journal while its genesis is read: an empty newest file is damage too (Chronicle would
+        // wait for a header to be written), which a reader following a live journal has to allow.
+        final String cut;
+        try
+        {
+            cut = io.clearing.settlement.journal.JournalFiles.cutShort(directory);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalArgumentException("no journal at " + directory.toAbsolutePath() + ": " + ex, ex);
+        }
+        if (cut != null)
+        {
+            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + cut);
+        }
         try (JournalReader reader = new JournalReader(directory))
         {
             final JournalDocument document = new JournalDocument();

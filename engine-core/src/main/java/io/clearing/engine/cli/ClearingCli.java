@@ -76,6 +76,24 @@ public final class ClearingCli implements Callable<Integer>
     }
 
     /**
+     * @return null when the journal's queue files are lengths Chronicle leaves, else why not (a file cut short or
+     * emptied: opening it would fault or wait for a header no writer is coming to write). For the tools that read a
+     * journal nobody is writing.
+     */
+    static String damagedJournal(final Path journal)
+    {
+        try
+        {
+            final String cut = io.clearing.settlement.journal.JournalFiles.cutShort(journal);
+            return cut == null ? null : "journal " + journal.toAbsolutePath() + ": " + cut;
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "journal " + journal.toAbsolutePath() + ": cannot list its files: " + ex;
+        }
+    }
+
+    /**
      * @return null when a JSON result can be written to {@code file} (its directory exists, it is not a directory),
      * else what to print: checked before the work whose result it is.
      */
@@ -791,6 +809,11 @@ public final class ClearingCli implements Callable<Integer>
             {
                 System.err.println("dump: --from must be 0 or more and --to at least --from: " + from + ", " + to);
                 return 2;
+            }
+            if (damagedJournal(journal) != null)
+            {
+                System.err.println("dump: " + damagedJournal(journal));
+                return 1;
             }
             final SbeJsonCodec codec = SbeJsonCodec.load();
             final ObjectMapper mapper = new ObjectMapper();

@@ -90,6 +90,11 @@ final class StatementCommand implements Callable<Integer>
             System.err.println("statement: --account must be 0 or more: " + account);
             return 2;
         }
+        if (ClearingCli.damagedJournal(journal) != null)
+        {
+            System.err.println("statement: " + ClearingCli.damagedJournal(journal));
+            return 1;
+        }
         ClearingStateMachine machine = null;
         final EventWriter events = new EventWriter();
         final JournalDocument document = new JournalDocument();

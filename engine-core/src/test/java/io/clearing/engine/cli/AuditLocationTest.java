@@ -199,7 +199,8 @@ final class AuditLocationTest
     /**
      * A queue file cut short (here to 1 MiB) opens in Chronicle, reads as ending early or as empty, and faults where
      * its index points past the cut; a restart on it once took the journal for empty and began the chain again. Now
-     * the audit fails naming the file, and neither a reader nor a restart opens it.
+     * the audit fails naming the file, and neither a reader, the CLI's readers nor a restart opens it. Emptied, the
+     * same (a reader allows an empty newest file, which Chronicle creates before extending it: the CLI does not).
      */
     @Test
     void aQueueFileCutShortIsRefused() throws Exception
@@ -226,12 +227,28 @@ final class AuditLocationTest
         final IllegalStateException reader = assertThrows(IllegalStateException.class,
             () -> new JournalReader(journal).close());
         assertTrue(reader.getMessage().contains("cut short"), reader.getMessage());
+        assertEquals(1, CliRun.of("statement", "--journal", journal.toString(), "--account", "18").exitCode());
+        assertEquals(1, CliRun.of("dump", "--journal", journal.toString()).exitCode());
         final ClearingEngine engine = ClearingEngine.builder().journalDirectory(journal)
             .accountCapacity(ClearingCli.DEFAULT_ACCOUNT_CAPACITY).build();
         final IllegalStateException restart = assertThrows(IllegalStateException.class, engine::start);
         engine.close();
         assertTrue(restart.getMessage().contains("cut short") &&
             restart.getMessage().contains("refusing to extend a damaged chain"), restart.getMessage());
+        assertEquals(3, CliRun.of("recover", "--journal", journal.toString()).exitCode());
+
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.truncate(0);
+        }
+        for (final String mode : new String[] {"--no-snapshots", "--workers=2"})
+        {
+            final CliRun audit = CliRun.of("audit", "--journal", journal.toString(), mode);
+            assertEquals(1, audit.exitCode(), mode + ": " + audit.output());
+            assertTrue(audit.output().contains("is 0 bytes"), mode + ": " + audit.output());
+        }
+        assertEquals(1, CliRun.of("statement", "--journal", journal.toString(), "--account", "18").exitCode());
+        assertEquals(1, CliRun.of("dump", "--journal", journal.toString()).exitCode());
         assertEquals(3, CliRun.of("recover", "--journal", journal.toString()).exitCode());
     }
 
@@ -260,6 +277,55 @@ final class AuditLocationTest
         }
         assertEquals(1, CliRun.of("statement", "--journal", journal.toString(), "--account", "18").exitCode());
         assertEquals(3, CliRun.of("recover", "--journal", journal.toString()).exitCode());
+    }
+
+    /**
+     * A flipped byte in the header Chronicle writes at the start of a queue file (bytes 6 and 19: its first
+     * message's type name) made every tool print Chronicle's exception - some of them checked exceptions it throws
+     * undeclared. Now each says the file cannot be opened.
+     */
+    @Test
+    void aDamagedQueueFileHeaderFailsTheAuditWithoutAStackTrace() throws Exception
+    {
+        for (final int offset : new int[] {6, 19})
+        {
+            final Path journal = writeJournal(4);
+            final Path file;
+            try (Stream<Path> list = Files.list(journal))
+            {
+                file = list.filter(path -> path.getFileName().toString().endsWith(".cq4")).findFirst().orElseThrow();
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+            {
+                final ByteBuffer one = ByteBuffer.allocate(1);
+                channel.read(one, offset);
+                channel.write(ByteBuffer.wrap(new byte[] {(byte)(one.get(0) ^ 1)}), offset);
+            }
+
+            for (final String mode : new String[] {"--no-snapshots", "--workers=2"})
+            {
+                final CliRun audit = CliRun.of("audit", "--journal", journal.toString(), mode);
+                assertEquals(1, audit.exitCode(), offset + " " + mode + ": " + audit.output());
+                assertTrue(audit.output().startsWith("audit FAILED: journal ") &&
+                    audit.output().contains("its first queue file cannot be opened"),
+                    offset + " " + mode + ": " + audit.output());
+            }
+            assertEquals(1, CliRun.of("statement", "--journal", journal.toString(), "--account", "18").exitCode());
+            assertEquals(1, CliRun.of("dump", "--journal", journal.toString()).exitCode());
+            assertEquals(3, CliRun.of("recover", "--journal", journal.toString()).exitCode());
+            deleteRecursively(journal);
+        }
+    }
+
+    private static void deleteRecursively(final Path directory) throws IOException
+    {
+        try (Stream<Path> walk = Files.walk(directory))
+        {
+            for (final Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList())
+            {
+                Files.delete(path);
+            }
+        }
     }
 
     /**

@@ -15,7 +15,9 @@ import java.util.List;
  * blocks plus that overlap long (1.25 GiB, 2.25 GiB, ...; sparse on disk). A file cut short - a copy that stopped,
  * a truncation, a filesystem that lost its tail - still opens, but its index points past its end, and reading there
  * faults (HotSpot raises the SIGBUS later as an {@code InternalError} in whatever code runs next) or finds nothing
- * and reads as an empty journal. A reader or writer therefore refuses such a file before mapping it.
+ * and reads as an empty journal. A writer, the audit and the CLI's readers therefore refuse such a file before
+ * mapping it; a {@link JournalReader}, which may follow a journal being written, allows the newest file to be empty
+ * (Chronicle creating it).
  */
 public final class JournalFiles
 {
@@ -27,12 +29,24 @@ public final class JournalFiles
     }
 
     /**
-     * @param directory a journal directory.
+     * @param directory a journal directory, not being written.
      * @return null when every queue file ({@code *.cq4}) is a length Chronicle leaves; else which is not, and its
      * length.
      * @throws IOException if the directory cannot be listed or a file's size read.
      */
     public static String cutShort(final Path directory) throws IOException
+    {
+        return cutShort(directory, false);
+    }
+
+    /**
+     * @param directory        a journal directory.
+     * @param live             whether a writer may be adding to it: Chronicle creates a new day's file empty and
+     *                         extends it a moment later, so the newest file may then be empty.
+     * @return as {@link #cutShort(Path)}.
+     * @throws IOException if the directory cannot be listed or a file's size read.
+     */
+    public static String cutShort(final Path directory, final boolean live) throws IOException
     {
         final List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*.cq4"))
@@ -40,10 +54,11 @@ public final class JournalFiles
             stream.forEach(files::add);
         }
         files.sort(null);
-        for (final Path file : files)
+        for (int i = 0; i < files.size(); i++)
         {
+            final Path file = files.get(i);
             final long length = Files.size(file);
-            if (!whole(length))
+            if (!whole(length) && !(live && length == 0 && i == files.size() - 1))
             {
                 return "queue file " + file.getFileName() + " is " + String.format("%,d", length) + " bytes, not a " +
                     "length Chronicle leaves (a whole number of " + (JournalWriter.BLOCK_SIZE >> 20) + " MiB blocks " +

@@ -46,8 +46,8 @@ public final class JournalReader implements AutoCloseable
      *
      * @param directory of a journal written by {@link JournalWriter}.
      * @throws IllegalArgumentException if {@code directory} does not exist or holds no Chronicle queue.
-     * @throws IllegalStateException    if a queue file is cut short ({@link JournalFiles}) or the queue cannot be
-     *                                  opened.
+     * @throws IllegalStateException    if a queue file is cut short ({@link JournalFiles}; the newest may be empty,
+     *                                  as Chronicle creates it) or the queue cannot be opened.
      */
     public JournalReader(final Path directory)
     {
@@ -64,7 +64,7 @@ public final class JournalReader implements AutoCloseable
         final String cut;
         try
         {
-            cut = JournalFiles.cutShort(directory);
+            cut = JournalFiles.cutShort(directory, true);
         }
         catch (final java.io.IOException ex)
         {
@@ -84,7 +84,7 @@ public final class JournalReader implements AutoCloseable
                 .blockSize(JournalWriter.BLOCK_SIZE)
                 .build();
         }
-        catch (final RuntimeException | InternalError ex)
+        catch (final Exception | InternalError ex)
         {
             // Chronicle's own reasons in this reader's terms. A damaged length in the metadata file makes Chronicle
             // read past its mapping, which HotSpot reports as an InternalError at the faulting access.
@@ -99,10 +99,10 @@ public final class JournalReader implements AutoCloseable
             probe = queue.createTailer();
             counter = queue.createTailer();
         }
-        catch (final RuntimeException ex)
+        catch (final Exception | InternalError ex)
         {
             queue.close();
-            throw ex;
+            throw damaged("its first queue file cannot be opened (its header may be damaged)", ex);
         }
     }
 
@@ -184,6 +184,22 @@ public final class JournalReader implements AutoCloseable
      */
     public long lastSequence()
     {
+        try
+        {
+            return findLastSequence();
+        }
+        catch (final Exception | InternalError ex)
+        {
+            if (ex instanceof IllegalStateException)
+            {
+                throw ex;
+            }
+            throw damaged("its last document cannot be found", ex);
+        }
+    }
+
+    private long findLastSequence()
+    {
         queue.refreshDirectoryListing();
         probe.direction(TailerDirection.BACKWARD).toEnd();
         try
@@ -224,10 +240,17 @@ public final class JournalReader implements AutoCloseable
      */
     public long firstSequence()
     {
-        queue.refreshDirectoryListing();
-        probe.direction(TailerDirection.FORWARD).toStart();
-        final long sequence = readSequence();
-        return UNREADABLE == sequence ? -1 : sequence;
+        try
+        {
+            queue.refreshDirectoryListing();
+            probe.direction(TailerDirection.FORWARD).toStart();
+            final long sequence = readSequence();
+            return UNREADABLE == sequence ? -1 : sequence;
+        }
+        catch (final Exception | InternalError ex)
+        {
+            throw damaged("its first document cannot be read", ex);
+        }
     }
 
     /**
@@ -236,18 +259,32 @@ public final class JournalReader implements AutoCloseable
      */
     public long indexedDocuments()
     {
-        queue.refreshDirectoryListing();
-        final int firstCycle = queue.firstCycle();
-        final int lastCycle = queue.lastCycle();
-        long documents = 0;
-        if (firstCycle <= lastCycle)
+        try
         {
-            for (final Long cycle : queue.listCyclesBetween(firstCycle, lastCycle))
+            queue.refreshDirectoryListing();
+            final int firstCycle = queue.firstCycle();
+            final int lastCycle = queue.lastCycle();
+            long documents = 0;
+            if (firstCycle <= lastCycle)
             {
-                documents += counter.excerptsInCycle(cycle.intValue());
+                for (final Long cycle : queue.listCyclesBetween(firstCycle, lastCycle))
+                {
+                    documents += counter.excerptsInCycle(cycle.intValue());
+                }
             }
+            return documents;
         }
-        return documents;
+        catch (final Exception | InternalError ex)
+        {
+            throw damaged("its index cannot be read", ex);
+        }
+    }
+
+    /** Chronicle's failure on damaged files (an exception of its own, or a fault past a mapping) in reader terms. */
+    private IllegalStateException damaged(final String what, final Throwable cause)
+    {
+        return new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + what + ": " + cause,
+            cause);
     }
 
     /**
