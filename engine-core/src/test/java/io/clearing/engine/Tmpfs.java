@@ -67,7 +67,31 @@ public final class Tmpfs implements AutoCloseable
     /** Makes the filesystem read-only; fails while a file on it is open for writing (the kernel refuses). */
     public void remountReadOnly() throws IOException
     {
-        check(run("mount", "-o", "remount,ro", mountPoint.toString()));
+        // Chronicle unmaps a closed queue's files on a background thread: until it has, the kernel refuses the
+        // remount ("mount point is busy"; seen once in a fresh clone). Release them now, and allow it a few tries.
+        net.openhft.chronicle.core.io.BackgroundResourceReleaser.releasePendingResources();
+        String error = run("mount", "-o", "remount,ro", mountPoint.toString());
+        for (int attempt = 0; error != null && error.contains("busy") && attempt < 20; attempt++)
+        {
+            System.gc();
+            sleep(100);
+            net.openhft.chronicle.core.io.BackgroundResourceReleaser.releasePendingResources();
+            error = run("mount", "-o", "remount,ro", mountPoint.toString());
+        }
+        check(error);
+    }
+
+    private static void sleep(final long millis) throws IOException
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", ex);
+        }
     }
 
     /** Makes the filesystem writable again. */
