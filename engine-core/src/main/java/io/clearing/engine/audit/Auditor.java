@@ -146,6 +146,11 @@ public final class Auditor
      */
     public Result auditFromSnapshot(final Path directory, final Path snapshot, final LongConsumer progress)
     {
+        final String damage = fileDamage(directory);
+        if (damage != null)
+        {
+            return fail(0, 0, -1, damage, 0, List.of());
+        }
         final SnapshotCodec codec = new SnapshotCodec();
         final UnsafeBuffer bytes;
         try
@@ -266,6 +271,7 @@ public final class Auditor
             checked.add(pool.submit(() -> checkStart(directory, file, readers.get())));
         }
         final List<SnapshotCheck> unused = new ArrayList<>();
+        final List<Start> intactWithoutDocument = new ArrayList<>();
         final List<Start> starts = new ArrayList<>();
         for (int i = 0; i < files.size(); i++)
         {
@@ -292,6 +298,11 @@ public final class Auditor
             {
                 unused.add(new SnapshotCheck(file, SnapshotStore.sequenceOf(file), false, "not used: " +
                     start.problem()));
+                if (start.chainHash() != null && start.problem().startsWith(NO_DOCUMENT))
+                {
+                    // Intact, of the sequence its name says, at a document the journal does not hold.
+                    intactWithoutDocument.add(start);
+                }
             }
         }
         final int segments = starts.size() + 1;
@@ -326,7 +337,7 @@ public final class Auditor
                 return result;
             }));
         }
-        return merge(starts, unused, results, seconds);
+        return merge(starts, unused, intactWithoutDocument, results, seconds);
     }
 
     /**
@@ -471,7 +482,8 @@ public final class Auditor
         try (JournalReader reader = new JournalReader(directory))
         {
             final JournalDocument document = new JournalDocument();
-            return reader.seek(sequence) && reader.next(document) && !reader.next(document);
+            return reader.seek(sequence) && reader.next(document) && !reader.next(document) &&
+                endProblem(reader, sequence) == null;
         }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
@@ -480,7 +492,7 @@ public final class Auditor
     }
 
     private Result merge(final List<Start> starts, final List<SnapshotCheck> unused,
-        final List<Future<Result>> results, final double[] seconds)
+        final List<Start> intactWithoutDocument, final List<Future<Result>> results, final double[] seconds)
     {
         final List<Segment> segments = new ArrayList<>();
         final List<SnapshotCheck> checks = new ArrayList<>(unused);
@@ -553,15 +565,15 @@ public final class Auditor
         checks.sort(Comparator.comparingLong(SnapshotCheck::sequence));
         if (failed == null)
         {
-            for (final SnapshotCheck check : unused)
+            for (final Start beyond : intactWithoutDocument)
             {
-                if (check.sequence() > lastSequence)
+                if (beyond.sequence() > lastSequence)
                 {
                     // The engine writes a snapshot after the document it reflects: the journal has lost documents.
                     return new Result(false, documents, lastSequence, null, lastSequence + 1, "the journal ends at " +
-                        "sequence " + lastSequence + ", but snapshot " + check.file().getFileName() + " reflects " +
-                        "sequence " + check.sequence() + ": the documents after " + lastSequence + " are missing or " +
-                        "unreadable", 0, List.copyOf(checks), List.copyOf(segments));
+                        "sequence " + lastSequence + ", but snapshot " + beyond.file().getFileName() + " (intact) " +
+                        "reflects sequence " + beyond.sequence() + ": the documents after " + lastSequence +
+                        " are missing or unreadable", 0, List.copyOf(checks), List.copyOf(segments));
                 }
             }
         }
@@ -655,6 +667,35 @@ public final class Auditor
         return files;
     }
 
+    /**
+     * Whether reading stopped at the journal's end and not at damage that hides documents after it (a document
+     * marked incomplete, a file missing or cut short): the last document Chronicle finds reading backward must be
+     * the one reached, and its indexes must count the documents read.
+     *
+     * @return null when the journal ends at {@code sequence}, else what lies beyond.
+     */
+    private static String endProblem(final JournalReader reader, final long sequence)
+    {
+        final long last = reader.lastSequence();
+        if (last != sequence)
+        {
+            return "the document after sequence " + sequence + " cannot be read, but the journal goes on: its " +
+                "last document claims sequence " + last;
+        }
+        final long first = reader.firstSequence();
+        final long read = first < 0 ? 0 : sequence - first + 1;
+        final long indexed = reader.indexedDocuments();
+        if (indexed != read)
+        {
+            return "the document after sequence " + sequence + " cannot be read, but the journal's index " +
+                "counts " + indexed + " documents where " + read + " were read";
+        }
+        return null;
+    }
+
+    /** How {@link #checkChainPosition} begins when the journal holds no document at the snapshot's sequence. */
+    private static final String NO_DOCUMENT = "the journal has no document ";
+
     /** @return null when the journal's document at {@code sequence} is intact and its hash is {@code chainHash}. */
     private static String checkChainPosition(final Path directory, final long sequence, final byte[] chainHash)
     {
@@ -665,7 +706,7 @@ public final class Auditor
         {
             if (!reader.seek(sequence) || !reader.next(document))
             {
-                return "the journal has no document " + sequence;
+                return NO_DOCUMENT + sequence;
             }
             if (!document.structurallyValid())
             {
@@ -776,7 +817,9 @@ public final class Auditor
                     final boolean more;
                     try
                     {
-                        more = reader.next(document);
+                        // A journal being written may gain a document between the read and the end check: one more
+                        // read tells an end that moved from damage that hides what follows.
+                        more = reader.next(document) || endProblem(reader, sequence) != null && reader.next(document);
                     }
                     catch (final RuntimeException ex)
                     {
@@ -849,32 +892,6 @@ public final class Auditor
                     "less withdrawals");
             }
             return finish(documents, sequence);
-        }
-
-        /**
-         * Whether reading stopped at the journal's end and not at damage that hides documents after it (a document
-         * marked incomplete, a file missing or cut short): the last document Chronicle finds reading backward must be
-         * the one reached, and its indexes must count the documents read.
-         *
-         * @return null when the journal ends at {@code sequence}, else what lies beyond.
-         */
-        private String endProblem(final JournalReader reader, final long sequence)
-        {
-            final long last = reader.lastSequence();
-            if (last != sequence)
-            {
-                return "the document after sequence " + sequence + " cannot be read, but the journal goes on: its " +
-                    "last document claims sequence " + last;
-            }
-            final long first = reader.firstSequence();
-            final long read = first < 0 ? 0 : sequence - first + 1;
-            final long indexed = reader.indexedDocuments();
-            if (indexed != read)
-            {
-                return "the document after sequence " + sequence + " cannot be read, but the journal's index " +
-                    "counts " + indexed + " documents where " + read + " were read";
-            }
-            return null;
         }
 
         private Result finish(final long documents, final long sequence)

@@ -112,7 +112,9 @@ final class StatementCommand implements Callable<Integer>
         {
             // Up to --at by position in the verified chain, not by what a document claims (a damaged sequence field
             // must fail the chain, not end the statement early).
-            while (verifier.lastSequence() < at && reader.next(document))
+            // A journal being written may gain a document between a read and the end check: read once more then.
+            while (verifier.lastSequence() < at && (reader.next(document) ||
+                reader.lastSequence() != verifier.lastSequence() && reader.next(document)))
             {
                 final int check = verifier.verify(document);
                 if (check != HashChainVerifier.OK)

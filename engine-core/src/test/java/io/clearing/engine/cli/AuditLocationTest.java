@@ -179,6 +179,28 @@ final class AuditLocationTest
     }
 
     /**
+     * The document right after the last snapshot (at 3) marked incomplete: the stretch after that snapshot once took
+     * the journal to end there and the default audit passed; every mode now fails at 4 (review, session 17).
+     */
+    @Test
+    void aDocumentMarkedIncompleteRightAfterTheLastSnapshotFailsEveryAudit() throws Exception
+    {
+        final Path journal = writeJournal(3);
+        final Path snapshot = journal.resolve(SnapshotStore.DIRECTORY_NAME).resolve(SnapshotStore.fileName(3));
+        assertTrue(Files.isRegularFile(snapshot));
+        xorByte(journal, 4, -1, 0x80);
+
+        final Auditor auditor = new Auditor(ClearingCli.DEFAULT_ACCOUNT_CAPACITY, new RiskParameters());
+        final Auditor.Result segmented = auditor.auditInSegments(journal, 2, x -> { });
+        assertFalse(segmented.ok(), "segmented audit passed with " + segmented.documents() + " documents");
+        assertEquals(4, segmented.failedSequence(), segmented.failure());
+        final Auditor.Result fromSnapshot = auditor.auditFromSnapshot(journal, snapshot, x -> { });
+        assertFalse(fromSnapshot.ok());
+        assertEquals(4, fromSnapshot.failedSequence(), fromSnapshot.failure());
+        assertEquals(1, CliRun.of("audit", "--journal", journal.toString()).exitCode());
+    }
+
+    /**
      * The last document (5) marked incomplete hides it from readers forward and backward alike; the snapshot the
      * engine wrote at 5 shows that it existed, so the default audit fails at 5 instead of passing with 4.
      */
@@ -241,7 +263,9 @@ final class AuditLocationTest
         {
             channel.truncate(0);
         }
-        for (final String mode : new String[] {"--no-snapshots", "--workers=2"})
+        final String fromSnapshot = "--snapshot=" + journal.resolve(SnapshotStore.DIRECTORY_NAME)
+            .resolve(SnapshotStore.fileName(4));
+        for (final String mode : new String[] {"--no-snapshots", "--workers=2", fromSnapshot})
         {
             final CliRun audit = CliRun.of("audit", "--journal", journal.toString(), mode);
             assertEquals(1, audit.exitCode(), mode + ": " + audit.output());
@@ -313,6 +337,11 @@ final class AuditLocationTest
             assertEquals(1, CliRun.of("statement", "--journal", journal.toString(), "--account", "18").exitCode());
             assertEquals(1, CliRun.of("dump", "--journal", journal.toString()).exitCode());
             assertEquals(3, CliRun.of("recover", "--journal", journal.toString()).exitCode());
+            // A restart that skips the genesis read (simulate --resume, run --journal) meets it in the writer.
+            final ClearingEngine engine = ClearingEngine.builder().journalDirectory(journal)
+                .accountCapacity(ClearingCli.DEFAULT_ACCOUNT_CAPACITY).build();
+            assertThrows(IllegalStateException.class, engine::start, "offset " + offset);
+            engine.close();
             deleteRecursively(journal);
         }
     }

@@ -119,6 +119,18 @@ public final class JournalReader implements AutoCloseable
      */
     public boolean seek(final long sequence)
     {
+        try
+        {
+            return find(sequence);
+        }
+        catch (final Exception | InternalError ex)
+        {
+            throw damaged("document " + sequence + " cannot be sought", ex);
+        }
+    }
+
+    private boolean find(final long sequence)
+    {
         queue.refreshDirectoryListing();
         final int firstCycle = queue.firstCycle();
         final int lastCycle = queue.lastCycle();
@@ -158,6 +170,18 @@ public final class JournalReader implements AutoCloseable
      * @return false, leaving {@code doc} unchanged, when there is no further document yet.
      */
     public boolean next(final JournalDocument doc)
+    {
+        try
+        {
+            return read(doc);
+        }
+        catch (final Exception | InternalError ex)
+        {
+            throw damaged("the document after the last one read cannot be read", ex);
+        }
+    }
+
+    private boolean read(final JournalDocument doc)
     {
         try (DocumentContext context = tailer.readingDocument())
         {
@@ -208,13 +232,7 @@ public final class JournalReader implements AutoCloseable
             {
                 if (!context.isPresent())
                 {
-                    probe.direction(TailerDirection.FORWARD).toStart();
-                    if (UNREADABLE != readSequence())
-                    {
-                        throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its first " +
-                            "document reads but no last one can be found (its index or a file's end is damaged)");
-                    }
-                    return 0;
+                    return emptyOrDamaged();
                 }
 
                 final long sequence = readSequence(context);
@@ -232,6 +250,34 @@ public final class JournalReader implements AutoCloseable
         {
             probe.direction(TailerDirection.FORWARD);
         }
+    }
+
+    /**
+     * Nothing found reading backward: the journal is empty, or its first document was written a moment ago (by a
+     * writer alongside), or its end is damaged - a first document reads forward and a second look backward still
+     * finds none.
+     */
+    private long emptyOrDamaged()
+    {
+        probe.direction(TailerDirection.FORWARD).toStart();
+        if (UNREADABLE == readSequence())
+        {
+            return 0;
+        }
+        probe.direction(TailerDirection.BACKWARD).toEnd();
+        try (DocumentContext again = probe.readingDocument())
+        {
+            if (again.isPresent())
+            {
+                final long sequence = readSequence(again);
+                if (UNREADABLE != sequence)
+                {
+                    return sequence;
+                }
+            }
+        }
+        throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": its first document reads but " +
+            "no last one can be found (its index or a file's end is damaged)");
     }
 
     /**
@@ -269,13 +315,23 @@ public final class JournalReader implements AutoCloseable
             {
                 for (final Long cycle : queue.listCyclesBetween(firstCycle, lastCycle))
                 {
-                    documents += counter.excerptsInCycle(cycle.intValue());
+                    final long inCycle = counter.excerptsInCycle(cycle.intValue());
+                    if (inCycle < 0)
+                    {
+                        throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": the index of " +
+                            "cycle " + cycle + " cannot be read");
+                    }
+                    documents += inCycle;
                 }
             }
             return documents;
         }
         catch (final Exception | InternalError ex)
         {
+            if (ex instanceof IllegalStateException)
+            {
+                throw ex;
+            }
             throw damaged("its index cannot be read", ex);
         }
     }

@@ -199,7 +199,7 @@ public final class JournalWriter implements AutoCloseable
                 sync();
             }
         }
-        catch (final RuntimeException ex)
+        catch (final Exception | InternalError ex)
         {
             closeSyncChannel();
             if (opened != null)
@@ -207,7 +207,15 @@ public final class JournalWriter implements AutoCloseable
                 opened.close();
             }
             queue.close();
-            throw ex;
+            if (ex instanceof IllegalStateException || ex instanceof UncheckedIOException ||
+                ex instanceof IllegalArgumentException)
+            {
+                throw (RuntimeException)ex;
+            }
+            // Chronicle's own exceptions, some of them checked and undeclared (a damaged file header), or a fault
+            // reading past a mapping.
+            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": cannot be read (a queue " +
+                "file's header may be damaged): " + ex + "; refusing to extend a damaged chain", ex);
         }
     }
 
@@ -219,7 +227,7 @@ public final class JournalWriter implements AutoCloseable
             return SingleChronicleQueueBuilder.binary(directory).rollCycle(rollCycle).timeProvider(timeProvider)
                 .blockSize(BLOCK_SIZE).build();
         }
-        catch (final RuntimeException ex)
+        catch (final Exception | InternalError ex)
         {
             throw new UncheckedIOException(new IOException("journal " + directory.toAbsolutePath() +
                 ": cannot open for writing: " + rootMessage(ex), ex));
