@@ -126,18 +126,10 @@ public final class Genesis
     {
         // Nobody writes the journal while its genesis is read: an empty newest file is damage too (Chronicle would
         // wait for a header to be written), which a reader following a live journal has to allow.
-        final String cut;
-        try
+        final String damage = io.clearing.settlement.journal.JournalFiles.damage(directory, false);
+        if (damage != null)
         {
-            cut = io.clearing.settlement.journal.JournalFiles.cutShort(directory);
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new IllegalArgumentException("no journal at " + directory.toAbsolutePath() + ": " + ex, ex);
-        }
-        if (cut != null)
-        {
-            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + cut);
+            throw new IllegalStateException(damage);
         }
         try (JournalReader reader = new JournalReader(directory))
         {

@@ -17,6 +17,7 @@ import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -346,17 +347,14 @@ public final class Auditor
      */
     private static String fileDamage(final Path directory)
     {
-        try
-        {
-            final String cut = JournalFiles.cutShort(directory);
-            if (cut != null)
-            {
-                return "journal " + directory.toAbsolutePath() + ": " + cut;
-            }
-        }
-        catch (final IOException ex)
+        if (!Files.isDirectory(directory))
         {
             return null;
+        }
+        final String damage = JournalFiles.damage(directory, false);
+        if (damage != null)
+        {
+            return damage;
         }
         try (JournalReader reader = new JournalReader(directory))
         {

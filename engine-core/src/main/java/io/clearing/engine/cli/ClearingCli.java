@@ -82,15 +82,7 @@ public final class ClearingCli implements Callable<Integer>
      */
     static String damagedJournal(final Path journal)
     {
-        try
-        {
-            final String cut = io.clearing.settlement.journal.JournalFiles.cutShort(journal);
-            return cut == null ? null : "journal " + journal.toAbsolutePath() + ": " + cut;
-        }
-        catch (final java.io.IOException ex)
-        {
-            return "journal " + journal.toAbsolutePath() + ": cannot list its files: " + ex;
-        }
+        return io.clearing.settlement.journal.JournalFiles.damage(journal, false);
     }
 
     /**

@@ -68,6 +68,27 @@ public final class JournalFiles
         return null;
     }
 
+    /**
+     * {@link #cutShort(Path, boolean)} as the one message every reader and writer of the journal gives.
+     *
+     * @param directory a journal directory.
+     * @param live      as for {@link #cutShort(Path, boolean)}.
+     * @return null when its queue files are whole; else "journal DIR: " and what is wrong, a file that cannot be
+     * listed or sized included.
+     */
+    public static String damage(final Path directory, final boolean live)
+    {
+        try
+        {
+            final String cut = cutShort(directory, live);
+            return cut == null ? null : "journal " + directory.toAbsolutePath() + ": " + cut;
+        }
+        catch (final IOException ex)
+        {
+            return "journal " + directory.toAbsolutePath() + ": cannot list or size its files: " + ex;
+        }
+    }
+
     /** @return whether a queue file of this length is one Chronicle can have left. */
     static boolean whole(final long length)
     {

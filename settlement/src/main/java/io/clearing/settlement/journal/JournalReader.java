@@ -61,19 +61,10 @@ public final class JournalReader implements AutoCloseable
                 SingleChronicleQueue.QUEUE_METADATA_FILE + ", so not a Chronicle queue");
         }
 
-        final String cut;
-        try
+        final String damage = JournalFiles.damage(directory, true);
+        if (damage != null)
         {
-            cut = JournalFiles.cutShort(directory, true);
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": cannot list its files: " +
-                ex, ex);
-        }
-        if (cut != null)
-        {
-            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + cut);
+            throw new IllegalStateException(damage);
         }
 
         this.directory = directory;

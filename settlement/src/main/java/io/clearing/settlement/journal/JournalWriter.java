@@ -645,19 +645,10 @@ public final class JournalWriter implements AutoCloseable
         {
             return;
         }
-        final String cut;
-        try
+        final String damage = JournalFiles.damage(directory, false);
+        if (damage != null)
         {
-            cut = JournalFiles.cutShort(directory);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("journal " + directory.toAbsolutePath() + ": cannot list its files", ex);
-        }
-        if (cut != null)
-        {
-            throw new IllegalStateException("journal " + directory.toAbsolutePath() + ": " + cut +
-                "; refusing to extend a damaged chain");
+            throw new IllegalStateException(damage + "; refusing to extend a damaged chain");
         }
     }
 
